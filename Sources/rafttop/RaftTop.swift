@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct RaftTop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rafttop",
+        abstract: "Watch and drive an etcd-style Raft cluster.",
+        subcommands: [Check.self]
+    )
+}

@@ -1,0 +1,152 @@
+@testable import Raft
+
+/// A member under test: its node and the storage its persisted state lives in.
+final class TestMember {
+    let node: RawNode
+    let storage: MemoryStorage
+    /// Every entry this member has applied, in order.
+    var applied: [Entry] = []
+
+    init(node: RawNode, storage: MemoryStorage) {
+        self.node = node
+        self.storage = storage
+    }
+
+    var raft: Raft { node.raft }
+}
+
+/// An in-memory message router between members, as etcd's raft tests use: it can drop
+/// messages between pairs, cut links, isolate members and ignore message types.
+/// Everything is delivered by explicit calls, so a test reads as a script.
+final class Network {
+    var members: [NodeID: TestMember] = [:]
+    /// Probability (0...1) that a message from -> to is dropped; 1 cuts the link.
+    private var dropRates: [Connection: Double] = [:]
+    private var ignored: Set<MessageType> = []
+    /// Messages sent but not yet delivered.
+    var inFlight: [Message] = []
+    private var random = SplitMix64(seed: 1)
+
+    struct Connection: Hashable {
+        let from: NodeID
+        let to: NodeID
+    }
+
+    /// A group of `ids` whose configuration is already `ids` (a snapshot at index 0 holds it).
+    init(ids: [NodeID], configure: (inout Config) -> Void = { _ in }) {
+        for id in ids {
+            let storage = MemoryStorage(voters: ids)
+            var config = Config(id: id)
+            configure(&config)
+            members[id] = TestMember(node: try! RawNode(config: config, storage: storage), storage: storage)
+        }
+    }
+
+    subscript(id: NodeID) -> TestMember { members[id]! }
+
+    /// Persists, applies and collects messages from every member with a Ready, in id order.
+    func collect() {
+        for id in members.keys.sorted() {
+            let member = members[id]!
+            while member.node.hasReady {
+                let rd = member.node.ready()
+                persist(rd, into: member)
+                inFlight.append(contentsOf: rd.messages)
+                member.node.advance(rd)
+            }
+        }
+    }
+
+    func persist(_ rd: Ready, into member: TestMember) {
+        if let snapshot = rd.snapshot {
+            try! member.storage.applySnapshot(snapshot)
+            member.applied.removeAll()
+        }
+        member.storage.append(rd.entries)
+        if let hs = rd.hardState { member.storage.setHardState(hs) }
+        for entry in rd.committedEntries {
+            if entry.type == .confChange, let change = try? ConfChange(decoding: entry.data) {
+                member.node.applyConfChange(change)
+            }
+            member.applied.append(entry)
+        }
+    }
+
+    /// Delivers messages (and those they cause) until the network is quiet.
+    func stabilize(maxRounds: Int = 1000) {
+        collect()
+        var rounds = 0
+        while !inFlight.isEmpty && rounds < maxRounds {
+            deliverAll()
+            collect()
+            rounds += 1
+        }
+    }
+
+    /// Delivers every message now in flight once, applying drops.
+    func deliverAll() {
+        let batch = inFlight
+        inFlight = []
+        for m in batch {
+            deliver(m)
+        }
+    }
+
+    func deliver(_ m: Message) {
+        if ignored.contains(m.type) { return }
+        let rate = dropRates[Connection(from: m.from, to: m.to)] ?? 0
+        if rate >= 1 || (rate > 0 && Double.random(in: 0..<1, using: &random) < rate) { return }
+        guard let member = members[m.to] else { return }
+        try? member.node.step(m)
+    }
+
+    /// Steps `m` into its recipient and stabilizes.
+    func send(_ m: Message) {
+        deliver(m)
+        stabilize()
+    }
+
+    func campaign(_ id: NodeID) {
+        try? members[id]!.node.campaign()
+        stabilize()
+    }
+
+    func propose(_ id: NodeID, _ text: String) throws(RaftError) {
+        try members[id]!.node.propose(Array(text.utf8))
+        stabilize()
+    }
+
+    func tick(_ id: NodeID, times: Int = 1) {
+        for _ in 0..<times { members[id]!.node.tick() }
+    }
+
+    func drop(from: NodeID, to: NodeID, rate: Double) {
+        dropRates[Connection(from: from, to: to)] = rate
+    }
+
+    func cut(_ a: NodeID, _ b: NodeID) {
+        drop(from: a, to: b, rate: 1)
+        drop(from: b, to: a, rate: 1)
+    }
+
+    /// Cuts `id` off from every other member.
+    func isolate(_ id: NodeID) {
+        for other in members.keys where other != id {
+            cut(id, other)
+        }
+    }
+
+    func recover() {
+        dropRates = [:]
+        ignored = []
+    }
+
+    func ignore(_ type: MessageType) {
+        ignored.insert(type)
+    }
+
+    /// The one member that believes it leads in the highest term, if any.
+    var leader: NodeID? {
+        members.values.filter { $0.raft.role == .leader }.max { $0.raft.term < $1.raft.term }?.raft.id
+    }
+}
