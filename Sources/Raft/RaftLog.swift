@@ -196,9 +196,10 @@ struct RaftLog {
         unstable.restore(snapshot)
     }
 
-    /// On restart: the persisted commit index, which must lie within the log.
+    /// On restart: the persisted commit index, which must not be past the log. One below the
+    /// snapshot's index is possible (commit alone is written without fsync) and changes nothing.
     mutating func loadCommit(_ index: UInt64) {
-        precondition(index >= committed && index <= lastIndex, "persisted commit \(index) outside [\(committed), \(lastIndex)]")
-        committed = index
+        precondition(index <= lastIndex, "persisted commit \(index) is past last index \(lastIndex)")
+        committed = max(committed, index)
     }
 }
