@@ -13,6 +13,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Raft"),
+        .target(name: "MVCC"),
         .executableTarget(
             name: "rafttop",
             dependencies: [
@@ -21,6 +22,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,295 @@
+/// The applied state of a member: a revisioned key-value store as etcd's mvcc package keeps it.
+/// Every write advances one global revision; reads can look at any revision not yet compacted.
+/// Not thread-safe: the member's apply loop owns it.
+public final class MVCCStore {
+    /// The revision of the latest write (1 for an empty store, as in etcd).
+    public internal(set) var currentRevision: Int64 = 1
+    /// Reads and watches before this revision fail with `compacted`.
+    public internal(set) var compactRevision: Int64 = 0
+    /// The index of the last Raft entry applied, kept with the state so a restart from a
+    /// snapshot of the store never applies an entry twice.
+    public internal(set) var consistentIndex: UInt64 = 0
+
+    var keyIndexes: [[UInt8]: KeyIndex] = [:]
+    var sortedKeys = SortedKeys()
+    /// The value written at each retained revision; deletes are in `tombstones` instead.
+    var values: [Revision: KeyValue] = [:]
+    var tombstones: [Revision: [UInt8]] = [:]
+    /// Every retained write in revision order, for watches that start in the past.
+    var history: [Revision] = []
+    let watchers = WatchHub()
+
+    public init() {}
+
+    /// Keys with a live value now.
+    public var keyCount: Int {
+        keyIndexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
+    }
+
+    /// Revisions held in memory (live values, older values and tombstones not yet compacted).
+    public var retainedRevisions: Int { values.count + tombstones.count }
+
+    /// Records that the Raft entry at `index` has been applied.
+    public func setConsistentIndex(_ index: UInt64) {
+        precondition(index >= consistentIndex, "applied index going back from \(consistentIndex) to \(index)")
+        consistentIndex = index
+    }
+
+    // MARK: Reads
+
+    public func range(_ request: RangeRequest) throws(MVCCError) -> RangeResult {
+        let atMain = request.revision > 0 ? request.revision : currentRevision
+        if atMain > currentRevision { throw .futureRevision(requested: atMain, currentRevision: currentRevision) }
+        if atMain < compactRevision { throw .compacted(requested: atMain, compactRevision: compactRevision) }
+        return read(request, atMain: atMain)
+    }
+
+    /// A read with no revision checks, also used inside a transaction to see its own writes.
+    func read(_ request: RangeRequest, atMain: Int64) -> RangeResult {
+        var kvs: [KeyValue] = []
+        var count: Int64 = 0
+        let limit = request.limit > 0 ? request.limit : Int64.max
+        for key in sortedKeys.keys(in: request.range) {
+            guard let revision = keyIndexes[key]?.revision(atMain: atMain), let kv = values[revision] else { continue }
+            count += 1
+            if !request.countOnly && Int64(kvs.count) < limit {
+                if request.keysOnly {
+                    var bare = kv
+                    bare.value = []
+                    kvs.append(bare)
+                } else {
+                    kvs.append(kv)
+                }
+            }
+        }
+        return RangeResult(kvs: kvs, count: count, more: count > Int64(kvs.count) && !request.countOnly, revision: currentRevision)
+    }
+
+    /// The value of one key as of `atMain`, if it existed then.
+    func value(of key: [UInt8], atMain: Int64) -> KeyValue? {
+        guard let revision = keyIndexes[key]?.revision(atMain: atMain) else { return nil }
+        return values[revision]
+    }
+
+    // MARK: Writes
+
+    public func put(_ request: PutRequest) throws(MVCCError) -> PutResult {
+        let result = try txn(TxnRequest(success: [.put(request)]))
+        guard case .put(var put)? = result.responses.first else { preconditionFailure("put answered with \(result.responses)") }
+        put.revision = result.revision
+        return put
+    }
+
+    public func deleteRange(_ request: DeleteRangeRequest) throws(MVCCError) -> DeleteRangeResult {
+        let result = try txn(TxnRequest(success: [.deleteRange(request)]))
+        guard case .deleteRange(var deleted)? = result.responses.first else {
+            preconditionFailure("delete answered with \(result.responses)")
+        }
+        deleted.revision = result.revision
+        return deleted
+    }
+
+    /// Runs a transaction. All its writes share one new revision (with increasing sub-revisions),
+    /// which the store advances to only if something was written.
+    public func txn(_ request: TxnRequest) throws(MVCCError) -> TxnResult {
+        try validate(request)
+        var write = WriteContext(main: currentRevision + 1)
+        let (succeeded, responses) = try run(request, in: &write)
+        if write.sub > 0 {
+            currentRevision = write.main
+            watchers.notify(write.events, store: self)
+        }
+        return TxnResult(succeeded: succeeded, responses: responses, revision: currentRevision)
+    }
+
+    struct WriteContext {
+        let main: Int64
+        var sub: Int64 = 0
+        var events: [WatchEvent] = []
+
+        mutating func nextRevision() -> Revision {
+            defer { sub += 1 }
+            return Revision(main: main, sub: sub)
+        }
+    }
+
+    private func run(_ request: TxnRequest, in write: inout WriteContext) throws(MVCCError) -> (Bool, [ResponseOp]) {
+        let readMain = write.sub > 0 ? write.main : currentRevision
+        let succeeded = request.compare.allSatisfy { holds($0, atMain: readMain) }
+        var responses: [ResponseOp] = []
+        for op in succeeded ? request.success : request.failure {
+            switch op {
+            case .range(let range):
+                let atMain = write.sub > 0 ? write.main : currentRevision
+                if range.revision > 0 {
+                    responses.append(.range(try self.range(range)))
+                } else {
+                    responses.append(.range(read(range, atMain: atMain)))
+                }
+            case .put(let put):
+                responses.append(.put(try applyPut(put, in: &write)))
+            case .deleteRange(let delete):
+                responses.append(.deleteRange(applyDelete(delete, in: &write)))
+            case .txn(let nested):
+                let (nestedSucceeded, nestedResponses) = try run(nested, in: &write)
+                responses.append(.txn(TxnResult(succeeded: nestedSucceeded, responses: nestedResponses, revision: write.main)))
+            }
+        }
+        return (succeeded, responses)
+    }
+
+    private func applyPut(_ request: PutRequest, in write: inout WriteContext) throws(MVCCError) -> PutResult {
+        guard !request.key.isEmpty else { throw .emptyKey }
+        let previous = value(of: request.key, atMain: write.main)
+        let revision = write.nextRevision()
+        let kv = KeyValue(
+            key: request.key, value: request.value,
+            createRevision: previous?.createRevision ?? revision.main,
+            modRevision: revision.main,
+            version: (previous?.version ?? 0) + 1,
+            lease: request.lease)
+        if keyIndexes[request.key] == nil {
+            sortedKeys.insert(request.key)
+            keyIndexes[request.key] = KeyIndex()
+        }
+        keyIndexes[request.key]!.put(revision)
+        values[revision] = kv
+        history.append(revision)
+        write.events.append(WatchEvent(kind: .put, kv: kv, prevKV: previous))
+        return PutResult(prevKV: request.prevKV ? previous : nil, revision: revision.main)
+    }
+
+    private func applyDelete(_ request: DeleteRangeRequest, in write: inout WriteContext) -> DeleteRangeResult {
+        var deleted: [KeyValue] = []
+        for key in sortedKeys.keys(in: request.range) {
+            guard let previous = value(of: key, atMain: write.main) else { continue }
+            let revision = write.nextRevision()
+            keyIndexes[key]!.tombstone(revision)
+            tombstones[revision] = key
+            history.append(revision)
+            deleted.append(previous)
+            write.events.append(WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: previous))
+        }
+        return DeleteRangeResult(deleted: Int64(deleted.count), prevKVs: request.prevKV ? deleted : [], revision: write.main)
+    }
+
+    private func holds(_ compare: Compare, atMain: Int64) -> Bool {
+        let kvs = read(RangeRequest(range: compare.range), atMain: atMain).kvs
+        if kvs.isEmpty {
+            // A missing key has no value to compare; its version and revisions are 0.
+            if case .value = compare.target { return false }
+            return Self.compare(KeyValue(key: compare.range.key), compare)
+        }
+        return kvs.allSatisfy { Self.compare($0, compare) }
+    }
+
+    private static func compare(_ kv: KeyValue, _ compare: Compare) -> Bool {
+        let order: Int
+        switch compare.target {
+        case .value(let v):
+            order = kv.value == v ? 0 : (kv.value.lexicographicallyPrecedes(v) ? -1 : 1)
+        case .version(let v): order = kv.version == v ? 0 : (kv.version < v ? -1 : 1)
+        case .createRevision(let v): order = kv.createRevision == v ? 0 : (kv.createRevision < v ? -1 : 1)
+        case .modRevision(let v): order = kv.modRevision == v ? 0 : (kv.modRevision < v ? -1 : 1)
+        case .lease(let v): order = kv.lease == v ? 0 : (kv.lease < v ? -1 : 1)
+        }
+        switch compare.result {
+        case .equal: return order == 0
+        case .greater: return order > 0
+        case .less: return order < 0
+        case .notEqual: return order != 0
+        }
+    }
+
+    /// etcd refuses a transaction whose branches write a key twice (a put and a delete, or two puts).
+    private func validate(_ request: TxnRequest) throws(MVCCError) {
+        for branch in [request.success, request.failure] {
+            var puts = Set<[UInt8]>()
+            var deletes: [KeyRange] = []
+            try collectWrites(branch, puts: &puts, deletes: &deletes)
+        }
+    }
+
+    private func collectWrites(_ ops: [RequestOp], puts: inout Set<[UInt8]>, deletes: inout [KeyRange]) throws(MVCCError) {
+        for op in ops {
+            switch op {
+            case .put(let put):
+                if !puts.insert(put.key).inserted { throw .duplicateKey(put.key) }
+                if deletes.contains(where: { $0.contains(put.key) }) { throw .duplicateKey(put.key) }
+            case .deleteRange(let delete):
+                if let clash = puts.first(where: { delete.range.contains($0) }) { throw .duplicateKey(clash) }
+                deletes.append(delete.range)
+            case .txn(let nested):
+                // Each branch of a nested transaction may write what the other does, not what we do.
+                for branch in [nested.success, nested.failure] {
+                    var nestedPuts = puts
+                    var nestedDeletes = deletes
+                    try collectWrites(branch, puts: &nestedPuts, deletes: &nestedDeletes)
+                }
+            case .range:
+                break
+            }
+        }
+    }
+
+    // MARK: Compaction
+
+    /// Forgets history before `revision`: reads at older revisions fail afterwards.
+    public func compact(_ revision: Int64) throws(MVCCError) {
+        if revision <= compactRevision { throw .compacted(requested: revision, compactRevision: compactRevision) }
+        if revision > currentRevision { throw .futureRevision(requested: revision, currentRevision: currentRevision) }
+        var emptied: [[UInt8]] = []
+        for (key, var index) in keyIndexes {
+            let dropped = index.compact(atMain: revision)
+            guard !dropped.isEmpty else { continue }
+            for r in dropped {
+                values.removeValue(forKey: r)
+                tombstones.removeValue(forKey: r)
+            }
+            if index.isEmpty {
+                emptied.append(key)
+            } else {
+                keyIndexes[key] = index
+            }
+        }
+        for key in emptied {
+            keyIndexes.removeValue(forKey: key)
+            sortedKeys.remove(key)
+        }
+        let firstKept = history.partitionPoint { $0.main < revision }
+        history.removeFirst(firstKept)
+        compactRevision = revision
+    }
+
+    // MARK: Watch support
+
+    /// The change made at `revision`, as a watcher sees it.
+    func event(at revision: Revision) -> WatchEvent? {
+        let prevKV = { (key: [UInt8]) in self.value(of: key, atMain: revision.main - 1) }
+        if let kv = values[revision] {
+            return WatchEvent(kind: .put, kv: kv, prevKV: prevKV(kv.key))
+        }
+        if let key = tombstones[revision] {
+            return WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: prevKV(key))
+        }
+        return nil
+    }
+}
+
+extension Array {
+    /// The index of the first element for which `belongsBefore` is false, in an array where it
+    /// holds for a prefix.
+    func partitionPoint(_ belongsBefore: (Element) -> Bool) -> Int {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if belongsBefore(self[mid]) {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        return lo
+    }
+}

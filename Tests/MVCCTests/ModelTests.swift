@@ -1,0 +1,54 @@
+import Testing
+@testable import MVCC
+
+/// Random writes, compactions and reads against a plain model of every revision's contents.
+@Suite struct ModelTests {
+    struct Rng {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    @Test(arguments: 1...20)
+    func storeMatchesModel(seed: Int) throws {
+        var rng = Rng(state: UInt64(seed))
+        let store = MVCCStore()
+        // The model: the whole key-value map at each revision.
+        var states: [Int64: [String: String]] = [1: [:]]
+        var current: [String: String] = [:]
+        let keys = ["a", "b", "c", "d", "e"]
+        for step in 0..<300 {
+            switch rng.next(10) {
+            case 0..<5:
+                let k = keys[rng.next(keys.count)]
+                let v = "v\(step)"
+                _ = try store.put(PutRequest(key: b(k), value: b(v)))
+                current[k] = v
+                states[store.currentRevision] = current
+            case 5, 6:
+                let lo = rng.next(keys.count)
+                let hi = lo + rng.next(keys.count - lo + 1)
+                let range = KeyRange(key: b(keys[lo]), rangeEnd: hi < keys.count ? b(keys[hi]) : [0])
+                let removed = keys[lo..<hi].filter { current[$0] != nil }
+                let result = try store.deleteRange(DeleteRangeRequest(range: range))
+                #expect(Int(result.deleted) == removed.count)
+                if !removed.isEmpty {
+                    for k in removed { current[k] = nil }
+                    states[store.currentRevision] = current
+                }
+            case 7 where rng.next(4) == 0:
+                let target = store.compactRevision + 1 + Int64(rng.next(Int(store.currentRevision - store.compactRevision)))
+                try store.compact(target)
+            default:
+                let rev = store.compactRevision + Int64(rng.next(Int(store.currentRevision - store.compactRevision) + 1))
+                let atRev = max(rev, 1)
+                let expected = states.filter { $0.key <= atRev }.max { $0.key < $1.key }!.value
+                let got = try store.range(RangeRequest(range: KeyRange(key: [0], rangeEnd: [0]), revision: atRev))
+                let gotMap = Dictionary(uniqueKeysWithValues: got.kvs.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })
+                #expect(gotMap == expected, "seed \(seed) step \(step) revision \(atRev)")
+            }
+        }
+    }
+}

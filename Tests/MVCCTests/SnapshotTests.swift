@@ -1,0 +1,53 @@
+import Testing
+@testable import MVCC
+
+@Suite struct StoreSnapshotTests {
+    func populated() throws -> MVCCStore {
+        let store = MVCCStore()
+        for i in 0..<20 { _ = try store.put(PutRequest(key: b("k\(i % 7)"), value: b("v\(i)"), lease: Int64(i % 3))) }
+        _ = try store.deleteRange(DeleteRangeRequest(range: KeyRange(key: b("k3"))))
+        try store.compact(10)
+        _ = try store.put(PutRequest(key: b("k3"), value: b("again")))
+        store.setConsistentIndex(42)
+        return store
+    }
+
+    @Test func roundTripKeepsEveryReadableRevision() throws {
+        let original = try populated()
+        let copy = MVCCStore()
+        try copy.restore(fromSnapshot: original.snapshotData())
+        #expect(copy.currentRevision == original.currentRevision)
+        #expect(copy.compactRevision == 10)
+        #expect(copy.consistentIndex == 42)
+        for rev in 10...original.currentRevision {
+            let request = RangeRequest(range: KeyRange(key: [0], rangeEnd: [0]), revision: rev)
+            #expect(try copy.range(request) == original.range(request), "revision \(rev)")
+        }
+        #expect(copy.snapshotData() == original.snapshotData())
+    }
+
+    @Test func restoredStoreKeepsWriting() throws {
+        let copy = MVCCStore()
+        try copy.restore(fromSnapshot: populated().snapshotData())
+        let put = try copy.put(PutRequest(key: b("k1"), value: b("new"), prevKV: true))
+        #expect(put.revision == 24)
+        #expect(put.prevKV != nil)
+    }
+
+    @Test func everyTruncationIsACleanError() throws {
+        let data = try populated().snapshotData()
+        for cut in stride(from: 0, to: data.count, by: 7) {
+            let store = MVCCStore()
+            #expect(throws: MVCCError.self) { try store.restore(fromSnapshot: Array(data[..<cut])) }
+            #expect(store.currentRevision == 1, "a failed restore leaves the store unchanged")
+        }
+    }
+
+    @Test func badMagicAndTrailingBytesAreNamed() throws {
+        let data = try populated().snapshotData()
+        var wrong = data
+        wrong[0] = 0
+        #expect(throws: MVCCError.corruptSnapshot("bad magic")) { try MVCCStore().restore(fromSnapshot: wrong) }
+        #expect(throws: MVCCError.corruptSnapshot("1 trailing bytes")) { try MVCCStore().restore(fromSnapshot: data + [9]) }
+    }
+}
