@@ -13,7 +13,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Raft"),
-        .target(name: "MVCC"),
+        .target(name: "MVCC", dependencies: ["Raft"]),
         .executableTarget(
             name: "rafttop",
             dependencies: [

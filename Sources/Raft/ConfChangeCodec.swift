@@ -1,37 +1,31 @@
 extension ConfChange {
-    /// Layout: version (1 byte, 1), kind (1 byte), node id (8 bytes little-endian), then the context.
     static let encodingVersion: UInt8 = 1
-    static let headerBytes = 10
 
-    /// The bytes stored in a `.confChange` entry.
+    /// The bytes stored in a `.confChange` entry: version, kind, node id, context.
     public func encoded() -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.headerBytes + context.count)
-        bytes.append(Self.encodingVersion)
-        bytes.append(kind.rawValue)
-        for shift in stride(from: 0, to: 64, by: 8) {
-            bytes.append(UInt8(truncatingIfNeeded: nodeID >> UInt64(shift)))
-        }
-        bytes.append(contentsOf: context)
-        return bytes
+        var out = ByteWriter(capacity: 14 + context.count)
+        out.uint8(Self.encodingVersion)
+        out.uint8(kind.rawValue)
+        out.uint64(nodeID)
+        out.lengthPrefixed(context)
+        return out.buffer
     }
 
     /// Decodes what `encoded()` wrote; throws a description of what is wrong otherwise.
     public init(decoding bytes: [UInt8]) throws(RaftError) {
-        guard bytes.count >= Self.headerBytes else {
-            throw .malformedConfChange("\(bytes.count) bytes, need at least \(Self.headerBytes)")
+        var input = ByteReader(bytes)
+        do throws(DecodingError) {
+            let version = try input.uint8()
+            guard version == Self.encodingVersion else { throw input.error("unknown encoding version \(version)") }
+            let rawKind = try input.uint8()
+            guard let kind = Kind(rawValue: rawKind) else { throw input.error("unknown change kind \(rawKind)") }
+            let nodeID = try input.uint64()
+            guard nodeID != noNode else { throw input.error("node id 0") }
+            let context = try input.lengthPrefixed()
+            try input.expectEnd()
+            self.init(kind: kind, nodeID: nodeID, context: context)
+        } catch {
+            throw .malformedConfChange(error.description)
         }
-        guard bytes[0] == Self.encodingVersion else {
-            throw .malformedConfChange("unknown encoding version \(bytes[0])")
-        }
-        guard let kind = Kind(rawValue: bytes[1]) else {
-            throw .malformedConfChange("unknown change kind \(bytes[1])")
-        }
-        var nodeID: UInt64 = 0
-        for i in 0..<8 {
-            nodeID |= UInt64(bytes[2 + i]) << UInt64(8 * i)
-        }
-        guard nodeID != noNode else { throw .malformedConfChange("node id 0") }
-        self.init(kind: kind, nodeID: nodeID, context: Array(bytes[Self.headerBytes...]))
     }
 }

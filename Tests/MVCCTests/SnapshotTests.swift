@@ -47,7 +47,9 @@ import Testing
         let data = try populated().snapshotData()
         var wrong = data
         wrong[0] = 0
-        #expect(throws: MVCCError.corruptSnapshot("bad magic")) { try MVCCStore().restore(fromSnapshot: wrong) }
-        #expect(throws: MVCCError.corruptSnapshot("1 trailing bytes")) { try MVCCStore().restore(fromSnapshot: data + [9]) }
+        #expect(throws: MVCCError.corruptSnapshot("at byte 0: bad magic")) { try MVCCStore().restore(fromSnapshot: wrong) }
+        #expect(throws: MVCCError.corruptSnapshot("at byte \(data.count): 1 unexpected trailing bytes")) {
+            try MVCCStore().restore(fromSnapshot: data + [9])
+        }
     }
 }

@@ -13,3 +13,39 @@ import Testing
         }
     }
 }
+
+@Suite struct ByteCodecTests {
+    @Test func roundTripsEveryKind() throws {
+        var out = ByteWriter()
+        out.uint8(7)
+        out.bool(true)
+        out.uint64(.max)
+        out.int64(-5)
+        out.lengthPrefixed(Array("key".utf8))
+        var input = ByteReader(out.buffer)
+        #expect(try input.uint8() == 7)
+        #expect(try input.bool())
+        #expect(try input.uint64() == .max)
+        #expect(try input.int64() == -5)
+        #expect(try input.lengthPrefixed() == Array("key".utf8))
+        try input.expectEnd()
+    }
+
+    @Test func truncationAndBadLengthsNameTheOffset() {
+        var input = ByteReader([1, 2, 3])
+        #expect(throws: DecodingError(offset: 0, reason: "needs 8 bytes, 3 left")) { try input.uint64() }
+        var lying = ByteReader([200, 0, 0, 0, 1])
+        #expect(throws: DecodingError(offset: 0, reason: "length 200 exceeds the 1 bytes left")) { try lying.lengthPrefixed() }
+        var notBool = ByteReader([2])
+        #expect(throws: DecodingError(offset: 0, reason: "boolean byte 2")) { try notBool.bool() }
+    }
+
+    @Test func confChangeRoundTripAndMalformedInput() throws {
+        let change = ConfChange(kind: .removeNode, nodeID: 9, context: [1, 2])
+        #expect(try ConfChange(decoding: change.encoded()) == change)
+        #expect(throws: RaftError.self) { try ConfChange(decoding: [1, 7]) }
+        var badKind = change.encoded()
+        badKind[1] = 9
+        #expect(throws: RaftError.malformedConfChange("at byte 2: unknown change kind 9")) { try ConfChange(decoding: badKind) }
+    }
+}
