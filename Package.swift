@@ -14,6 +14,7 @@ let package = Package(
     targets: [
         .target(name: "Raft"),
         .target(name: "MVCC", dependencies: ["Raft"]),
+        .target(name: "Server", dependencies: ["Raft", "MVCC"]),
         .executableTarget(
             name: "rafttop",
             dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
         ),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "MVCC", "Raft"]),
     ],
     swiftLanguageModes: [.v6]
 )

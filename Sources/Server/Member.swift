@@ -1,0 +1,200 @@
+import MVCC
+import Raft
+import Synchronization
+
+/// Carries a member's Raft messages to its peers.
+public protocol Transport: Sendable {
+    func send(_ messages: [Message])
+}
+
+/// One etcd-style member: Raft, its persistence, the applied store, and etcd's put path.
+///
+/// The member does nothing by itself. A driver calls `tick()` every `tickNanos`,
+/// `raftCycle()` to persist and send what Raft produced, and `applyCycle()` to apply committed
+/// entries: the real-time driver from a raft thread and an apply thread (so a slow apply shows
+/// as a gap between commit and applied), the simulator from one thread in an order it chooses.
+/// Clients and the network may call in from any thread.
+public final class Member: Sendable {
+    public let id: NodeID
+    public let config: MemberConfig
+    let clock: any MonotonicClock
+    let transport: any Transport
+    let persistence: any RaftPersistence
+
+    struct RaftSide {
+        let node: RawNode
+        let storage: MemoryStorage
+        var idGenerator: RequestIDGenerator
+        var nextReadContext: UInt64 = 1
+        var lead: NodeID = noNode
+        var term: UInt64 = 0
+        var commit: UInt64 = 0
+    }
+
+    enum ApplyItem {
+        case entries([Entry])
+        case snapshot(Snapshot)
+    }
+
+    let raft: Mutex<RaftSide>
+    let applier: Mutex<Applier>
+    let applyQueue = Mutex<[ApplyItem]>([])
+    let waits = Mutex(WaitRegistry())
+    let metrics = Mutex(MemberMetrics())
+    let stopped = Atomic<Bool>(false)
+    /// Mirrors of the raft side's positions, readable without its lock.
+    let committedIndex = Atomic<UInt64>(0)
+    let appliedIndex = Atomic<UInt64>(0)
+    /// Called when the member has work for its driver (a proposal or message arrived).
+    let wake: @Sendable () -> Void
+
+    /// Starts a member from what `persistence` holds, or as a new member of `config.peers`.
+    public init(config: MemberConfig, clock: any MonotonicClock, transport: any Transport,
+                persistence: any RaftPersistence, wake: @escaping @Sendable () -> Void = {}) throws {
+        id = config.id
+        self.config = config
+        self.clock = clock
+        self.transport = transport
+        self.persistence = persistence
+        self.wake = wake
+
+        let recovered = try persistence.load()
+        let storage = MemoryStorage()
+        var applier = Applier()
+        if let snapshot = recovered.snapshot {
+            try storage.applySnapshot(snapshot)
+            try applier.install(snapshot)
+        }
+        storage.setHardState(recovered.hardState)
+        storage.append(recovered.entries)
+        let node = try RawNode(config: config.raftConfig(applied: applier.appliedIndex), storage: storage)
+        if recovered.isEmpty {
+            try node.bootstrap(peers: config.peers)
+        }
+        let ids = RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis())
+        raft = Mutex(RaftSide(node: node, storage: storage, idGenerator: ids, term: recovered.hardState.term,
+                              commit: recovered.hardState.commit))
+        committedIndex.store(recovered.hardState.commit, ordering: .relaxed)
+        appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
+        self.applier = Mutex(applier)
+    }
+
+    // MARK: The put path
+
+    /// Proposes a write and calls `completion` when it is applied (or fails): etcd's
+    /// processInternalRaftRequestOnce.
+    public func propose(_ operation: InternalRequest.Operation, username: String = "",
+                        completion: @escaping Completion) {
+        let received = clock.nowNanos()
+        guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
+        // 1. A member whose apply falls far behind its commit takes no more work.
+        if committedIndex.load(ordering: .relaxed) > appliedIndex.load(ordering: .relaxed) + config.maxGapBetweenApplyAndCommit {
+            metrics.withLock { $0.proposalsFailed += 1 }
+            return completion(.failure(.tooManyRequests))
+        }
+        let failure: ServerError? = raft.withLock { side -> ServerError? in
+            // 2. A unique id: member, start time, counter.
+            let id = side.idGenerator.next()
+            let request = InternalRequest(id: id, username: username, operation: operation)
+            // 3. Encode and check the size.
+            let data = request.encoded()
+            if data.count > config.maxRequestBytes {
+                return .requestTooLarge(bytes: data.count, limitBytes: config.maxRequestBytes)
+            }
+            // 4. Register the waiter with etcd's deadline.
+            let trace = StageTrace(requestID: id, member: self.id, summary: request.summary, receivedNanos: received)
+            waits.withLock {
+                $0.register(id: id, trace: trace, deadlineNanos: received + config.requestTimeoutNanos, completion: completion)
+            }
+            // 5. Propose.
+            do throws(RaftError) {
+                try side.node.propose(data)
+            } catch {
+                let failure = ServerError(error)
+                _ = waits.withLock { $0.finish(id: id, appliedAt: nil, now: clock.nowNanos(), error: failure) }
+                return failure
+            }
+            waits.withLock { $0.markProposed(id: id, at: clock.nowNanos()) }
+            return nil
+        }
+        if let failure {
+            metrics.withLock { $0.proposalsFailed += 1 }
+            return completion(.failure(failure))
+        }
+        wake()
+    }
+
+    public func put(_ request: PutRequest, completion: @escaping Completion) {
+        propose(.put(request), completion: completion)
+    }
+
+    /// Reads a range. A linearizable read first confirms, through ReadIndex, that it sees every
+    /// write acknowledged before it; a serializable one reads this member's store as it is.
+    public func range(_ request: RangeRequest, serializable: Bool = false, completion: @escaping Completion) {
+        guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
+        if serializable {
+            let term = raft.withLock { $0.term }
+            return completion(applier.withLock { $0.read(request, term: term, member: id) })
+        }
+        let deadline = clock.nowNanos() + config.requestTimeoutNanos
+        raft.withLock { side in
+            let context = side.nextReadContext
+            side.nextReadContext += 1
+            waits.withLock { $0.registerRead(context: context, request: request, deadlineNanos: deadline, completion: completion) }
+            side.node.readIndex(context: Self.readContextBytes(context))
+        }
+        wake()
+    }
+
+    static func readContextBytes(_ context: UInt64) -> [UInt8] {
+        var out = ByteWriter(capacity: 8)
+        out.uint64(context)
+        return out.buffer
+    }
+
+    // MARK: Inputs from the driver and the network
+
+    /// A message from a peer.
+    public func receive(_ message: Message) {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        raft.withLock { side in
+            try? side.node.step(message)
+        }
+        if message.type == .appResp && !message.reject {
+            let now = clock.nowNanos()
+            waits.withLock { $0.markAcked(by: message.from, throughIndex: message.index, at: now) }
+        }
+        wake()
+    }
+
+    /// One Raft tick; also fails requests past their deadline.
+    public func tick() {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        raft.withLock { $0.node.tick() }
+        let expired = waits.withLock { $0.expire(now: clock.nowNanos()) }
+        if !expired.isEmpty {
+            metrics.withLock { $0.proposalsFailed += expired.count }
+            for (completion, _) in expired { completion(.failure(.timeout)) }
+        }
+    }
+
+    /// Asks the leader to hand leadership to `transferee`.
+    public func transferLeadership(to transferee: NodeID) {
+        raft.withLock { $0.node.transferLeadership(to: transferee) }
+        wake()
+    }
+
+    public func campaign() {
+        raft.withLock { try? $0.node.campaign() }
+        wake()
+    }
+
+    /// Stops taking requests and fails everything waiting with `stopped`.
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+        let waiting = waits.withLock { $0.drainAll() }
+        for completion in waiting { completion(.failure(.stopped)) }
+    }
+
+    public var isStopped: Bool { stopped.load(ordering: .relaxed) }
+}

@@ -1,0 +1,52 @@
+import Raft
+
+/// How one member runs. Defaults are etcd's.
+public struct MemberConfig: Sendable {
+    public var id: NodeID
+    /// The voters of a new cluster; ignored when the member restarts from its data.
+    public var peers: [NodeID]
+    /// The length of a Raft tick (etcd's heartbeat interval, 100 ms).
+    public var tickNanos: UInt64 = 100_000_000
+    /// Ticks without a leader before an election (etcd: 1,000 ms).
+    public var electionTicks: Int = 10
+    public var heartbeatTicks: Int = 1
+    /// Requests larger than this, encoded, are refused (etcd: 1.5 MiB).
+    public var maxRequestBytes: Int = 1_572_864
+    /// Proposals are refused while committed entries are this far ahead of applied ones.
+    public var maxGapBetweenApplyAndCommit: UInt64 = 5000
+    /// Take a snapshot after this many applied entries (etcd: 100,000).
+    public var snapshotCount: UInt64 = 10_000
+    /// Entries kept in the log after a snapshot, so slow followers catch up without one (etcd: 5,000).
+    public var snapshotCatchUpEntries: UInt64 = 5000
+    public var maxSizePerMsg: UInt64 = 1 << 20
+    public var maxInflightMsgs: Int = 512
+    public var preVote: Bool = true
+    public var checkQuorum: Bool = true
+    /// The extra time a request waits beyond two election timeouts (etcd: 5 s).
+    public var requestTimeoutBaseNanos: UInt64 = 5_000_000_000
+    /// Seeds Raft's election timeouts; the simulator sets it so runs replay.
+    public var randomSeed: UInt64?
+
+    public init(id: NodeID, peers: [NodeID]) {
+        self.id = id
+        self.peers = peers
+    }
+
+    public var electionTimeoutNanos: UInt64 { tickNanos * UInt64(electionTicks) }
+
+    /// etcd's ReqTimeout: 5 s plus two election timeouts.
+    public var requestTimeoutNanos: UInt64 { requestTimeoutBaseNanos + 2 * electionTimeoutNanos }
+
+    func raftConfig(applied: UInt64) -> Config {
+        var c = Config(id: id, randomSeed: randomSeed)
+        c.electionTick = electionTicks
+        c.heartbeatTick = heartbeatTicks
+        c.applied = applied
+        c.maxSizePerMsg = maxSizePerMsg
+        c.maxInflightMsgs = maxInflightMsgs
+        c.preVote = preVote
+        c.checkQuorum = checkQuorum
+        c.maxUncommittedEntriesSize = 1 << 30
+        return c
+    }
+}

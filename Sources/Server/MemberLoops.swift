@@ -1,0 +1,216 @@
+import MVCC
+import Raft
+
+extension Member {
+    /// Handles one Ready: persist (fsync when Raft says so), send, queue committed entries for the
+    /// apply loop, advance. Returns false when Raft had nothing to do.
+    ///
+    /// As in etcd, the leader sends its MsgApps and heartbeats before its own WAL write, so the
+    /// write overlaps replication; every other message waits until the write is durable.
+    @discardableResult
+    public func raftCycle() throws -> Bool {
+        guard !stopped.load(ordering: .relaxed) else { return false }
+        let started = clock.nowNanos()
+        guard let rd = takeReady(at: started) else { return false }
+
+        let early = rd.messages.filter(Self.canSendBeforePersisting)
+        if !early.isEmpty { transport.send(early) }
+        if let snapshot = rd.snapshot {
+            try persistence.saveSnapshot(snapshot)
+        }
+        let fsyncNanos = try persistence.save(hardState: rd.hardState, entries: rd.entries, mustSync: rd.mustSync)
+        let persisted = clock.nowNanos()
+
+        raft.withLock { side in
+            if let snapshot = rd.snapshot {
+                try? side.storage.applySnapshot(snapshot)
+            }
+            side.storage.append(rd.entries)
+            if let hardState = rd.hardState {
+                side.storage.setHardState(hardState)
+            }
+            side.node.advance(rd)
+        }
+        if let last = rd.entries.last {
+            waits.withLock { $0.markSynced(throughIndex: last.index, at: persisted) }
+        }
+        metrics.withLock { m in
+            if rd.mustSync {
+                m.walFsyncCount += 1
+                m.walFsyncNanosTotal += fsyncNanos
+                m.walFsyncNanosLast = fsyncNanos
+            }
+            m.walEntriesWritten += rd.entries.count
+        }
+        let late = rd.messages.filter { !Self.canSendBeforePersisting($0) }
+        if !late.isEmpty { transport.send(late) }
+
+        var items: [ApplyItem] = []
+        if let snapshot = rd.snapshot { items.append(.snapshot(snapshot)) }
+        if !rd.committedEntries.isEmpty { items.append(.entries(rd.committedEntries)) }
+        if !items.isEmpty {
+            applyQueue.withLock { $0.append(contentsOf: items) }
+        }
+        if !rd.readStates.isEmpty {
+            waits.withLock { w in
+                for state in rd.readStates {
+                    var reader = ByteReader(state.requestContext)
+                    if let context = try? reader.uint64() { w.confirmRead(context: context, index: state.index) }
+                }
+            }
+        }
+        return true
+    }
+
+    private func takeReady(at now: UInt64) -> Ready? {
+        raft.withLock { side -> Ready? in
+            guard side.node.hasReady else { return nil }
+            let rd = side.node.ready()
+            if let soft = rd.softState {
+                if soft.lead != side.lead && soft.lead != noNode {
+                    metrics.withLock { $0.leaderChangesSeen += 1 }
+                }
+                side.lead = soft.lead
+            }
+            if let hard = rd.hardState {
+                side.term = hard.term
+                side.commit = hard.commit
+                committedIndex.store(hard.commit, ordering: .relaxed)
+                waits.withLock { $0.markCommitted(throughIndex: hard.commit, at: now) }
+            }
+            if side.lead == id && !rd.entries.isEmpty {
+                waits.withLock { w in
+                    for entry in rd.entries where entry.type == .normal {
+                        if let requestID = InternalRequest.peekID(entry.data) {
+                            w.markAppended(id: requestID, index: entry.index, at: now)
+                        }
+                    }
+                }
+            }
+            return rd
+        }
+    }
+
+    /// Messages a leader may send while its own write of the same Ready is in flight.
+    static func canSendBeforePersisting(_ m: Message) -> Bool {
+        switch m.type {
+        case .app, .heartbeat, .snap, .timeoutNow: true
+        default: false
+        }
+    }
+
+    /// Applies everything queued, answers the waiting requests and reads, and takes a snapshot
+    /// every `snapshotCount` entries. Returns false when there was nothing to do.
+    @discardableResult
+    public func applyCycle() throws -> Bool {
+        guard !stopped.load(ordering: .relaxed) else { return false }
+        let items = applyQueue.withLock { queue -> [ApplyItem] in
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        let hasReads = waits.withLock { $0.pendingReadCount > 0 }
+        guard !items.isEmpty || hasReads else { return false }
+        let started = clock.nowNanos()
+        var answers: [(UInt64, Result<Response, ServerError>)] = []
+        try applier.withLock { applier in
+            for item in items {
+                switch item {
+                case .snapshot(let snapshot):
+                    try applier.install(snapshot)
+                    metrics.withLock { $0.snapshotsInstalled += 1 }
+                case .entries(let entries):
+                    let term = raft.withLock { $0.term }
+                    for entry in entries {
+                        if entry.type == .confChange {
+                            applyConfChange(entry, applier: &applier)
+                        } else if let answer = applier.apply(entry, term: term, member: id) {
+                            answers.append(answer)
+                        }
+                    }
+                }
+            }
+            appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
+            try maybeSnapshot(&applier)
+        }
+        let applied = clock.nowNanos()
+        if !items.isEmpty {
+            metrics.withLock { m in
+                m.applyNanosTotal += applied - started
+                m.applyBatches += 1
+            }
+        }
+        let finished = waits.withLock { w in
+            answers.compactMap { id, result -> (Completion, Result<Response, ServerError>)? in
+                let error: ServerError? = if case .failure(let e) = result { e } else { nil }
+                guard let (completion, _) = w.finish(id: id, appliedAt: applied, now: clock.nowNanos(), error: error) else { return nil }
+                return (completion, result)
+            }
+        }
+        for (completion, result) in finished { completion(result) }
+        serveReads()
+        return true
+    }
+
+    private func applyConfChange(_ entry: Entry, applier: inout Applier) {
+        guard entry.index > applier.store.consistentIndex else { return }
+        if let change = try? ConfChange(decoding: entry.data) {
+            let state = raft.withLock { $0.node.applyConfChange(change) }
+            applier.setConfState(state)
+        }
+        applier.skip(entry)
+    }
+
+    private func serveReads() {
+        let applied = appliedIndex.load(ordering: .relaxed)
+        let ready = waits.withLock { $0.takeServableReads(applied: applied) }
+        guard !ready.isEmpty else { return }
+        let term = raft.withLock { $0.term }
+        let results = applier.withLock { applier in ready.map { applier.read($0.request, term: term, member: id) } }
+        for (read, result) in zip(ready, results) { read.completion(result) }
+    }
+
+    /// etcd's snapshot trigger: after `snapshotCount` applied entries, save the store, then let the
+    /// log before it go, keeping `snapshotCatchUpEntries` for followers that are a little behind.
+    private func maybeSnapshot(_ applier: inout Applier) throws {
+        let applied = applier.appliedIndex
+        guard applied > applier.snapshotIndex + config.snapshotCount else { return }
+        let confState = applier.confState
+        let data = applier.store.snapshotData()
+        let snapshot = try raft.withLock { side in
+            try side.storage.createSnapshot(at: applied, confState: confState, data: data)
+        }
+        try persistence.saveSnapshot(snapshot)
+        try raft.withLock { side in
+            if applied > config.snapshotCatchUpEntries {
+                let compactTo = applied - config.snapshotCatchUpEntries
+                if compactTo > side.storage.firstIndex() { try side.storage.compact(upTo: compactTo) }
+            }
+        }
+        applier.snapshotIndex = applied
+        metrics.withLock { $0.snapshotsTaken += 1 }
+    }
+
+    // MARK: Introspection
+
+    public func status() -> MemberStatus {
+        let raftStatus = raft.withLock { $0.node.status() }
+        let (pending, readsPending) = waits.withLock { ($0.pendingCount, $0.pendingReadCount) }
+        let store = applier.withLock { a in
+            (a.appliedIndex, a.store.currentRevision, a.store.compactRevision, a.store.keyCount, a.snapshotIndex)
+        }
+        return MemberStatus(
+            id: id, raft: raftStatus, appliedIndex: store.0, proposalsPending: pending, readsPending: readsPending,
+            metrics: metrics.withLock { $0 }, storeRevision: store.1, storeCompactRevision: store.2,
+            keyCount: store.3, snapshotIndex: store.4, stopped: isStopped)
+    }
+
+    /// The most recent finished stage traces, oldest first.
+    public func recentTraces() -> [StageTrace] {
+        waits.withLock { $0.finished }
+    }
+
+    /// Reads this member's store directly, without going through Raft (for checks and the UI).
+    public func localRange(_ request: RangeRequest) throws(MVCCError) -> RangeResult {
+        try applier.withLock { applier throws(MVCCError) in try applier.store.range(request) }
+    }
+}

@@ -1,0 +1,26 @@
+import MVCC
+import Raft
+
+/// What etcd puts in every response header.
+public struct ResponseHeader: Sendable, Hashable {
+    public var memberID: NodeID
+    /// The store revision after the request.
+    public var revision: Int64
+    public var raftTerm: UInt64
+}
+
+/// The answer to a request, once applied (or, for a read, once served).
+public struct Response: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        case put(PutResult)
+        case deleteRange(DeleteRangeResult)
+        case txn(TxnResult)
+        case compact
+        case range(RangeResult)
+    }
+
+    public var header: ResponseHeader
+    public var outcome: Outcome
+}
+
+public typealias Completion = @Sendable (Result<Response, ServerError>) -> Void

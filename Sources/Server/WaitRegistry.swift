@@ -1,0 +1,127 @@
+import MVCC
+import Raft
+
+/// The requests a member is waiting on (etcd's wait.Wait), their stage traces, and the reads
+/// waiting for a ReadIndex. Guarded by the member's wait lock.
+struct WaitRegistry {
+    struct Waiter {
+        let completion: Completion
+        let deadlineNanos: UInt64
+        var trace: StageTrace
+    }
+
+    struct ReadWaiter {
+        let request: RangeRequest
+        let completion: Completion
+        let deadlineNanos: UInt64
+        /// The read position, once the leader confirmed it.
+        var readIndex: UInt64?
+    }
+
+    private(set) var waiters: [UInt64: Waiter] = [:]
+    /// Request ids in the order of their Raft index, once the leader appended them.
+    private var byIndex: [(index: UInt64, id: UInt64)] = []
+    private(set) var reads: [UInt64: ReadWaiter] = [:]
+    /// The most recent finished traces, oldest first.
+    private(set) var finished: [StageTrace] = []
+    static let finishedCapacity = 256
+
+    var pendingCount: Int { waiters.count }
+    var pendingReadCount: Int { reads.count }
+
+    mutating func register(id: UInt64, trace: StageTrace, deadlineNanos: UInt64, completion: @escaping Completion) {
+        precondition(waiters[id] == nil, "request id \(id) registered twice")
+        waiters[id] = Waiter(completion: completion, deadlineNanos: deadlineNanos, trace: trace)
+    }
+
+    mutating func markProposed(id: UInt64, at now: UInt64) {
+        waiters[id]?.trace.proposedNanos = now
+    }
+
+    /// The leader appended the entry for `id` at `index`.
+    mutating func markAppended(id: UInt64, index: UInt64, at now: UInt64) {
+        guard waiters[id] != nil else { return }
+        waiters[id]!.trace.index = index
+        waiters[id]!.trace.leaderAppendedNanos = now
+        byIndex.append((index, id))
+    }
+
+    mutating func markSynced(throughIndex last: UInt64, at now: UInt64) {
+        for (index, id) in byIndex where index <= last {
+            if waiters[id]?.trace.leaderSyncedNanos == nil { waiters[id]?.trace.leaderSyncedNanos = now }
+        }
+    }
+
+    mutating func markAcked(by follower: NodeID, throughIndex last: UInt64, at now: UInt64) {
+        for (index, id) in byIndex {
+            if index > last { break }
+            if waiters[id]?.trace.followerAckNanos[follower] == nil { waiters[id]?.trace.followerAckNanos[follower] = now }
+        }
+    }
+
+    mutating func markCommitted(throughIndex commit: UInt64, at now: UInt64) {
+        for (index, id) in byIndex {
+            if index > commit { break }
+            if waiters[id]?.trace.committedNanos == nil { waiters[id]?.trace.committedNanos = now }
+        }
+    }
+
+    /// Removes the waiter for `id`; the caller completes it outside the lock.
+    mutating func finish(id: UInt64, appliedAt: UInt64?, now: UInt64, error: ServerError?) -> (Completion, StageTrace)? {
+        guard var waiter = waiters.removeValue(forKey: id) else { return nil }
+        if let appliedAt { waiter.trace.appliedNanos = appliedAt }
+        waiter.trace.respondedNanos = now
+        waiter.trace.error = error?.description
+        if let at = byIndex.firstIndex(where: { $0.id == id }) { byIndex.remove(at: at) }
+        remember(waiter.trace)
+        return (waiter.completion, waiter.trace)
+    }
+
+    private mutating func remember(_ trace: StageTrace) {
+        if finished.count >= Self.finishedCapacity { finished.removeFirst(finished.count - Self.finishedCapacity + 1) }
+        finished.append(trace)
+    }
+
+    /// Waiters past their deadline, removed; the caller fails them with `timeout`.
+    mutating func expire(now: UInt64) -> [(Completion, StageTrace)] {
+        let late = waiters.filter { $0.value.deadlineNanos <= now }.map(\.key)
+        var expired = late.compactMap { finish(id: $0, appliedAt: nil, now: now, error: .timeout) }
+        let lateReads = reads.filter { $0.value.deadlineNanos <= now }.map(\.key)
+        for ctx in lateReads {
+            let read = reads.removeValue(forKey: ctx)!
+            let trace = StageTrace(requestID: ctx, member: noNode, summary: "range", receivedNanos: now)
+            expired.append((read.completion, trace))
+        }
+        return expired
+    }
+
+    /// Everything still waiting, removed: the member is stopping.
+    mutating func drainAll() -> [Completion] {
+        let all = waiters.values.map(\.completion) + reads.values.map(\.completion)
+        waiters = [:]
+        byIndex = []
+        reads = [:]
+        return all
+    }
+
+    // MARK: Reads
+
+    mutating func registerRead(context: UInt64, request: RangeRequest, deadlineNanos: UInt64, completion: @escaping Completion) {
+        reads[context] = ReadWaiter(request: request, completion: completion, deadlineNanos: deadlineNanos)
+    }
+
+    mutating func confirmRead(context: UInt64, index: UInt64) {
+        reads[context]?.readIndex = index
+    }
+
+    /// Confirmed reads whose position has been applied, removed for serving.
+    mutating func takeServableReads(applied: UInt64) -> [ReadWaiter] {
+        let ready = reads.filter { ($0.value.readIndex ?? .max) <= applied }
+        for ctx in ready.keys { reads.removeValue(forKey: ctx) }
+        return Array(ready.values)
+    }
+
+    mutating func failRead(context: UInt64) -> Completion? {
+        reads.removeValue(forKey: context)?.completion
+    }
+}

@@ -1,0 +1,156 @@
+import MVCC
+import Raft
+import Testing
+@testable import Server
+
+@Suite struct PutPathTests {
+    @Test func putIsAppliedOnEveryMemberAndAnswered() throws {
+        let group = try MemberGroup()
+        let lead = try group.electLeader()
+        let outcome = Outcome()
+        group[lead].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: outcome.completion)
+        try group.settle()
+        let response = try #require(try outcome.result?.get())
+        #expect(response.header.revision == 2)
+        #expect(response.header.memberID == lead)
+        for id in group.ids {
+            let kv = try group[id].localRange(RangeRequest(range: KeyRange(key: bytes("k")))).kvs.first
+            #expect(kv?.value == bytes("v"), "member \(id)")
+        }
+        let trace = try #require(group[lead].recentTraces().last)
+        #expect(trace.index > 0)
+        for stage in StageTrace.Stage.allCases {
+            #expect(trace.time(of: stage) != nil, "stage \(stage) stamped")
+        }
+        #expect(trace.followerAckNanos.count == 2)
+    }
+
+    @Test func followerForwardsToLeader() throws {
+        let group = try MemberGroup()
+        let lead = try group.electLeader()
+        let follower = group.ids.first { $0 != lead }!
+        let outcome = Outcome()
+        group[follower].put(PutRequest(key: bytes("f"), value: bytes("1")), completion: outcome.completion)
+        try group.settle()
+        #expect(try outcome.result?.get().header.memberID == follower)
+    }
+
+    @Test func requestTooLargeIsRefusedBeforeProposing() throws {
+        let group = try MemberGroup { $0.maxRequestBytes = 100 }
+        let lead = try group.electLeader()
+        let outcome = Outcome()
+        group[lead].put(PutRequest(key: bytes("k"), value: Array(repeating: 1, count: 200)), completion: outcome.completion)
+        guard case .failure(let error)? = outcome.result else { Issue.record("expected a failure"); return }
+        #expect(error.description == "etcdserver: request is too large")
+        #expect(group[lead].status().metrics.proposalsFailed == 1)
+        #expect(group[lead].status().proposalsPending == 0)
+    }
+
+    @Test func noLeaderIsTyped() throws {
+        let group = try MemberGroup()
+        let outcome = Outcome()
+        group[1].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: outcome.completion)
+        guard case .failure(let error)? = outcome.result else { Issue.record("expected a failure"); return }
+        #expect(error == .noLeader)
+        #expect(error.description == "etcdserver: no leader")
+    }
+
+    @Test func requestTimesOutWhenNoQuorum() throws {
+        let group = try MemberGroup()
+        let lead = try group.electLeader()
+        for id in group.ids where id != lead { group.down.insert(id) }
+        let outcome = Outcome()
+        group[lead].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: outcome.completion)
+        try group.settle()
+        #expect(outcome.result == nil)
+        // 5 s + 2 x 1 s election timeout = 70 ticks of 100 ms.
+        try group.tick(71)
+        guard case .failure(let error)? = outcome.result else { Issue.record("expected a timeout"); return }
+        #expect(error.description == "etcdserver: request timed out")
+        #expect(group[lead].status().proposalsPending == 0)
+    }
+
+    @Test func stopFailsWaitersWithStopped() throws {
+        let group = try MemberGroup()
+        let lead = try group.electLeader()
+        for id in group.ids where id != lead { group.down.insert(id) }
+        let outcome = Outcome()
+        group[lead].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: outcome.completion)
+        group[lead].stop()
+        #expect(outcome.result == .failure(.stopped))
+        #expect(ServerError.stopped.description == "etcdserver: server stopped")
+        let after = Outcome()
+        group[lead].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: after.completion)
+        #expect(after.result == .failure(.stopped))
+    }
+
+    @Test func tooManyRequestsWhenApplyFallsBehind() throws {
+        let group = try MemberGroup { $0.maxGapBetweenApplyAndCommit = 3 }
+        let lead = try group.electLeader()
+        // Run raft cycles only: entries commit but nothing applies.
+        var outcomes: [Outcome] = []
+        for i in 0..<6 {
+            let o = Outcome()
+            outcomes.append(o)
+            group[lead].put(PutRequest(key: bytes("k\(i)"), value: bytes("v")), completion: o.completion)
+            for _ in 0..<4 {
+                for id in group.ids { try group[id].raftCycle() }
+                for m in group.transport.take() { group[m.to].receive(m) }
+            }
+        }
+        let refused = outcomes.filter { $0.result == .failure(.tooManyRequests) }
+        #expect(!refused.isEmpty)
+        #expect(ServerError.tooManyRequests.description == "etcdserver: too many requests")
+        try group.settle()
+        let applied = outcomes.filter { (try? $0.result?.get()) != nil }
+        #expect(applied.count + refused.count == 6)
+    }
+
+    @Test func linearizableAndSerializableReads() throws {
+        let group = try MemberGroup()
+        let lead = try group.electLeader()
+        let put = Outcome()
+        group[lead].put(PutRequest(key: bytes("r"), value: bytes("1")), completion: put.completion)
+        try group.settle()
+        let follower = group.ids.first { $0 != lead }!
+        let read = Outcome()
+        group[follower].range(RangeRequest(range: KeyRange(key: bytes("r"))), completion: read.completion)
+        try group.settle()
+        guard case .range(let result)? = try read.result?.get().outcome else { Issue.record("expected a range"); return }
+        #expect(result.kvs.first?.value == bytes("1"))
+        let local = Outcome()
+        group[follower].range(RangeRequest(range: KeyRange(key: bytes("r"))), serializable: true, completion: local.completion)
+        #expect(local.result != nil)
+    }
+
+    @Test func snapshotsCompactTheLogAndRestartRecovers() throws {
+        let group = try MemberGroup { $0.snapshotCount = 20; $0.snapshotCatchUpEntries = 5 }
+        let lead = try group.electLeader()
+        for i in 0..<50 {
+            group[lead].put(PutRequest(key: bytes("k\(i % 10)"), value: bytes("v\(i)")), completion: { _ in })
+            try group.settle()
+        }
+        #expect(group[lead].status().metrics.snapshotsTaken >= 2)
+        #expect(group[lead].status().raft.firstIndex > 1)
+        let follower = group.ids.first { $0 != lead }!
+        try group.restart(follower)
+        try group.settle()
+        let kv = try group[follower].localRange(RangeRequest(range: KeyRange(key: bytes("k9")))).kvs.first
+        #expect(kv?.value == bytes("v49"))
+    }
+
+    @Test func laggingFollowerCatchesUpBySnapshot() throws {
+        let group = try MemberGroup { $0.snapshotCount = 10; $0.snapshotCatchUpEntries = 2 }
+        let lead = try group.electLeader()
+        let follower = group.ids.first { $0 != lead }!
+        group.down.insert(follower)
+        for i in 0..<40 {
+            group[lead].put(PutRequest(key: bytes("s\(i)"), value: bytes("v")), completion: { _ in })
+            try group.settle()
+        }
+        group.down.remove(follower)
+        try group.tick(5)
+        #expect(group[follower].status().metrics.snapshotsInstalled >= 1)
+        #expect(try group[follower].localRange(RangeRequest(range: .prefix(bytes("s")), countOnly: true)).count == 40)
+    }
+}
