@@ -10,11 +10,16 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(name: "Raft"),
         .target(name: "MVCC", dependencies: ["Raft"]),
         .target(name: "Server", dependencies: ["Raft", "MVCC"]),
+        .target(
+            name: "Cluster",
+            dependencies: ["Raft", "MVCC", "Server", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         .executableTarget(
             name: "rafttop",
             dependencies: [
@@ -25,6 +30,7 @@ let package = Package(
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MVCC", "Raft"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "MVCC", "Raft"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -214,3 +214,10 @@ extension Member {
         try applier.withLock { applier throws(MVCCError) in try applier.store.range(request) }
     }
 }
+
+extension Member {
+    /// Role, term, leader, commit and applied, cheaply (no follower progress).
+    public var basicStatus: BasicStatus {
+        raft.withLock { $0.node.basicStatus }
+    }
+}

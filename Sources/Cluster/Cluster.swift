@@ -1,0 +1,238 @@
+import MVCC
+import Raft
+import Server
+import Synchronization
+
+/// N etcd-style members in one process, the network between them, and their clients.
+///
+/// In real time, each member runs a raft thread and an apply thread (`MemberRunner`) and a
+/// network thread delivers messages when their latency has passed. Simulated, nothing runs until
+/// `advance(byNanos:)` steps every member and message in a deterministic order.
+public final class Cluster: Sendable {
+    public let config: ClusterConfig
+    public let ids: [NodeID]
+    let clock: any MonotonicClock
+    let seed: UInt64
+    let persistences: [NodeID: any RaftPersistence]
+
+    struct State {
+        var members: [NodeID: Member] = [:]
+        var runners: [NodeID: MemberRunner] = [:]
+        var states: [NodeID: MemberState] = [:]
+        var incarnations: [NodeID: UInt64] = [:]
+        var network: SimulatedNetwork
+        var heldForPaused: [NodeID: [Message]] = [:]
+        var events = EventLog()
+        var latency = LatencyRecorder()
+        var leader: NodeID?
+        var term: UInt64 = 0
+        var leaderLostAtNanos: UInt64?
+        var putsAcknowledged = 0
+        var putsFailed = 0
+        /// Simulated mode: when each member ticks next, and client actions waiting for their time.
+        var nextTickNanos: [NodeID: UInt64] = [:]
+        var timers: [(dueNanos: UInt64, sequence: UInt64, action: @Sendable () -> Void)] = []
+        var timerSequence: UInt64 = 0
+        var shutDown = false
+    }
+
+    let state: Mutex<State>
+    let networkRunner: NetworkRunner?
+
+    public init(config: ClusterConfig) throws {
+        guard ClusterConfig.memberRange.contains(config.memberCount) else {
+            throw ClusterError.invalidMemberCount(config.memberCount)
+        }
+        self.config = config
+        ids = config.ids
+        switch config.driver {
+        case .realTime:
+            clock = SystemClock()
+            seed = SystemClock().nowNanos()
+        case .simulated(let s):
+            clock = ManualClock()
+            seed = s
+        }
+        var persistences: [NodeID: any RaftPersistence] = [:]
+        for id in config.ids {
+            persistences[id] = try config.makePersistence(id)
+        }
+        self.persistences = persistences
+        state = Mutex(State(network: SimulatedNetwork(settings: config.network, seed: seed)))
+        networkRunner = config.driver == .realTime ? NetworkRunner() : nil
+        for id in ids {
+            try start(id)
+        }
+        networkRunner?.start(cluster: WeakCluster(self))
+    }
+
+    var isSimulated: Bool { config.driver != .realTime }
+
+    public func nowNanos() -> UInt64 { clock.nowNanos() }
+
+    // MARK: Lifecycle
+
+    private func start(_ id: NodeID) throws {
+        let incarnation = state.withLock { s -> UInt64 in
+            s.incarnations[id, default: 0] += 1
+            return s.incarnations[id]!
+        }
+        let memberConfig = config.memberConfig(for: id, incarnation: incarnation, seed: seed)
+        let wakeup = Wakeup()
+        let member: Member
+        do {
+            member = try Member(config: memberConfig, clock: clock, transport: ClusterTransport(cluster: WeakCluster(self)),
+                                persistence: persistences[id]!, wake: { wakeup.signal() })
+        } catch {
+            throw ClusterError.memberStartFailed(id, "\(error)")
+        }
+        let runner: MemberRunner? = isSimulated ? nil : MemberRunner(member: member, wakeup: wakeup, cluster: WeakCluster(self))
+        let now = clock.nowNanos()
+        state.withLock { s in
+            s.members[id] = member
+            s.states[id] = .up
+            if let runner { s.runners[id] = runner }
+            // Stagger the members' ticks a little, as separate machines' clocks would be.
+            s.nextTickNanos[id] = now + memberConfig.tickNanos + id * 1_000_000
+        }
+        runner?.start()
+    }
+
+    /// Kills a member: it stops at once, and whatever its disk had not synced is lost.
+    public func crash(_ id: NodeID) throws {
+        guard ids.contains(id) else { throw ClusterError.unknownMember(id) }
+        let (member, runner) = state.withLock { s -> (Member?, MemberRunner?) in
+            guard s.states[id] != .down else { return (nil, nil) }
+            s.states[id] = .down
+            s.network.dropAll(involving: id)
+            s.heldForPaused[id] = nil
+            s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .crashed(id)))
+            return (s.members.removeValue(forKey: id), s.runners.removeValue(forKey: id))
+        }
+        member?.stop()
+        runner?.stop()
+        if let crashable = persistences[id] as? CrashablePersistence {
+            crashable.crash()
+        }
+        observe()
+    }
+
+    /// Starts a crashed member again from what it persisted.
+    public func restart(_ id: NodeID) throws {
+        guard ids.contains(id) else { throw ClusterError.unknownMember(id) }
+        guard state.withLock({ $0.states[id] == .down }) else { return }
+        try start(id)
+        state.withLock { $0.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .restarted(id))) }
+    }
+
+    /// Freezes a member as a stopped process would be: no ticks, no work, messages wait for it.
+    public func pause(_ id: NodeID) throws {
+        guard ids.contains(id) else { throw ClusterError.unknownMember(id) }
+        let runner = state.withLock { s -> MemberRunner? in
+            guard s.states[id] == .up || s.states[id] == .partitioned else { return nil }
+            s.states[id] = .paused
+            s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .paused(id)))
+            return s.runners[id]
+        }
+        runner?.setPaused(true)
+    }
+
+    public func resume(_ id: NodeID) throws {
+        guard ids.contains(id) else { throw ClusterError.unknownMember(id) }
+        let (runner, held, member) = state.withLock { s -> (MemberRunner?, [Message], Member?) in
+            guard s.states[id] == .paused else { return (nil, [], nil) }
+            s.states[id] = .up
+            s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .resumed(id)))
+            return (s.runners[id], s.heldForPaused.removeValue(forKey: id) ?? [], s.members[id])
+        }
+        runner?.setPaused(false)
+        for m in held { member?.receive(m) }
+        refreshPartitionStates()
+    }
+
+    /// Splits the members into groups that cannot reach each other.
+    public func partition(_ groups: [[NodeID]]) {
+        state.withLock { s in
+            s.network.partition(groups)
+            s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .partitioned(groups)))
+        }
+        refreshPartitionStates()
+    }
+
+    /// Cuts one member off from the rest.
+    public func isolate(_ id: NodeID) {
+        partition([[id], ids.filter { $0 != id }])
+    }
+
+    public func heal() {
+        state.withLock { s in
+            s.network.heal()
+            s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .healed))
+        }
+        refreshPartitionStates()
+    }
+
+    public func setNetwork(_ settings: SimulatedNetwork.Settings) {
+        state.withLock { $0.network.settings = settings }
+    }
+
+    public var networkSettings: SimulatedNetwork.Settings { state.withLock { $0.network.settings } }
+
+    /// Marks members outside the largest connected group as partitioned.
+    private func refreshPartitionStates() {
+        state.withLock { s in
+            for id in ids where s.states[id] == .up || s.states[id] == .partitioned {
+                let reachable = ids.filter { s.network.connected(id, $0) }.count
+                s.states[id] = reachable * 2 > ids.count ? .up : .partitioned
+            }
+        }
+    }
+
+    /// Asks the leader to hand leadership to `transferee`.
+    public func transferLeadership(to transferee: NodeID) throws {
+        guard ids.contains(transferee) else { throw ClusterError.unknownMember(transferee) }
+        let (leader, member) = state.withLock { s in (s.leader, s.leader.flatMap { s.members[$0] }) }
+        guard let leader, let member else { return }
+        state.withLock { $0.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .transferRequested(from: leader, to: transferee))) }
+        member.transferLeadership(to: transferee)
+    }
+
+    /// Stops every member and thread. The cluster cannot be used afterwards.
+    public func shutdown() {
+        let (members, runners) = state.withLock { s -> ([Member], [MemberRunner]) in
+            s.shutDown = true
+            return (Array(s.members.values), Array(s.runners.values))
+        }
+        for member in members { member.stop() }
+        for runner in runners { runner.stop() }
+        networkRunner?.stop()
+    }
+
+    public func member(_ id: NodeID) -> Member? {
+        state.withLock { $0.members[id] }
+    }
+
+    public func memberState(_ id: NodeID) -> MemberState {
+        state.withLock { $0.states[id] ?? .down }
+    }
+
+    /// A member the runner found broken (its disk failed): take it down with an event.
+    func memberFailed(_ id: NodeID, error: any Error) {
+        state.withLock { $0.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .note("member \(id) stopped: \(error)"))) }
+        try? crash(id)
+    }
+}
+
+/// A persistence whose unsynced writes a crash can lose (the simulated disk).
+public protocol CrashablePersistence: RaftPersistence {
+    func crash()
+}
+
+/// A reference that does not keep the cluster alive (members and threads point back at it).
+final class WeakCluster: Sendable {
+    weak let cluster: Cluster?
+
+    init(_ cluster: Cluster) {
+        self.cluster = cluster
+    }
+}

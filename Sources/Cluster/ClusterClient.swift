@@ -1,0 +1,93 @@
+import Dispatch
+import MVCC
+import Raft
+import Server
+
+extension Cluster {
+    /// Puts through the leader (any member forwards to it), retrying on another member when
+    /// there is no leader or the member stopped, until the request timeout. A timeout is not
+    /// retried: the put may or may not have happened.
+    public func put(key: [UInt8], value: [UInt8], via member: NodeID? = nil, completion: @escaping Completion = { _ in }) {
+        request(.put(PutRequest(key: key, value: value)), via: member, completion: completion)
+    }
+
+    public func request(_ operation: InternalRequest.Operation, via member: NodeID? = nil,
+                        completion: @escaping Completion = { _ in }) {
+        let started = clock.nowNanos()
+        attempt(operation, via: member, started: started, deadline: started + config.member.requestTimeoutNanos,
+                completion: completion)
+    }
+
+    private func attempt(_ operation: InternalRequest.Operation, via preferred: NodeID?, started: UInt64,
+                         deadline: UInt64, completion: @escaping Completion) {
+        guard let target = pickMember(preferred) else {
+            return retryOrFail(operation, error: .noLeader, started: started, deadline: deadline, completion: completion)
+        }
+        target.propose(operation) { [weak self] result in
+            guard let self else { return completion(result) }
+            switch result {
+            case .success:
+                let micros = (self.clock.nowNanos() - started) / 1000
+                self.state.withLock { s in
+                    s.latency.record(micros: micros)
+                    s.putsAcknowledged += 1
+                }
+                completion(result)
+            case .failure(let error):
+                self.retryOrFail(operation, error: error, started: started, deadline: deadline, completion: completion)
+            }
+        }
+    }
+
+    private func retryOrFail(_ operation: InternalRequest.Operation, error: ServerError, started: UInt64,
+                             deadline: UInt64, completion: @escaping Completion) {
+        if Self.isRetryable(error) && clock.nowNanos() < deadline {
+            schedule(afterNanos: config.member.tickNanos) { [weak self] in
+                self?.attempt(operation, via: nil, started: started, deadline: deadline, completion: completion)
+            }
+            return
+        }
+        state.withLock { s in
+            s.putsFailed += 1
+            s.latency.recordError()
+            s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .clientError(error.description)))
+        }
+        completion(.failure(error))
+    }
+
+    /// Errors after which the request certainly did not happen, so trying again is safe.
+    static func isRetryable(_ error: ServerError) -> Bool {
+        switch error {
+        case .noLeader, .proposalDropped, .stopped, .tooManyRequests: true
+        default: false
+        }
+    }
+
+    private func pickMember(_ preferred: NodeID?) -> Member? {
+        state.withLock { s in
+            let states = s.states
+            let usable = { (id: NodeID) in states[id] == .up || states[id] == .partitioned }
+            if let preferred, usable(preferred), let m = s.members[preferred] { return m }
+            if let leader = s.leader, usable(leader), let m = s.members[leader] { return m }
+            return ids.first(where: { states[$0] == .up }).flatMap { s.members[$0] }
+        }
+    }
+
+    /// Runs `action` after `nanos`: on a timer in real time, at that simulated time otherwise.
+    func schedule(afterNanos nanos: UInt64, _ action: @escaping @Sendable () -> Void) {
+        if isSimulated {
+            let due = clock.nowNanos() + nanos
+            state.withLock { s in
+                s.timerSequence += 1
+                s.timers.append((due, s.timerSequence, action))
+            }
+        } else {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanos)), execute: action)
+        }
+    }
+
+    /// Counts of acknowledged and failed client requests so far.
+    public var clientCounts: (acknowledged: Int, failed: Int) {
+        state.withLock { ($0.putsAcknowledged, $0.putsFailed) }
+    }
+}

@@ -1,0 +1,59 @@
+import Raft
+import Server
+
+/// How the cluster runs.
+public struct ClusterConfig: Sendable {
+    public enum Driver: Sendable, Hashable {
+        /// Threads, the wall clock and real files: what the TUI and benchmarks use.
+        case realTime
+        /// One thread stepped explicitly, simulated time, choices from `seed`: tests and `check`.
+        case simulated(seed: UInt64)
+    }
+
+    /// How many members, 1 to 7.
+    public var memberCount: Int
+    public var driver: Driver
+    /// The template every member's configuration starts from (id and peers are set per member).
+    public var member: MemberConfig
+    public var network: SimulatedNetwork.Settings
+    /// Makes each member's persistence; called once per member id, and its result reused across
+    /// restarts so a restart recovers what was persisted.
+    public var makePersistence: @Sendable (NodeID) throws -> any RaftPersistence
+    /// Where the members keep their data, shown in the UI; nil when they keep it in memory.
+    public var dataDirectory: String?
+
+    public static let memberRange = 1...7
+
+    public init(memberCount: Int = 3, driver: Driver = .realTime) {
+        self.memberCount = memberCount
+        self.driver = driver
+        member = MemberConfig(id: 1, peers: [])
+        network = SimulatedNetwork.Settings()
+        makePersistence = { _ in MemoryPersistence() }
+    }
+
+    public var ids: [NodeID] { (1...memberCount).map { NodeID($0) } }
+
+    func memberConfig(for id: NodeID, incarnation: UInt64, seed: UInt64) -> MemberConfig {
+        var c = member
+        c.id = id
+        c.peers = ids
+        // Distinct election timeouts per member and per restart, reproducible from the seed.
+        c.randomSeed = seed &+ id &* 1_000_003 &+ incarnation &* 7919
+        return c
+    }
+}
+
+public enum ClusterError: Error, Sendable, CustomStringConvertible {
+    case invalidMemberCount(Int)
+    case unknownMember(NodeID)
+    case memberStartFailed(NodeID, String)
+
+    public var description: String {
+        switch self {
+        case .invalidMemberCount(let n): "a cluster has 1 to 7 members, not \(n)"
+        case .unknownMember(let id): "there is no member \(id)"
+        case .memberStartFailed(let id, let why): "member \(id) could not start: \(why)"
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Raft
+import Server
+
+/// A member's way out: its messages enter the cluster's simulated network.
+struct ClusterTransport: Transport {
+    let cluster: WeakCluster
+
+    func send(_ messages: [Message]) {
+        cluster.cluster?.route(messages)
+    }
+}
+
+extension Cluster {
+    func route(_ messages: [Message]) {
+        let now = clock.nowNanos()
+        let immediate = state.withLock { s -> Bool in
+            s.network.send(messages, now: now)
+            return s.network.settings.latencyMicros == 0 && s.network.settings.jitterMicros == 0
+        }
+        if isSimulated { return }
+        if immediate {
+            // No latency to wait out: deliver on the sender's thread instead of a hop through the network thread.
+            deliverDue()
+        } else {
+            networkRunner?.wakeup.signal()
+        }
+    }
+
+    /// Hands every message that is due to its member; a paused member's wait for it.
+    func deliverDue() {
+        let now = clock.nowNanos()
+        let deliveries = state.withLock { s -> [(Member, Message)] in
+            let due = s.network.takeDue(now: now)
+            var out: [(Member, Message)] = []
+            out.reserveCapacity(due.count)
+            for m in due {
+                switch s.states[m.to] {
+                case .paused?:
+                    if s.heldForPaused[m.to, default: []].count < SimulatedNetwork.capacity {
+                        s.heldForPaused[m.to, default: []].append(m)
+                    }
+                case .up?, .partitioned?:
+                    if let member = s.members[m.to] { out.append((member, m)) }
+                default:
+                    break
+                }
+            }
+            return out
+        }
+        for (member, message) in deliveries {
+            member.receive(message)
+        }
+    }
+
+    func nextDeliveryNanos() -> UInt64? {
+        state.withLock { $0.network.nextDueNanos }
+    }
+
+    /// Updates who the cluster's leader is, recording elections and their length as events.
+    public func observe() {
+        let now = clock.nowNanos()
+        let live = state.withLock { s in s.members.filter { s.states[$0.key] != .down } }
+        var leader: NodeID?
+        var term: UInt64 = 0
+        for (id, member) in live {
+            let status = member.basicStatus
+            if status.role == .leader && status.term >= term && !(leader != nil && status.term == term) {
+                leader = id
+                term = status.term
+            }
+        }
+        state.withLock { s in
+            // A leader cut off from a majority is no leader for the cluster.
+            if let l = leader, s.states[l] == .partitioned || s.states[l] == .paused {
+                leader = nil
+            }
+            if leader != s.leader || (leader != nil && term != s.term) {
+                if let old = s.leader, leader == nil {
+                    s.events.append(ClusterEvent(atNanos: now, kind: .leaderLost(previous: old, term: s.term)))
+                    s.leaderLostAtNanos = now
+                }
+                if let new = leader {
+                    let took = s.leaderLostAtNanos.map { now - $0 }
+                    s.events.append(ClusterEvent(atNanos: now, kind: .leaderElected(leader: new, term: term, electionNanos: took)))
+                    s.leaderLostAtNanos = nil
+                    s.term = term
+                }
+                s.leader = leader
+            }
+        }
+    }
+
+    /// The member that leads now, as last observed.
+    public var leader: NodeID? {
+        state.withLock { $0.leader }
+    }
+
+    /// Everything a view needs, at one instant.
+    public func snapshot(logEntries: Int = 12, traces: Int = 32) -> ClusterSnapshot {
+        let now = clock.nowNanos()
+        let (members, states) = state.withLock { ($0.members, $0.states) }
+        var views: [MemberView] = []
+        for id in ids {
+            let memberState = states[id] ?? .down
+            guard let member = members[id], memberState != .down else {
+                views.append(MemberView(id: id, state: .down, status: nil, log: [], fsyncMicrosLast: 0, fsyncMicrosMean: 0))
+                continue
+            }
+            let status = member.status()
+            let m = status.metrics
+            views.append(MemberView(
+                id: id, state: memberState, status: status, log: member.recentLogEntries(logEntries),
+                fsyncMicrosLast: m.walFsyncNanosLast / 1000,
+                fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0))
+        }
+        var recent: [StageTrace] = []
+        for member in members.values {
+            recent.append(contentsOf: member.recentTraces().suffix(traces))
+        }
+        recent.sort { $0.receivedNanos > $1.receivedNanos }
+        return state.withLock { s in
+            ClusterSnapshot(
+                nowNanos: now, members: views, leader: s.leader, term: s.term,
+                inFlight: s.network.inFlightMessages, networkSettings: s.network.settings, latency: s.latency,
+                traces: Array(recent.prefix(traces)), events: s.events.events,
+                putsAcknowledged: s.putsAcknowledged, putsFailed: s.putsFailed,
+                paused: false, speed: 1, dataDirectory: config.dataDirectory)
+        }
+    }
+
+    public func closeLatencyInterval() {
+        state.withLock { $0.latency.closeInterval() }
+    }
+
+    public func resetLatency() {
+        state.withLock { $0.latency.reset() }
+    }
+
+    public var events: [ClusterEvent] {
+        state.withLock { $0.events.events }
+    }
+
+    public func note(_ text: String) {
+        state.withLock { $0.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .note(text))) }
+    }
+}

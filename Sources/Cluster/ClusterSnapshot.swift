@@ -1,0 +1,44 @@
+import Raft
+import Server
+
+/// Whether a member is running, and if not, why.
+public enum MemberState: String, Sendable, Hashable {
+    case up
+    case down
+    case paused
+    /// Running, but cut off from the majority by a partition.
+    case partitioned
+}
+
+/// Everything the UI shows about one member, at one instant.
+public struct MemberView: Sendable, Hashable {
+    public var id: NodeID
+    public var state: MemberState
+    /// Nil while the member is down.
+    public var status: MemberStatus?
+    /// Its newest persisted entries, oldest first.
+    public var log: [LogEntryView]
+    /// Mean and last fsync time of its WAL, in microseconds.
+    public var fsyncMicrosLast: UInt64
+    public var fsyncMicrosMean: UInt64
+}
+
+/// A value holding the whole cluster's state for a view: the UI asks for one per frame.
+public struct ClusterSnapshot: Sendable {
+    public var nowNanos: UInt64
+    public var members: [MemberView]
+    public var leader: NodeID?
+    public var term: UInt64
+    public var inFlight: [SimulatedNetwork.InFlight]
+    public var networkSettings: SimulatedNetwork.Settings
+    public var latency: LatencyRecorder
+    /// Most recent first.
+    public var traces: [StageTrace]
+    /// Oldest first.
+    public var events: [ClusterEvent]
+    public var putsAcknowledged: Int
+    public var putsFailed: Int
+    public var paused: Bool
+    public var speed: Double
+    public var dataDirectory: String?
+}

@@ -1,0 +1,150 @@
+import Dispatch
+import Foundation
+import Raft
+import Server
+import Synchronization
+
+/// Wakes a sleeping thread; signals while it is awake are not lost.
+final class Wakeup: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    func signal() { semaphore.signal() }
+
+    /// Sleeps until signalled or `nanos` pass.
+    func wait(nanos: UInt64) {
+        _ = semaphore.wait(timeout: .now() + .nanoseconds(Int(min(nanos, 1_000_000_000))))
+    }
+}
+
+/// Runs one member in real time: a raft thread (ticks, Ready handling with fsync) and an apply
+/// thread, so that a slow apply shows as a gap between committed and applied.
+final class MemberRunner: Sendable {
+    let member: Member
+    let wakeup: Wakeup
+    let applyWakeup = Wakeup()
+    let cluster: WeakCluster
+    private let running = Atomic<Bool>(true)
+    private let paused = Atomic<Bool>(false)
+    private let exited = DispatchGroup()
+
+    init(member: Member, wakeup: Wakeup, cluster: WeakCluster) {
+        self.member = member
+        self.wakeup = wakeup
+        self.cluster = cluster
+    }
+
+    func start() {
+        exited.enter()
+        exited.enter()
+        let raftThread = Thread { [self] in
+            raftLoop()
+            exited.leave()
+        }
+        raftThread.name = "raft-\(member.id)"
+        raftThread.start()
+        let applyThread = Thread { [self] in
+            applyLoop()
+            exited.leave()
+        }
+        applyThread.name = "apply-\(member.id)"
+        applyThread.start()
+    }
+
+    func setPaused(_ value: Bool) {
+        paused.store(value, ordering: .relaxed)
+        wakeup.signal()
+        applyWakeup.signal()
+    }
+
+    /// Stops both threads and waits until they have exited.
+    func stop() {
+        running.store(false, ordering: .relaxed)
+        wakeup.signal()
+        applyWakeup.signal()
+        exited.wait()
+    }
+
+    private var isRunning: Bool { running.load(ordering: .relaxed) }
+
+    private func raftLoop() {
+        let clock = SystemClock()
+        let tick = member.config.tickNanos
+        var nextTick = clock.nowNanos() + tick
+        while isRunning {
+            if paused.load(ordering: .relaxed) {
+                wakeup.wait(nanos: tick)
+                nextTick = clock.nowNanos() + tick
+                continue
+            }
+            let now = clock.nowNanos()
+            if now >= nextTick {
+                member.tick()
+                // After a stall, tick once and carry on rather than firing a burst of ticks.
+                nextTick = max(nextTick + tick, now + tick / 2)
+            }
+            do {
+                while isRunning, try member.raftCycle() {
+                    applyWakeup.signal()
+                }
+            } catch {
+                running.store(false, ordering: .relaxed)
+                let id = member.id
+                let cluster = self.cluster
+                Thread { cluster.cluster?.memberFailed(id, error: error) }.start()
+                return
+            }
+            let after = clock.nowNanos()
+            if after < nextTick { wakeup.wait(nanos: nextTick - after) }
+        }
+    }
+
+    private func applyLoop() {
+        while isRunning {
+            if !paused.load(ordering: .relaxed) {
+                do {
+                    while isRunning, try member.applyCycle() {}
+                } catch {
+                    running.store(false, ordering: .relaxed)
+                    let id = member.id
+                    let cluster = self.cluster
+                    Thread { cluster.cluster?.memberFailed(id, error: error) }.start()
+                    return
+                }
+            }
+            applyWakeup.wait(nanos: 20_000_000)
+        }
+    }
+}
+
+/// Delivers messages whose latency has passed, and keeps the cluster's view of its leader fresh.
+final class NetworkRunner: Sendable {
+    let wakeup = Wakeup()
+    private let running = Atomic<Bool>(true)
+    private let exited = DispatchGroup()
+
+    func start(cluster: WeakCluster) {
+        exited.enter()
+        let thread = Thread { [self] in
+            var lastObserved: UInt64 = 0
+            while running.load(ordering: .relaxed), let c = cluster.cluster {
+                let now = c.nowNanos()
+                c.deliverDue()
+                if now - lastObserved > 5_000_000 {
+                    c.observe()
+                    lastObserved = now
+                }
+                let next = c.nextDeliveryNanos().map { $0 > now ? $0 - now : 0 } ?? 5_000_000
+                if next > 0 { wakeup.wait(nanos: min(next, 5_000_000)) }
+            }
+            exited.leave()
+        }
+        thread.name = "network"
+        thread.start()
+    }
+
+    func stop() {
+        running.store(false, ordering: .relaxed)
+        wakeup.signal()
+        exited.wait()
+    }
+}

@@ -1,0 +1,98 @@
+import Raft
+import Server
+
+extension Cluster {
+    /// Simulated mode: runs everything due in the next `nanos` of simulated time, in a fixed
+    /// order (timers, messages, ticks in member order, then every member's cycles until quiet).
+    public func advance(byNanos nanos: UInt64) {
+        precondition(isSimulated, "advance(byNanos:) drives a simulated cluster")
+        guard let manual = clock as? ManualClock else { return }
+        let target = manual.nowNanos() + nanos
+        settle()
+        while let next = nextEventNanos(), next <= target {
+            manual.set(max(next, manual.nowNanos()))
+            runTimers()
+            deliverDue()
+            tickDueMembers()
+            settle()
+        }
+        manual.set(target)
+        settle()
+        observe()
+    }
+
+    private func nextEventNanos() -> UInt64? {
+        state.withLock { s in
+            var candidates: [UInt64] = []
+            for id in ids where s.states[id] == .up || s.states[id] == .partitioned {
+                if let t = s.nextTickNanos[id] { candidates.append(t) }
+            }
+            if let due = s.network.nextDueNanos { candidates.append(due) }
+            if let timer = s.timers.map(\.dueNanos).min() { candidates.append(timer) }
+            return candidates.min()
+        }
+    }
+
+    private func runTimers() {
+        let now = clock.nowNanos()
+        let due = state.withLock { s -> [@Sendable () -> Void] in
+            let ready = s.timers.filter { $0.dueNanos <= now }.sorted { ($0.dueNanos, $0.sequence) < ($1.dueNanos, $1.sequence) }
+            s.timers.removeAll { $0.dueNanos <= now }
+            return ready.map(\.action)
+        }
+        for action in due { action() }
+    }
+
+    private func tickDueMembers() {
+        let now = clock.nowNanos()
+        let due = state.withLock { s -> [Member] in
+            var members: [Member] = []
+            for id in ids where s.states[id] == .up || s.states[id] == .partitioned {
+                guard let t = s.nextTickNanos[id], t <= now, let member = s.members[id] else { continue }
+                s.nextTickNanos[id] = t + member.config.tickNanos
+                members.append(member)
+            }
+            return members
+        }
+        for member in due { member.tick() }
+    }
+
+    /// Runs raft and apply cycles of every running member, delivering messages that are due,
+    /// until nothing changes.
+    func settle(maxRounds: Int = 10_000) {
+        for _ in 0..<maxRounds {
+            let running = state.withLock { s in
+                ids.compactMap { id in s.states[id] == .up || s.states[id] == .partitioned ? s.members[id] : nil }
+            }
+            var busy = false
+            for member in running {
+                do {
+                    busy = try member.raftCycle() || busy
+                    busy = try member.applyCycle() || busy
+                } catch {
+                    memberFailed(member.id, error: error)
+                    busy = true
+                }
+            }
+            let due = state.withLock { s in (s.network.nextDueNanos ?? .max) <= clock.nowNanos() }
+            if due {
+                deliverDue()
+                busy = true
+            }
+            if !busy { return }
+        }
+    }
+
+    /// Simulated mode: advances until `condition` holds or `limitNanos` of simulated time pass.
+    /// Returns whether the condition came true.
+    @discardableResult
+    public func run(until condition: () -> Bool, stepNanos: UInt64 = 10_000_000, limitNanos: UInt64 = 60_000_000_000) -> Bool {
+        var elapsed: UInt64 = 0
+        while !condition() {
+            if elapsed >= limitNanos { return false }
+            advance(byNanos: stepNanos)
+            elapsed += stepNanos
+        }
+        return true
+    }
+}

@@ -1,0 +1,55 @@
+import Raft
+
+/// One entry of a member's log as the UI shows it.
+public struct LogEntryView: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// A request from a client.
+        case request
+        /// A new leader's empty entry.
+        case empty
+        case confChange
+    }
+
+    public var index: UInt64
+    public var term: UInt64
+    public var kind: Kind
+    public var summary: String
+    public var sizeBytes: Int
+}
+
+extension LogEntryView {
+    init(_ entry: Entry) {
+        index = entry.index
+        term = entry.term
+        sizeBytes = entry.data.count
+        switch entry.type {
+        case .confChange:
+            kind = .confChange
+            if let change = try? ConfChange(decoding: entry.data) {
+                summary = change.kind == .addNode ? "add member \(change.nodeID)" : "remove member \(change.nodeID)"
+            } else {
+                summary = "conf change (\(entry.data.count) B, undecodable)"
+            }
+        case .normal where entry.data.isEmpty:
+            kind = .empty
+            summary = "(empty: new leader)"
+        case .normal:
+            kind = .request
+            summary = (try? InternalRequest(decoding: entry.data).summary) ?? "\(entry.data.count) B, undecodable"
+        }
+    }
+}
+
+extension Member {
+    /// The newest `count` entries this member has persisted, oldest first.
+    public func recentLogEntries(_ count: Int) -> [LogEntryView] {
+        raft.withLock { side in
+            let last = side.storage.lastIndex()
+            let first = side.storage.firstIndex()
+            guard last >= first, count > 0 else { return [] }
+            let lo = max(first, last >= UInt64(count) ? last - UInt64(count) + 1 : 1)
+            let entries = (try? side.storage.entries(lo, last + 1, maxSizeBytes: .max)) ?? []
+            return entries.map(LogEntryView.init)
+        }
+    }
+}
