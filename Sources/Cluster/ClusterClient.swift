@@ -91,3 +91,12 @@ extension Cluster {
         state.withLock { ($0.putsAcknowledged, $0.putsFailed) }
     }
 }
+
+extension Cluster {
+    /// Real time: puts and waits for the answer.
+    public func put(key: [UInt8], value: [UInt8], via member: NodeID? = nil) async -> Result<Response, ServerError> {
+        await withCheckedContinuation { continuation in
+            put(key: key, value: value, via: member) { continuation.resume(returning: $0) }
+        }
+    }
+}

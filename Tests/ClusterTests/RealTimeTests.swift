@@ -1,0 +1,65 @@
+import Cluster
+import MVCC
+import Raft
+import Server
+import Testing
+
+/// The real-time driver: threads, the wall clock. Short ticks keep elections quick; the checks
+/// are on behaviour, never on how long anything took.
+@Suite struct RealTimeTests {
+    func cluster() throws -> Cluster {
+        var config = ClusterConfig(memberCount: 3, driver: .realTime)
+        config.member.tickNanos = 10_000_000
+        return try Cluster(config: config)
+    }
+
+    func waitFor(_ condition: () -> Bool, seconds: Double = 20) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !condition() {
+            if ContinuousClock.now > deadline { return false }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    @Test func putsFailoverAndRestart() async throws {
+        let cluster = try cluster()
+        defer { cluster.shutdown() }
+        #expect(try await waitFor { cluster.leader != nil })
+        for i in 0..<20 {
+            let result = await cluster.put(key: bytes("rt\(i)"), value: bytes("v"))
+            #expect((try? result.get()) != nil, "put \(i): \(result)")
+        }
+        let old = try #require(cluster.leader)
+        try cluster.crash(old)
+        #expect(try await waitFor { cluster.leader != nil && cluster.leader != old })
+        let after = await cluster.put(key: bytes("after"), value: bytes("v"))
+        #expect((try? after.get()) != nil)
+        try cluster.restart(old)
+        #expect(try await waitFor { value(cluster, old, "after") != nil })
+        #expect(value(cluster, old, "rt19") == bytes("v"))
+    }
+
+    @Test func loadGeneratorKeepsEveryAcknowledgedPut() async throws {
+        let cluster = try cluster()
+        defer { cluster.shutdown() }
+        #expect(try await waitFor { cluster.leader != nil })
+        let load = LoadGenerator(cluster: cluster, clients: 8, valueSize: 64)
+        load.start()
+        #expect(try await waitFor { load.counts.acknowledged >= 500 })
+        load.stop()
+        #expect(try await waitFor { load.outstanding == 0 })
+        let acknowledged = load.acknowledged
+        #expect(!acknowledged.isEmpty)
+        #expect(try await waitFor {
+            cluster.ids.allSatisfy { id in
+                acknowledged.allSatisfy { key, sequence in
+                    guard let stored = value(cluster, id, key) else { return false }
+                    // A later put of the same key may have overwritten it, never an earlier one.
+                    let seq = Int(String(decoding: stored.prefix { $0 != UInt8(ascii: ":") }, as: UTF8.self)) ?? -1
+                    return seq >= sequence
+                }
+            }
+        })
+    }
+}
