@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(
             name: "rafttop",
             dependencies: [
-                "Raft",
+                "Raft", "MVCC", "Server", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

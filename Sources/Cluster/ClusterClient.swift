@@ -4,8 +4,8 @@ import Raft
 import Server
 
 extension Cluster {
-    /// Puts through the leader (any member forwards to it), retrying on another member when
-    /// there is no leader or the member stopped, until the request timeout. A timeout is not
+    /// Puts through the leader (or through `member`, which forwards to it), retrying when there
+    /// is no leader or the member stopped, until the request timeout. A timeout is not
     /// retried: the put may or may not have happened.
     public func put(key: [UInt8], value: [UInt8], via member: NodeID? = nil, completion: @escaping Completion = { _ in }) {
         request(.put(PutRequest(key: key, value: value)), via: member, completion: completion)
@@ -69,7 +69,9 @@ extension Cluster {
             let usable = { (id: NodeID) in states[id] == .up || states[id] == .partitioned }
             if let preferred, usable(preferred), let m = s.members[preferred] { return m }
             if let leader = s.leader, usable(leader), let m = s.members[leader] { return m }
-            return ids.first(where: { states[$0] == .up }).flatMap { s.members[$0] }
+            // With no leader known, a follower would forward to a leader that may be gone and
+            // the put would wait out its whole timeout: wait for an election instead.
+            return nil
         }
     }
 

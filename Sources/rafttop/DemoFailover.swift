@@ -1,0 +1,150 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import MVCC
+import Raft
+import Server
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scripted demonstrations that run a real-time cluster and report what happened.",
+        subcommands: [DemoFailover.self]
+    )
+}
+
+/// Kills the leader under load and reports how the cluster recovered.
+struct DemoFailover: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failover",
+        abstract: "Put continuously, kill the leader, wait for a new one, restart the old one, check every put.")
+
+    @Option(help: "Concurrent clients putting during the demo.")
+    var clients: Int = 8
+
+    @Option(help: "Seconds of load before and after the failover.")
+    var phaseSeconds: Double = 2
+
+    @Flag(help: "Print one JSON line instead of a report.")
+    var json = false
+
+    @OptionGroup var storage: StorageOptions
+
+    func validate() throws {
+        guard clients > 0 else { throw ValidationError("--clients must be at least 1") }
+        guard phaseSeconds > 0 else { throw ValidationError("--phase-seconds must be positive") }
+    }
+
+    func run() throws {
+        let setup = try storage.makeClusterConfig(members: 3)
+        let cluster = try Cluster(config: setup.config)
+        defer {
+            cluster.shutdown()
+            setup.cleanUp()
+        }
+        guard waitUntil(seconds: 15, { cluster.leader != nil }) else { throw DemoError.noLeader }
+        let load = LoadGenerator(cluster: cluster, clients: clients, valueSize: 256)
+        load.start()
+        sleepSeconds(phaseSeconds)
+        let before = cluster.snapshot().latency
+        cluster.resetLatency()
+
+        let oldLeader = cluster.leader!
+        let crashedAt = cluster.nowNanos()
+        try cluster.crash(oldLeader)
+        guard waitUntil(seconds: 30, { cluster.leader != nil && cluster.leader != oldLeader }) else {
+            load.stop()
+            throw DemoError.noNewLeader(oldLeader)
+        }
+        let newLeader = cluster.leader!
+        let failoverNanos = cluster.nowNanos() - crashedAt
+        cluster.resetLatency()
+        sleepSeconds(phaseSeconds)
+        let after = cluster.snapshot().latency
+
+        try cluster.restart(oldLeader)
+        load.stop()
+        _ = waitUntil(seconds: 30, { load.outstanding == 0 })
+        let target = cluster.member(newLeader)?.status().raft.commit ?? 0
+        let caughtUp = waitUntil(seconds: 30, { (cluster.member(oldLeader)?.status().appliedIndex ?? 0) >= target })
+
+        let acknowledged = load.acknowledged
+        var lost = 0
+        for (key, sequence) in acknowledged {
+            for id in cluster.ids where !storedAtLeast(cluster, member: id, key: key, sequence: sequence) {
+                lost += 1
+                break
+            }
+        }
+        let report = FailoverReport(
+            oldLeader: oldLeader, newLeader: newLeader, failoverMillis: Double(failoverNanos) / 1e6,
+            ackedPuts: load.counts.acknowledged, lostPuts: lost, oldLeaderCaughtUp: caughtUp,
+            p50MillisBefore: Double(before.percentileMicros(50)) / 1000, p99MillisBefore: Double(before.percentileMicros(99)) / 1000,
+            p50MillisAfter: Double(after.percentileMicros(50)) / 1000, p99MillisAfter: Double(after.percentileMicros(99)) / 1000)
+        print(json ? report.json : report.text)
+        if lost > 0 || !caughtUp { throw ExitCode(1) }
+    }
+
+    private func storedAtLeast(_ cluster: Cluster, member id: NodeID, key: String, sequence: Int) -> Bool {
+        guard let kv = try? cluster.member(id)?.localRange(RangeRequest(range: KeyRange(key: Array(key.utf8)))).kvs.first else {
+            return false
+        }
+        let stored = Int(String(decoding: kv.value.prefix { $0 != UInt8(ascii: ":") }, as: UTF8.self)) ?? -1
+        return stored >= sequence
+    }
+}
+
+struct FailoverReport {
+    var oldLeader: NodeID
+    var newLeader: NodeID
+    var failoverMillis: Double
+    var ackedPuts: Int
+    var lostPuts: Int
+    var oldLeaderCaughtUp: Bool
+    var p50MillisBefore: Double
+    var p99MillisBefore: Double
+    var p50MillisAfter: Double
+    var p99MillisAfter: Double
+
+    var json: String {
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        return "{\"old_leader\":\(oldLeader),\"new_leader\":\(newLeader),\"failover_ms\":\(f(failoverMillis)),"
+            + "\"acked_puts\":\(ackedPuts),\"lost_puts\":\(lostPuts),\"old_leader_caught_up\":\(oldLeaderCaughtUp),"
+            + "\"p50_ms_before\":\(f(p50MillisBefore)),\"p99_ms_before\":\(f(p99MillisBefore)),"
+            + "\"p50_ms_after\":\(f(p50MillisAfter)),\"p99_ms_after\":\(f(p99MillisAfter))}"
+    }
+
+    var text: String {
+        """
+        leader \(oldLeader) killed; member \(newLeader) leads after \(String(format: "%.1f", failoverMillis)) ms
+        puts acknowledged: \(ackedPuts), missing afterwards on some member: \(lostPuts)
+        old leader restarted and caught up: \(oldLeaderCaughtUp ? "yes" : "no")
+        latency before: p50 \(String(format: "%.2f", p50MillisBefore)) ms, p99 \(String(format: "%.2f", p99MillisBefore)) ms
+        latency after:  p50 \(String(format: "%.2f", p50MillisAfter)) ms, p99 \(String(format: "%.2f", p99MillisAfter)) ms
+        """
+    }
+}
+
+enum DemoError: Error, CustomStringConvertible {
+    case noLeader
+    case noNewLeader(NodeID)
+
+    var description: String {
+        switch self {
+        case .noLeader: "no leader was elected within 15 s"
+        case .noNewLeader(let old): "no new leader within 30 s of killing leader \(old)"
+        }
+    }
+}
+
+func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() {
+        if Date() > deadline { return false }
+        usleep(5_000)
+    }
+    return true
+}
+
+func sleepSeconds(_ seconds: Double) {
+    usleep(UInt32(seconds * 1_000_000))
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Server
+
+/// Where members keep their data: a named directory (kept, and reused so a restart recovers) or a
+/// fresh temporary one removed on exit.
+struct StorageOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Keep member data here (reused on the next run); default: a temporary directory removed on exit.")
+    var dataDirectory: String?
+
+    @Flag(name: .customLong("in-memory"), help: "Keep member data in memory only (no WAL, no fsync).")
+    var inMemory = false
+
+    struct Setup {
+        var config: ClusterConfig
+        var cleanUp: () -> Void
+    }
+
+    func makeClusterConfig(members: Int) throws -> Setup {
+        var config = ClusterConfig(memberCount: members, driver: .realTime)
+        config.makePersistence = { _ in MemoryPersistence() }
+        return Setup(config: config, cleanUp: {})
+    }
+}
