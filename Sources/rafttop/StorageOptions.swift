@@ -5,12 +5,16 @@ import Server
 
 /// Where members keep their data: a named directory (kept, and reused so a restart recovers) or a
 /// fresh temporary one removed on exit.
-struct StorageOptions: ParsableArguments {
+struct StorageOptions: ParsableArguments, CustomStringConvertible {
     @Option(name: .customLong("data-dir"), help: "Keep member data here (reused on the next run); default: a temporary directory removed on exit.")
     var dataDirectory: String?
 
     @Flag(name: .customLong("in-memory"), help: "Keep member data in memory only (no WAL, no fsync).")
     var inMemory = false
+
+    var description: String {
+        inMemory ? "memory (no fsync)" : (dataDirectory.map { "WAL in \($0)" } ?? "WAL in a temporary directory")
+    }
 
     struct Setup {
         var config: ClusterConfig
