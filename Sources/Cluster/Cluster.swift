@@ -101,14 +101,15 @@ public final class Cluster: Sendable {
     /// Kills a member: it stops at once, and whatever its disk had not synced is lost.
     public func crash(_ id: NodeID) throws {
         guard ids.contains(id) else { throw ClusterError.unknownMember(id) }
-        let (member, runner) = state.withLock { s -> (Member?, MemberRunner?) in
-            guard s.states[id] != .down else { return (nil, nil) }
+        let (member, runner, lost) = state.withLock { s -> (Member?, MemberRunner?, [(Member, Message)]) in
+            guard s.states[id] != .down else { return (nil, nil, []) }
             s.states[id] = .down
-            s.network.dropAll(involving: id)
+            let lost = senders(of: s.network.dropAll(involving: id), in: s)
             s.heldForPaused[id] = nil
             s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .crashed(id)))
-            return (s.members.removeValue(forKey: id), s.runners.removeValue(forKey: id))
+            return (s.members.removeValue(forKey: id), s.runners.removeValue(forKey: id), lost)
         }
+        reportLostSnapshots(lost)
         member?.stop()
         runner?.stop()
         if let crashable = persistences[id] as? CrashablePersistence {

@@ -13,10 +13,11 @@ struct ClusterTransport: Transport {
 extension Cluster {
     func route(_ messages: [Message]) {
         let now = clock.nowNanos()
-        let immediate = state.withLock { s -> Bool in
-            s.network.send(messages, now: now)
-            return s.network.settings.latencyMicros == 0 && s.network.settings.jitterMicros == 0
+        let (immediate, lost) = state.withLock { s -> (Bool, [(Member, Message)]) in
+            let lost = s.network.send(messages, now: now)
+            return (s.network.settings.latencyMicros == 0 && s.network.settings.jitterMicros == 0, senders(of: lost, in: s))
         }
+        reportLostSnapshots(lost)
         if isSimulated { return }
         if immediate {
             // No latency to wait out: deliver on the sender's thread instead of a hop through the network thread.
@@ -29,8 +30,9 @@ extension Cluster {
     /// Hands every message that is due to its member; a paused member's wait for it.
     func deliverDue() {
         let now = clock.nowNanos()
-        let deliveries = state.withLock { s -> [(Member, Message)] in
-            let due = s.network.takeDue(now: now)
+        let (deliveries, lost) = state.withLock { s -> ([(Member, Message)], [(Member, Message)]) in
+            let (due, lostSnapshots) = s.network.takeDue(now: now)
+            var lost = senders(of: lostSnapshots, in: s)
             var out: [(Member, Message)] = []
             out.reserveCapacity(due.count)
             for m in due {
@@ -42,13 +44,28 @@ extension Cluster {
                 case .up?, .partitioned?:
                     if let member = s.members[m.to] { out.append((member, m)) }
                 default:
-                    break
+                    if m.type == .snap { lost.append(contentsOf: senders(of: [m], in: s)) }
                 }
             }
-            return out
+            return (out, lost)
         }
         for (member, message) in deliveries {
             member.receive(message)
+            if message.type == .snap, let sender = self.member(message.from) {
+                sender.reportSnapshot(to: message.to, status: .finished)
+            }
+        }
+        reportLostSnapshots(lost)
+    }
+
+    func senders(of messages: [Message], in s: State) -> [(Member, Message)] {
+        messages.compactMap { m in s.members[m.from].map { ($0, m) } }
+    }
+
+    /// etcd's transport tells the leader when a snapshot could not be sent, so it probes again.
+    func reportLostSnapshots(_ lost: [(Member, Message)]) {
+        for (sender, message) in lost {
+            sender.reportSnapshot(to: message.to, status: .failure)
         }
     }
 

@@ -69,14 +69,17 @@ public struct SimulatedNetwork {
         groupOf = [:]
     }
 
-    public mutating func send(_ messages: [Message], now: UInt64) {
+    /// Queues `messages`; returns the snapshots among them that were lost at once, which the
+    /// sender's transport reports as failed (as etcd's does), so its leader tries again.
+    @discardableResult
+    public mutating func send(_ messages: [Message], now: UInt64) -> [Message] {
+        var lostSnapshots: [Message] = []
         for m in messages {
-            guard connected(m.from, m.to), inFlight.count < Self.capacity else {
+            let lost = !connected(m.from, m.to) || inFlight.count >= Self.capacity
+                || (settings.lossRate > 0 && Double.random(in: 0..<1, using: &random) < settings.lossRate)
+            if lost {
                 dropped += 1
-                continue
-            }
-            if settings.lossRate > 0 && Double.random(in: 0..<1, using: &random) < settings.lossRate {
-                dropped += 1
+                if m.type == .snap { lostSnapshots.append(m) }
                 continue
             }
             enqueue(m, now: now)
@@ -84,6 +87,7 @@ public struct SimulatedNetwork {
                 enqueue(m, now: now)
             }
         }
+        return lostSnapshots
     }
 
     private mutating func enqueue(_ m: Message, now: UInt64) {
@@ -101,9 +105,9 @@ public struct SimulatedNetwork {
     }
 
     /// Removes and returns the messages due by `now`, in due order; a partition that formed while
-    /// they were in flight drops them.
-    public mutating func takeDue(now: UInt64) -> [Message] {
-        guard inFlight.contains(where: { $0.dueNanos <= now }) else { return [] }
+    /// they were in flight drops them (snapshots among those are in `lostSnapshots`).
+    public mutating func takeDue(now: UInt64) -> (delivered: [Message], lostSnapshots: [Message]) {
+        guard inFlight.contains(where: { $0.dueNanos <= now }) else { return ([], []) }
         var due: [InFlight] = []
         var waiting: [InFlight] = []
         for item in inFlight {
@@ -112,22 +116,28 @@ public struct SimulatedNetwork {
         inFlight = waiting
         due.sort { ($0.dueNanos, $0.sequence) < ($1.dueNanos, $1.sequence) }
         var out: [Message] = []
+        var lostSnapshots: [Message] = []
         for item in due {
             if connected(item.message.from, item.message.to) {
                 out.append(item.message)
             } else {
                 dropped += 1
+                if item.message.type == .snap { lostSnapshots.append(item.message) }
             }
         }
         delivered += out.count
-        return out
+        return (out, lostSnapshots)
     }
 
-    /// Drops everything addressed to or sent by `id` (it crashed: its sockets are gone).
-    public mutating func dropAll(involving id: NodeID) {
+    /// Drops everything addressed to or sent by `id` (it crashed: its sockets are gone); returns
+    /// the snapshots that were on their way to it.
+    @discardableResult
+    public mutating func dropAll(involving id: NodeID) -> [Message] {
+        let lostSnapshots = inFlight.filter { $0.message.to == id && $0.message.type == .snap }.map(\.message)
         let before = inFlight.count
         inFlight.removeAll { $0.message.to == id || $0.message.from == id }
         dropped += before - inFlight.count
+        return lostSnapshots
     }
 
     public var inFlightMessages: [InFlight] { inFlight }

@@ -184,6 +184,12 @@ public final class Member: Sendable {
         wake()
     }
 
+    /// The transport finished sending a snapshot to `peer`, or could not.
+    public func reportSnapshot(to peer: NodeID, status: SnapshotStatus) {
+        raft.withLock { $0.node.reportSnapshot(peer, status: status) }
+        wake()
+    }
+
     public func campaign() {
         raft.withLock { try? $0.node.campaign() }
         wake()

@@ -26,6 +26,8 @@ public struct MemberConfig: Sendable {
     public var requestTimeoutBaseNanos: UInt64 = 5_000_000_000
     /// Seeds Raft's election timeouts; the simulator sets it so runs replay.
     public var randomSeed: UInt64?
+    /// Told of every entry this member applies, in order: checks use it to compare members.
+    public var applyObserver: (@Sendable (NodeID, Entry) -> Void)?
 
     public init(id: NodeID, peers: [NodeID]) {
         self.id = id

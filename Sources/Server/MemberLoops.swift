@@ -121,6 +121,7 @@ extension Member {
                 case .entries(let entries):
                     let term = raft.withLock { $0.term }
                     for entry in entries {
+                        if entry.index > applier.store.consistentIndex { config.applyObserver?(id, entry) }
                         if entry.type == .confChange {
                             applyConfChange(entry, applier: &applier)
                         } else if let answer = applier.apply(entry, term: term, member: id) {
