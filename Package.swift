@@ -7,20 +7,24 @@ let package = Package(
     products: [
         .executable(name: "rafttop", targets: ["rafttop"]),
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "WAL", targets: ["WAL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "Raft"),
+        .target(name: "WAL", dependencies: ["Raft"]),
         .executableTarget(
             name: "rafttop",
             dependencies: [
                 "Raft",
+                "WAL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "WALTests", dependencies: ["WAL", "Raft"]),
     ],
     swiftLanguageModes: [.v6]
 )
