@@ -69,7 +69,7 @@ struct SegmentDecoder {
         }
         if type == RecordType.crc.rawValue {
             guard bodyBytes == Frame.headerBytes else {
-                return damaged(.malformedPayload(.crc, payloadBytes: bodyBytes - Frame.headerBytes), at: start, bodyEnd: bodyStart + bodyBytes)
+                return damaged(.malformedPayload(.crc, payloadBytes: bodyBytes - Frame.headerBytes), at: start, bodyEnd: bodyStart + bodyBytes, storedCRC: stored)
             }
             if let expected = crc, expected != stored {
                 return .corrupt(offset: start, problem: .crcChainBroken(carried: stored, expected: expected))
@@ -82,7 +82,7 @@ struct SegmentDecoder {
             return .corrupt(offset: start, problem: .missingCRCRecord(foundType: type))
         }
         guard computed == stored else {
-            return damaged(.crcMismatch(type: type, computed: computed, stored: stored), at: start, bodyEnd: bodyStart + bodyBytes)
+            return damaged(.crcMismatch(type: type, computed: computed, stored: stored), at: start, bodyEnd: bodyStart + bodyBytes, storedCRC: stored)
         }
         let payloadStart = bodyStart + Frame.headerBytes
         switch decodePayload(type: type, from: payloadStart, to: bodyStart + bodyBytes) {
@@ -153,9 +153,14 @@ struct SegmentDecoder {
     }
 
     /// A whole record whose contents do not check out: a torn write if it was zero-filled
-    /// from a sector boundary inside its body to the end of the file, corruption otherwise.
-    private func damaged(_ problem: WALCorruption, at start: Int, bodyEnd: Int) -> Step {
+    /// from a sector boundary inside its body to the end of the file and no valid record
+    /// follows, corruption otherwise.
+    private func damaged(_ problem: WALCorruption, at start: Int, bodyEnd: Int, storedCRC: UInt32) -> Step {
         guard canBeTorn(at: start) else { return .corrupt(offset: start, problem: problem) }
+        // A damaged length can make a record swallow the ones after it.
+        if validRecord(after: start + Frame.lengthBytes, chainedFrom: storedCRC) != nil {
+            return .corrupt(offset: start, problem: problem)
+        }
         var zeroRunStart = bytes.count
         while zeroRunStart > start && bytes[zeroRunStart - 1] == 0 { zeroRunStart -= 1 }
         let sector = SimulatedDisk.sectorBytes
