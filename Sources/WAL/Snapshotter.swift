@@ -18,6 +18,11 @@ public struct SnapshotWarning: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var error: SnapshotError
 
+    public init(file: String, error: SnapshotError) {
+        self.file = file
+        self.error = error
+    }
+
     public var description: String { "skipped snapshot \(file): \(error)" }
 }
 
