@@ -33,8 +33,9 @@ public protocol DiskFile: AnyObject {
     var path: String { get }
     /// The current length in bytes.
     func size() throws(FileSystemError) -> Int
-    /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
-    func read(at offset: Int, count: Int) throws(FileSystemError) -> [UInt8]
+    /// Fills `buffer` from `offset` on; returns how many bytes it read, fewer than
+    /// `buffer.count` only at the end of the file.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(FileSystemError) -> Int
     /// Writes all of `bytes` at the end of the file.
     func append(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError)
     /// Makes the file's data durable (fdatasync).
@@ -46,6 +47,21 @@ public protocol DiskFile: AnyObject {
 }
 
 extension DiskFile {
+    /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
+    public func read(at offset: Int, count: Int) throws(FileSystemError) -> [UInt8] {
+        var failure: FileSystemError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(FileSystemError) {
+                initialized = try read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
     /// Reads the whole file.
     public func readAll() throws(FileSystemError) -> [UInt8] {
         try read(at: 0, count: try size())

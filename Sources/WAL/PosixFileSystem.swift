@@ -97,27 +97,20 @@ final class PosixFile: DiskFile {
         return Int(info.st_size)
     }
 
-    func read(at offset: Int, count: Int) throws(FileSystemError) -> [UInt8] {
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(FileSystemError) -> Int {
         precondition(descriptor >= 0, "use of a closed file")
-        precondition(offset >= 0 && count >= 0)
-        var bytes = [UInt8](repeating: 0, count: count)
+        precondition(offset >= 0)
         var done = 0
-        let fd = descriptor
-        let failed = bytes.withUnsafeMutableBytes { buffer -> Bool in
-            while done < count {
-                let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return true
-                }
-                if n == 0 { break }
-                done += n
+        while done < buffer.count {
+            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw posixError("pread", path)
             }
-            return false
+            if n == 0 { break }
+            done += n
         }
-        if failed { throw posixError("pread", path) }
-        if done < count { bytes.removeLast(count - done) }
-        return bytes
+        return done
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {

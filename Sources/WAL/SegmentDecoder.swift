@@ -17,13 +17,14 @@ struct SegmentDecoder {
         case corrupt(offset: Int, problem: WALCorruption)
     }
 
-    let bytes: [UInt8]
+    /// The segment's bytes; the caller keeps them alive while the decoder is used.
+    let bytes: UnsafeRawBufferPointer
     let isLastSegment: Bool
     private(set) var offset = 0
     /// The CRC after the last whole record; nil until the first crc record when nothing came before.
     private(set) var crc: UInt32?
 
-    init(bytes: [UInt8], isLastSegment: Bool, carriedCRC: UInt32?) {
+    init(bytes: UnsafeRawBufferPointer, isLastSegment: Bool, carriedCRC: UInt32?) {
         self.bytes = bytes
         self.isLastSegment = isLastSegment
         self.crc = carriedCRC
@@ -36,7 +37,7 @@ struct SegmentDecoder {
         if remaining < Frame.lengthBytes {
             return cutShort(at: start, neededBytes: Frame.lengthBytes, storedCRC: nil)
         }
-        let field = bytes.withUnsafeBytes { $0.loadLittleEndian(at: start, as: UInt64.self) }
+        let field = bytes.loadLittleEndian(at: start, as: UInt64.self)
         if field == 0 {
             if let nonZero = bytes[start...].firstIndex(where: { $0 != 0 }) {
                 return .corrupt(offset: start, problem: .zeroLengthBeforeData(nonZeroOffset: nonZero))
@@ -53,20 +54,18 @@ struct SegmentDecoder {
         let frameEnd = bodyStart + bodyBytes + paddingBytes
         if frameEnd > bytes.count {
             let stored = remaining >= Frame.lengthBytes + Frame.headerBytes
-                ? bytes.withUnsafeBytes { $0.loadLittleEndian(at: bodyStart + 1, as: UInt32.self) } : nil
+                ? bytes.loadLittleEndian(at: bodyStart + 1, as: UInt32.self) : nil
             return cutShort(at: start, neededBytes: frameEnd - start, storedCRC: stored)
         }
         // A crash leaves zeros or nothing, never other bytes, in padding.
         if bytes[(bodyStart + bodyBytes)..<frameEnd].contains(where: { $0 != 0 }) {
             return .corrupt(offset: start, problem: .nonZeroPadding)
         }
-        let (type, stored, computed) = bytes.withUnsafeBytes { buffer in
-            let type = buffer[bodyStart]
-            let stored = buffer.loadLittleEndian(at: bodyStart + 1, as: UInt32.self)
-            let withType = CRC32C.update(crc ?? 0, UnsafeRawBufferPointer(rebasing: buffer[bodyStart..<bodyStart + 1]))
-            let payload = UnsafeRawBufferPointer(rebasing: buffer[(bodyStart + Frame.headerBytes)..<(bodyStart + bodyBytes)])
-            return (type, stored, CRC32C.update(withType, payload))
-        }
+        let type = bytes[bodyStart]
+        let stored = bytes.loadLittleEndian(at: bodyStart + 1, as: UInt32.self)
+        let withType = CRC32C.update(crc ?? 0, UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyStart + 1]))
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[(bodyStart + Frame.headerBytes)..<(bodyStart + bodyBytes)])
+        let computed = CRC32C.update(withType, payload)
         if type == RecordType.crc.rawValue {
             guard bodyBytes == Frame.headerBytes else {
                 return damaged(.malformedPayload(.crc, payloadBytes: bodyBytes - Frame.headerBytes), at: start, bodyEnd: bodyStart + bodyBytes, storedCRC: stored)
@@ -97,39 +96,37 @@ struct SegmentDecoder {
     }
 
     private func decodePayload(type: UInt8, from start: Int, to end: Int) -> Result<WALRecord, WALCorruption> {
-        bytes.withUnsafeBytes { buffer in
-            let payload = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-            var reader = ByteReader(payload)
-            switch RecordType(rawValue: type) {
-            case .entry:
-                guard payload.count >= Frame.entryHeaderBytes else {
-                    return .failure(.malformedPayload(.entry, payloadBytes: payload.count))
-                }
-                let term = reader.read(UInt64.self)!
-                let index = reader.read(UInt64.self)!
-                let rawType = reader.read(UInt8.self)!
-                guard let entryType = EntryType(rawValue: rawType) else { return .failure(.unknownEntryType(rawType)) }
-                let data = reader.readBytes(reader.remaining)!
-                return .success(.entry(Entry(term: term, index: index, type: entryType, data: data)))
-            case .hardState:
-                guard payload.count == Frame.hardStatePayloadBytes else {
-                    return .failure(.malformedPayload(.hardState, payloadBytes: payload.count))
-                }
-                return .success(.hardState(HardState(
-                    term: reader.read(UInt64.self)!, vote: reader.read(UInt64.self)!, commit: reader.read(UInt64.self)!)))
-            case .metadata:
-                guard payload.count == Frame.metadataPayloadBytes else {
-                    return .failure(.malformedPayload(.metadata, payloadBytes: payload.count))
-                }
-                return .success(.metadata(WALMetadata(memberID: reader.read(UInt64.self)!, clusterID: reader.read(UInt64.self)!)))
-            case .snapshot:
-                guard payload.count == Frame.snapshotPayloadBytes else {
-                    return .failure(.malformedPayload(.snapshot, payloadBytes: payload.count))
-                }
-                return .success(.snapshot(WALSnapshot(index: reader.read(UInt64.self)!, term: reader.read(UInt64.self)!)))
-            case .crc, nil:
-                return .failure(.unknownRecordType(type))
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        var reader = ByteReader(payload)
+        switch RecordType(rawValue: type) {
+        case .entry:
+            guard payload.count >= Frame.entryHeaderBytes else {
+                return .failure(.malformedPayload(.entry, payloadBytes: payload.count))
             }
+            let term = reader.read(UInt64.self)!
+            let index = reader.read(UInt64.self)!
+            let rawType = reader.read(UInt8.self)!
+            guard let entryType = EntryType(rawValue: rawType) else { return .failure(.unknownEntryType(rawType)) }
+            let data = reader.readBytes(reader.remaining)!
+            return .success(.entry(Entry(term: term, index: index, type: entryType, data: data)))
+        case .hardState:
+            guard payload.count == Frame.hardStatePayloadBytes else {
+                return .failure(.malformedPayload(.hardState, payloadBytes: payload.count))
+            }
+            return .success(.hardState(HardState(
+                term: reader.read(UInt64.self)!, vote: reader.read(UInt64.self)!, commit: reader.read(UInt64.self)!)))
+        case .metadata:
+            guard payload.count == Frame.metadataPayloadBytes else {
+                return .failure(.malformedPayload(.metadata, payloadBytes: payload.count))
+            }
+            return .success(.metadata(WALMetadata(memberID: reader.read(UInt64.self)!, clusterID: reader.read(UInt64.self)!)))
+        case .snapshot:
+            guard payload.count == Frame.snapshotPayloadBytes else {
+                return .failure(.malformedPayload(.snapshot, payloadBytes: payload.count))
+            }
+            return .success(.snapshot(WALSnapshot(index: reader.read(UInt64.self)!, term: reader.read(UInt64.self)!)))
+        case .crc, nil:
+            return .failure(.unknownRecordType(type))
         }
     }
 
@@ -172,20 +169,18 @@ struct SegmentDecoder {
     /// The offset of a record after `from` whose CRC continues from `seed`, if there is one.
     private func validRecord(after from: Int, chainedFrom seed: UInt32) -> Int? {
         var candidate = (from + Frame.alignment - 1) / Frame.alignment * Frame.alignment
-        return bytes.withUnsafeBytes { buffer -> Int? in
-            while candidate + Frame.lengthBytes + Frame.headerBytes <= buffer.count {
-                defer { candidate += Frame.alignment }
-                let field = buffer.loadLittleEndian(at: candidate, as: UInt64.self)
-                guard let (body, padding) = Frame.parseLengthField(field),
-                    candidate + Frame.lengthBytes + body + padding <= buffer.count
-                else { continue }
-                let bodyStart = candidate + Frame.lengthBytes
-                let stored = buffer.loadLittleEndian(at: bodyStart + 1, as: UInt32.self)
-                let withType = CRC32C.update(seed, UnsafeRawBufferPointer(rebasing: buffer[bodyStart..<bodyStart + 1]))
-                let payload = UnsafeRawBufferPointer(rebasing: buffer[(bodyStart + Frame.headerBytes)..<(bodyStart + body)])
-                if CRC32C.update(withType, payload) == stored { return candidate }
-            }
-            return nil
+        while candidate + Frame.lengthBytes + Frame.headerBytes <= bytes.count {
+            defer { candidate += Frame.alignment }
+            let field = bytes.loadLittleEndian(at: candidate, as: UInt64.self)
+            guard let (body, padding) = Frame.parseLengthField(field),
+                candidate + Frame.lengthBytes + body + padding <= bytes.count
+            else { continue }
+            let bodyStart = candidate + Frame.lengthBytes
+            let stored = bytes.loadLittleEndian(at: bodyStart + 1, as: UInt32.self)
+            let withType = CRC32C.update(seed, UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyStart + 1]))
+            let payload = UnsafeRawBufferPointer(rebasing: bytes[(bodyStart + Frame.headerBytes)..<(bodyStart + body)])
+            if CRC32C.update(withType, payload) == stored { return candidate }
         }
+        return nil
     }
 }

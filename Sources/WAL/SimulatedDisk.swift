@@ -248,11 +248,13 @@ final class SimulatedFile: DiskFile {
         try access("fstat") { file, _ in file.current.count }
     }
 
-    func read(at offset: Int, count: Int) throws(FileSystemError) -> [UInt8] {
-        precondition(offset >= 0 && count >= 0)
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(FileSystemError) -> Int {
+        precondition(offset >= 0)
         return try access("pread") { file, _ in
             let start = min(offset, file.current.count)
-            return Array(file.current[start..<min(start + count, file.current.count)])
+            let end = min(start + buffer.count, file.current.count)
+            file.current[start..<end].withUnsafeBytes { buffer.copyMemory(from: $0) }
+            return end - start
         }
     }
 

@@ -57,13 +57,22 @@ public enum WALReader {
         result.segments = segments
         var base: UInt64? = start?.index
         var crc: UInt32?
+        // One buffer, grown to the largest segment, serves every segment.
+        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: Frame.alignment)
+        defer { buffer.deallocate() }
         for segment in segments[first...] {
             let path = joinPath(directory, segment.fileName)
-            let bytes: [UInt8]
+            let bytes: UnsafeRawBufferPointer
             do {
                 let file = try fs.open(path)
                 defer { file.close() }
-                bytes = try file.readAll()
+                let size = try file.size()
+                if buffer.count < size {
+                    buffer.deallocate()
+                    buffer = .allocate(byteCount: size, alignment: Frame.alignment)
+                }
+                let count = try file.read(at: 0, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<size]))
+                bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
             } catch {
                 throw .fileSystem(error)
             }

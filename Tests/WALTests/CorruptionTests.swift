@@ -7,9 +7,11 @@ import Testing
 @Suite struct CorruptionTests {
     /// Start offsets and lengths of the records of a segment.
     func records(of bytes: [UInt8]) -> [(start: Int, end: Int)] {
-        var decoder = SegmentDecoder(bytes: bytes, isLastSegment: false, carriedCRC: nil)
         var starts: [Int] = []
-        while case .record(_, let offset) = decoder.next() { starts.append(offset) }
+        bytes.withUnsafeBytes { buffer in
+            var decoder = SegmentDecoder(bytes: buffer, isLastSegment: false, carriedCRC: nil)
+            while case .record(_, let offset) = decoder.next() { starts.append(offset) }
+        }
         return zip(starts, starts.dropFirst() + [bytes.count]).map { ($0, $1) }
     }
 
