@@ -46,22 +46,12 @@ public enum RecordType: UInt8, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One decoded record.
-public enum WALRecord: Sendable, Hashable {
+enum WALRecord: Sendable, Hashable {
     case metadata(WALMetadata)
     case entry(Entry)
     case hardState(HardState)
     case crc(UInt32)
     case snapshot(WALSnapshot)
-
-    public var type: RecordType {
-        switch self {
-        case .metadata: .metadata
-        case .entry: .entry
-        case .hardState: .hardState
-        case .crc: .crc
-        case .snapshot: .snapshot
-        }
-    }
 }
 
 /// The framing every record shares:

@@ -76,6 +76,24 @@ import Testing
         }
     }
 
+    @Test(arguments: DiskKind.allCases)
+    func readingReportsATornTailAndRepairFixesIt(kind: DiskKind) throws {
+        let fixture = try TornTailFixture(kind)
+        let disk = fixture.disk
+        let cut = fixture.full.count - 5
+        try disk.overwrite(fixture.segment, with: Array(fixture.full[..<cut]))
+        let read = try WALReader.read(fs: disk.fs, directory: disk.directory, from: nil)
+        #expect(read.corruption == nil)
+        let torn = try #require(read.tornTail)
+        #expect(read.entries.count == 25, "only the final hard state record is torn")
+        #expect(read.hardState == fixture.syncedState)
+        #expect(try disk.bytes(of: fixture.segment).count == cut, "reading changes nothing")
+
+        #expect(try WAL.repair(fs: disk.fs, directory: disk.directory) == torn)
+        #expect(try disk.bytes(of: fixture.segment).count == torn.offset)
+        #expect(try WAL.repair(fs: disk.fs, directory: disk.directory) == nil)
+    }
+
     @Test func simulatedCrashesKeepEverythingSynced() throws {
         for seed in UInt64(0)..<300 {
             var random = SplitMix64(seed: seed)
