@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "rafttop", targets: ["rafttop"]),
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "WAL", targets: ["WAL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -14,6 +15,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Raft"),
+        .target(name: "WAL", dependencies: ["Raft"]),
         .target(name: "MVCC", dependencies: ["Raft"]),
         .target(name: "Server", dependencies: ["Raft", "MVCC"]),
         .target(
@@ -23,11 +25,12 @@ let package = Package(
         .executableTarget(
             name: "rafttop",
             dependencies: [
-                "Raft", "MVCC", "Server", "Cluster",
+                "Raft", "WAL", "MVCC", "Server", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "WALTests", dependencies: ["WAL", "Raft"]),
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MVCC", "Raft"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "MVCC", "Raft"]),

@@ -1,0 +1,80 @@
+import Raft
+
+/// What is wrong with a snapshot file's bytes.
+public enum SnapshotCorruption: Error, Sendable, Hashable, CustomStringConvertible {
+    case tooShort(bytes: Int)
+    case crcMismatch(computed: UInt32, stored: UInt32)
+    case unknownVersion(UInt8)
+    /// A count or length inside the file disagrees with the bytes that follow it.
+    case lengthMismatch(field: String, declared: UInt64, availableBytes: Int)
+    /// The file's name says one position, its contents another.
+    case nameMismatch(nameTerm: UInt64, nameIndex: UInt64, term: UInt64, index: UInt64)
+
+    public var description: String {
+        switch self {
+        case .tooShort(let bytes):
+            "file of \(bytes) bytes is too short for a snapshot"
+        case .crcMismatch(let computed, let stored):
+            "CRC mismatch: computed \(hex32(computed)), stored \(hex32(stored))"
+        case .unknownVersion(let version):
+            "unknown snapshot format version \(version)"
+        case .lengthMismatch(let field, let declared, let available):
+            "\(field) declares \(declared) but \(available) bytes remain"
+        case .nameMismatch(let nameTerm, let nameIndex, let term, let index):
+            "name says term \(nameTerm) index \(nameIndex) but the snapshot is term \(term) index \(index)"
+        }
+    }
+}
+
+/// The bytes of a `.snap` file:
+///
+///     crc      4 bytes LE, CRC32C of everything after it
+///     version  1 byte
+///     index, term            8 bytes LE each
+///     voter count (4 bytes LE), then each voter (8 bytes LE)
+///     data length (8 bytes LE), then the data
+enum SnapshotCodec {
+    static let version: UInt8 = 1
+    static let minimumBytes = 4 + 1 + 8 + 8 + 4 + 8
+
+    static func encode(_ snapshot: Snapshot) -> [UInt8] {
+        var bytes: [UInt8] = [0, 0, 0, 0, version]
+        bytes.reserveCapacity(minimumBytes + 8 * snapshot.metadata.confState.voters.count + snapshot.data.count)
+        bytes.appendLittleEndian(snapshot.metadata.index)
+        bytes.appendLittleEndian(snapshot.metadata.term)
+        bytes.appendLittleEndian(UInt32(snapshot.metadata.confState.voters.count))
+        for voter in snapshot.metadata.confState.voters {
+            bytes.appendLittleEndian(voter)
+        }
+        bytes.appendLittleEndian(UInt64(snapshot.data.count))
+        bytes.append(contentsOf: snapshot.data)
+        bytes.storeLittleEndian(CRC32C.checksum(bytes[4...]), at: 0)
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Result<Snapshot, SnapshotCorruption> {
+        guard bytes.count >= minimumBytes else { return .failure(.tooShort(bytes: bytes.count)) }
+        return bytes.withUnsafeBytes { buffer in
+            var reader = ByteReader(buffer)
+            let stored = reader.read(UInt32.self)!
+            let computed = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: buffer[4...]))
+            guard computed == stored else { return .failure(.crcMismatch(computed: computed, stored: stored)) }
+            let version = reader.read(UInt8.self)!
+            guard version == Self.version else { return .failure(.unknownVersion(version)) }
+            let index = reader.read(UInt64.self)!
+            let term = reader.read(UInt64.self)!
+            let voterCount = reader.read(UInt32.self)!
+            guard UInt64(voterCount) * 8 + 8 <= UInt64(reader.remaining) else {
+                return .failure(.lengthMismatch(field: "voter count", declared: UInt64(voterCount), availableBytes: reader.remaining))
+            }
+            let voters = (0..<voterCount).map { _ in reader.read(UInt64.self)! }
+            let dataCount = reader.read(UInt64.self)!
+            guard dataCount == UInt64(reader.remaining) else {
+                return .failure(.lengthMismatch(field: "data length", declared: dataCount, availableBytes: reader.remaining))
+            }
+            let data = reader.readBytes(reader.remaining)!
+            let metadata = SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters))
+            return .success(Snapshot(metadata: metadata, data: data))
+        }
+    }
+}

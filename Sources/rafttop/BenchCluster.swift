@@ -1,0 +1,115 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Server
+
+/// `rafttop bench [cluster]`: puts through the whole path of an in-process cluster, WAL fsync included.
+struct BenchCluster: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Measure puts through the full put path of an in-process cluster (WAL fsync included).")
+
+    @Option(help: "Members in the cluster (1 to 7).")
+    var members: Int = 3
+
+    @Option(help: "Concurrent clients, each sending its next put when the last is answered.")
+    var clients: Int = 64
+
+    @Option(help: "Seconds to measure, after one second of warm-up.")
+    var duration: Double = 10
+
+    @Option(help: "Bytes in each value.")
+    var valueSize: Int = 256
+
+    @Flag(help: "Print one JSON line instead of a table.")
+    var json = false
+
+    @OptionGroup var storage: StorageOptions
+
+    func validate() throws {
+        guard ClusterConfig.memberRange.contains(members) else { throw ValidationError("--members must be 1 to 7") }
+        guard clients > 0 else { throw ValidationError("--clients must be at least 1") }
+        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        guard valueSize >= 0 && valueSize <= 1_000_000 else { throw ValidationError("--value-size must be 0 to 1000000") }
+    }
+
+    func run() throws {
+        let setup = try storage.makeClusterConfig(members: members)
+        let cluster = try Cluster(config: setup.config)
+        defer {
+            cluster.shutdown()
+            setup.cleanUp()
+        }
+        guard waitUntil(seconds: 15, { cluster.leader != nil }) else { throw DemoError.noLeader }
+        let load = LoadGenerator(cluster: cluster, clients: clients, valueSize: valueSize)
+        load.start()
+        sleepSeconds(1)
+        cluster.resetLatency()
+        let startCounts = totals(cluster)
+        let startAcked = load.counts.acknowledged
+        let started = cluster.nowNanos()
+        sleepSeconds(duration)
+        let elapsed = Double(cluster.nowNanos() - started) / 1e9
+        let acked = load.counts.acknowledged - startAcked
+        let endCounts = totals(cluster)
+        let latency = cluster.snapshot().latency
+        load.stop()
+        _ = waitUntil(seconds: 30, { load.outstanding == 0 })
+
+        let fsyncs = endCounts.fsyncs - startCounts.fsyncs
+        let entries = endCounts.entries - startCounts.entries
+        let result = BenchResult(
+            members: members, clients: clients, valueSize: valueSize, seconds: elapsed,
+            putsPerSecond: Double(acked) / elapsed,
+            p50Millis: Double(latency.percentileMicros(50)) / 1000, p90Millis: Double(latency.percentileMicros(90)) / 1000,
+            p99Millis: Double(latency.percentileMicros(99)) / 1000, maxMillis: Double(latency.maxMicros) / 1000,
+            fsyncsPerSecond: Double(fsyncs) / elapsed, entriesPerFsync: fsyncs > 0 ? Double(entries) / Double(fsyncs) : 0,
+            errors: latency.errors, storage: storage.description)
+        print(json ? result.json : result.text)
+    }
+
+    private func totals(_ cluster: Cluster) -> (fsyncs: Int, entries: Int) {
+        var fsyncs = 0
+        var entries = 0
+        for id in cluster.ids {
+            guard let m = cluster.member(id)?.status().metrics else { continue }
+            fsyncs += m.walFsyncCount
+            entries += m.walEntriesWritten
+        }
+        return (fsyncs, entries)
+    }
+}
+
+struct BenchResult {
+    var members: Int
+    var clients: Int
+    var valueSize: Int
+    var seconds: Double
+    var putsPerSecond: Double
+    var p50Millis: Double
+    var p90Millis: Double
+    var p99Millis: Double
+    var maxMillis: Double
+    var fsyncsPerSecond: Double
+    var entriesPerFsync: Double
+    var errors: Int
+    var storage: String
+
+    var json: String {
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        return "{\"members\":\(members),\"clients\":\(clients),\"value_size\":\(valueSize),\"seconds\":\(f(seconds)),"
+            + "\"puts_per_second\":\(f(putsPerSecond)),\"p50_ms\":\(f(p50Millis)),\"p90_ms\":\(f(p90Millis)),"
+            + "\"p99_ms\":\(f(p99Millis)),\"max_ms\":\(f(maxMillis)),\"fsyncs_per_second\":\(f(fsyncsPerSecond)),"
+            + "\"entries_per_fsync\":\(f(entriesPerFsync)),\"errors\":\(errors),\"storage\":\"\(storage)\"}"
+    }
+
+    var text: String {
+        """
+        \(members) members, \(clients) clients, \(valueSize) B values, \(String(format: "%.1f", seconds)) s, storage: \(storage)
+        puts/s        \(String(format: "%.0f", putsPerSecond))
+        latency ms    p50 \(String(format: "%.2f", p50Millis))  p90 \(String(format: "%.2f", p90Millis))  p99 \(String(format: "%.2f", p99Millis))  max \(String(format: "%.2f", maxMillis))
+        fsyncs/s      \(String(format: "%.0f", fsyncsPerSecond)) (all members), \(String(format: "%.1f", entriesPerFsync)) entries per fsync
+        errors        \(errors)
+        """
+    }
+}

@@ -1,0 +1,86 @@
+import Raft
+import Testing
+@testable import WAL
+
+@Suite struct SnapshotterTests {
+    func snapshot(term: UInt64, index: UInt64) -> Snapshot {
+        Snapshot(
+            metadata: SnapshotMetadata(index: index, term: term, confState: ConfState(voters: [1, 2, 3])),
+            data: Array("state at \(index)".utf8))
+    }
+
+    @Test(arguments: DiskKind.allCases)
+    func savesAndLoadsTheNewest(kind: DiskKind) throws {
+        let disk = TestDisk(kind)
+        let snapshotter = Snapshotter(fs: disk.fs, directory: disk.directory + "/../snap")
+        #expect(try snapshotter.loadNewest().snapshot == nil)
+        try snapshotter.save(snapshot(term: 1, index: 10))
+        try snapshotter.save(snapshot(term: 2, index: 30))
+        try snapshotter.save(snapshot(term: 2, index: 20))
+        try snapshotter.save(Snapshot())
+        #expect(try snapshotter.fileNames() == [
+            "0000000000000002-000000000000001e.snap",
+            "0000000000000002-0000000000000014.snap",
+            "0000000000000001-000000000000000a.snap",
+        ])
+        let (newest, warnings) = try snapshotter.loadNewest()
+        #expect(newest == snapshot(term: 2, index: 30))
+        #expect(warnings.isEmpty)
+        let (accepted, _) = try snapshotter.loadNewest(where: { $0.index <= 20 })
+        #expect(accepted == snapshot(term: 2, index: 20))
+    }
+
+    @Test(arguments: DiskKind.allCases)
+    func aCorruptNewestSnapshotIsSkippedWithAWarning(kind: DiskKind) throws {
+        let disk = TestDisk(kind)
+        let directory = disk.directory + "/../snap"
+        let snapshotter = Snapshotter(fs: disk.fs, directory: directory)
+        try snapshotter.save(snapshot(term: 1, index: 10))
+        try snapshotter.save(snapshot(term: 2, index: 30))
+        let newestName = Snapshotter.fileName(term: 2, index: 30)
+        let file = try disk.fs.open(directory + "/" + newestName)
+        var bytes = try file.readAll()
+        file.close()
+        bytes[bytes.count - 3] ^= 0x40
+        let damaged = "../snap/" + newestName
+        try disk.overwrite(damaged, with: bytes)
+
+        let (loaded, warnings) = try snapshotter.loadNewest()
+        #expect(loaded == snapshot(term: 1, index: 10))
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.file == directory + "/" + newestName)
+        guard case .corrupt(_, .crcMismatch) = warnings.first?.error else {
+            Issue.record("expected a CRC mismatch, got \(String(describing: warnings.first))")
+            return
+        }
+        #expect(warnings[0].description.contains(newestName))
+    }
+
+    @Test func aTruncatedOrMisnamedSnapshotIsCorrupt() throws {
+        let disk = SimulatedDisk()
+        let snapshotter = Snapshotter(fs: disk, directory: "/snap")
+        try snapshotter.save(snapshot(term: 3, index: 7))
+        let path = "/snap/" + Snapshotter.fileName(term: 3, index: 7)
+        let bytes = disk.contents(of: path)!
+        disk.overwrite(path, with: Array(bytes.prefix(10)))
+        #expect(throws: SnapshotError.corrupt(file: path, problem: .tooShort(bytes: 10))) {
+            try snapshotter.load(fileName: Snapshotter.fileName(term: 3, index: 7))
+        }
+        disk.overwrite(path, with: bytes)
+        try disk.rename(path, to: "/snap/" + Snapshotter.fileName(term: 3, index: 8))
+        #expect(throws: SnapshotError.self) {
+            try snapshotter.load(fileName: Snapshotter.fileName(term: 3, index: 8))
+        }
+    }
+
+    @Test func aSavedSnapshotSurvivesACrash() throws {
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<50 {
+            let disk = SimulatedDisk()
+            let snapshotter = Snapshotter(fs: disk, directory: "/snap")
+            try snapshotter.save(snapshot(term: 1, index: 5))
+            disk.crash(using: &random)
+            #expect(try snapshotter.loadNewest().snapshot == snapshot(term: 1, index: 5))
+        }
+    }
+}
