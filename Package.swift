@@ -17,10 +17,10 @@ let package = Package(
         .target(name: "Raft"),
         .target(name: "WAL", dependencies: ["Raft"]),
         .target(name: "MVCC", dependencies: ["Raft"]),
-        .target(name: "Server", dependencies: ["Raft", "MVCC"]),
+        .target(name: "Server", dependencies: ["Raft", "WAL", "MVCC"]),
         .target(
             name: "Cluster",
-            dependencies: ["Raft", "MVCC", "Server", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["Raft", "WAL", "MVCC", "Server", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .executableTarget(
             name: "rafttop",
@@ -32,8 +32,8 @@ let package = Package(
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "Raft"]),
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "MVCC", "Raft"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "MVCC", "Raft"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "WAL", "MVCC", "Raft"]),
     ],
     swiftLanguageModes: [.v6]
 )

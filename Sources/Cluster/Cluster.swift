@@ -207,6 +207,7 @@ public final class Cluster: Sendable {
         for member in members { member.stop() }
         for runner in runners { runner.stop() }
         networkRunner?.stop()
+        for persistence in persistences.values { persistence.close() }
     }
 
     public func member(_ id: NodeID) -> Member? {
@@ -222,11 +223,6 @@ public final class Cluster: Sendable {
         state.withLock { $0.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .note("member \(id) stopped: \(error)"))) }
         try? crash(id)
     }
-}
-
-/// A persistence whose unsynced writes a crash can lose (the simulated disk).
-public protocol CrashablePersistence: RaftPersistence {
-    func crash()
 }
 
 /// A reference that does not keep the cluster alive (members and threads point back at it).

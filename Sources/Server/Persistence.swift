@@ -12,6 +12,8 @@ public protocol RaftPersistence: AnyObject, Sendable {
     func saveSnapshot(_ snapshot: Snapshot) throws
     /// What a restart starts from: the newest snapshot, the hard state and the entries after it.
     func load() throws -> RecoveredState
+    /// Syncs and lets go of the files (the member shut down cleanly).
+    func close()
 }
 
 public struct RecoveredState: Sendable {
@@ -61,4 +63,6 @@ public final class MemoryPersistence: RaftPersistence {
     }
 
     public var syncCount: Int { fsyncs.load(ordering: .relaxed) }
+
+    public func close() {}
 }

@@ -139,6 +139,12 @@ public enum WALReader {
             result.metadata = metadata
         case .snapshot(let snapshot):
             result.snapshots.append(snapshot)
+            // Reading everything: a follower that installed a snapshot from its leader continues
+            // after the snapshot's index, so entries before it no longer form the log.
+            if start == nil, let known = base, snapshot.index > known + UInt64(result.entries.count) {
+                result.entries.removeAll()
+                base = snapshot.index
+            }
             if let start, snapshot.index == start.index {
                 guard snapshot.term == start.term else {
                     return .snapshotTermMismatch(index: start.index, expectedTerm: start.term, foundTerm: snapshot.term)

@@ -23,7 +23,32 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
 
     func makeClusterConfig(members: Int) throws -> Setup {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
-        config.makePersistence = { _ in MemoryPersistence() }
-        return Setup(config: config, cleanUp: {})
+        if inMemory {
+            config.makePersistence = { _ in MemoryPersistence() }
+            return Setup(config: config, cleanUp: {})
+        }
+        if let dataDirectory {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            config.storeOnDisk(in: dataDirectory)
+            return Setup(config: config, cleanUp: {})
+        }
+        let temporary = try makeTemporaryDirectory()
+        config.storeOnDisk(in: temporary)
+        return Setup(config: config, cleanUp: { try? FileManager.default.removeItem(atPath: temporary) })
     }
+
+    func validate() throws {
+        if inMemory && dataDirectory != nil {
+            throw ValidationError("--in-memory and --data-dir cannot be used together")
+        }
+    }
+}
+
+/// A new directory under the system's temporary directory.
+func makeTemporaryDirectory() throws -> String {
+    var template = Array((NSTemporaryDirectory() + "/rafttop-XXXXXX").utf8CString)
+    guard let made = mkdtemp(&template) else {
+        throw ValidationError("could not create a temporary directory: \(String(cString: strerror(errno)))")
+    }
+    return String(cString: made)
 }

@@ -37,6 +37,8 @@ import Testing
         config.member.snapshotCount = 50
         config.member.snapshotCatchUpEntries = 10
         config.member.applyObserver = { applied.record($0, $1) }
+        // Each member's WAL on a simulated disk: a crash loses or tears whatever was not synced.
+        config.storeOnSimulatedDisks(seed: seed)
         let cluster = try Cluster(config: config)
         var rng = Rng(generator: SplitMix64(seed: seed ^ 0xfeed))
         let acks = Mutex<[String: Int]>([:])

@@ -116,6 +116,29 @@ import Testing
         }
     }
 
+    /// A follower that installs a snapshot from its leader writes the marker, then entries that
+    /// continue after it: the log jumps forward, which is not a gap.
+    @Test(arguments: DiskKind.allCases)
+    func entriesMayJumpPastAnInstalledSnapshot(kind: DiskKind) throws {
+        let disk = TestDisk(kind)
+        let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata)
+        try wal.save(hardState: HardState(term: 1, commit: 5), entries: makeEntries(1...5, term: 1), mustSync: true)
+        try wal.saveSnapshot(WALSnapshot(index: 40, term: 2))
+        try wal.save(hardState: HardState(term: 2, commit: 42), entries: makeEntries(41...42, term: 2), mustSync: true)
+        try wal.close()
+
+        let everything = try WALReader.read(fs: disk.fs, directory: disk.directory, from: nil)
+        #expect(everything.corruption == nil)
+        #expect(everything.snapshots.map(\.index) == [0, 40])
+        #expect(everything.entries == makeEntries(41...42, term: 2))
+        let (reopened, contents) = try WAL.open(fs: disk.fs, directory: disk.directory, from: WALSnapshot(index: 40, term: 2))
+        #expect(contents.entries == makeEntries(41...42, term: 2))
+        #expect(contents.hardState == HardState(term: 2, commit: 42))
+        try reopened.close()
+        // Read from the first snapshot, the jump is a gap: entries 6...40 are nowhere.
+        #expect(throws: WALError.self) { try WAL.open(fs: disk.fs, directory: disk.directory, from: WALSnapshot()) }
+    }
+
     @Test(arguments: DiskKind.allCases)
     func openingFromAMissingSnapshotFails(kind: DiskKind) throws {
         let disk = TestDisk(kind)
