@@ -18,7 +18,7 @@ public struct LogEntryView: Sendable, Hashable {
 }
 
 extension LogEntryView {
-    init(_ entry: Entry) {
+    public init(_ entry: Entry) {
         index = entry.index
         term = entry.term
         sizeBytes = entry.data.count

@@ -1,5 +1,6 @@
 import Foundation
 import Raft
+import Server
 import WAL
 
 /// What `wal dump` prints, as text or JSON.
@@ -69,20 +70,10 @@ struct Dump {
         return String(decoding: try encoder.encode(document), as: UTF8.self)
     }
 
-    /// A normal entry's size (requests have no decoder yet); a conf change decoded.
+    /// What the entry holds: a decoded request (`put k42 = 256 B`), a new leader's empty entry,
+    /// or a configuration change.
     static func summary(of entry: Entry) -> String {
-        switch entry.type {
-        case .normal:
-            return "\(entry.data.count) bytes"
-        case .confChange:
-            do {
-                let change = try ConfChange(decoding: entry.data)
-                let kind = change.kind == .addNode ? "add" : "remove"
-                return "\(kind) node \(change.nodeID) (context \(change.context.count) bytes)"
-            } catch {
-                return "undecodable conf change: \(error)"
-            }
-        }
+        LogEntryView(entry).summary
     }
 
     struct Document: Encodable {
