@@ -200,7 +200,7 @@ public final class Simulation {
         let roundsMax = options.livenessRoundsMax + 3 * Int(backlog)
         var markers: Set<[UInt8]> = []
         var markedMembers: Set<NodeID> = []
-        for round in 1...max(roundsMax, 1) where report.violations.isEmpty {
+        for round in stride(from: 1, through: roundsMax, by: 1) where report.violations.isEmpty {
             step += 1
             tickAll()
             for m in network.takeAll() {
