@@ -43,10 +43,14 @@ struct CheckRaft: ParsableCommand {
     func run() throws {
         let seedRange = seed.map { $0...$0 } ?? firstSeed...(firstSeed + seeds - 1)
         var summary = CheckSummary(members: members, steps: steps)
+        SeedInFlight.installHandlers()
+        SeedInFlight.memberCount = UInt64(members)
         for seed in seedRange {
+            SeedInFlight.seed = seed
             let report = Simulation(options: SimulationOptions(seed: seed, memberCount: members, steps: steps)).run()
             summary.add(report)
         }
+        SeedInFlight.seed = 0
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -10,18 +10,21 @@ import Testing
 
     @Test("3-member groups keep every invariant", arguments: 0..<12)
     func threeMembers(batch: UInt64) {
-        runSeeds(batch: batch, memberCount: 3)
+        runSeeds(batch: batch, memberCount: 3, slot: Int(batch))
     }
 
     @Test("5-member groups keep every invariant", arguments: 0..<8)
     func fiveMembers(batch: UInt64) {
-        runSeeds(batch: batch, memberCount: 5)
+        runSeeds(batch: batch, memberCount: 5, slot: 32 + Int(batch))
     }
 
-    private func runSeeds(batch: UInt64, memberCount: Int) {
+    private func runSeeds(batch: UInt64, memberCount: Int, slot: Int) {
         let first = batch * Self.seedsPerCase + 1
         for seed in first..<(first + Self.seedsPerCase) {
-            let report = Simulation(options: SimulationOptions(seed: seed, memberCount: memberCount, steps: Self.steps)).run()
+            let options = SimulationOptions(seed: seed, memberCount: memberCount, steps: Self.steps)
+            let report = SeedsInFlight.run(slot: slot, seed: seed, memberCount: memberCount) {
+                Simulation(options: options).run()
+            }
             for violation in report.violations {
                 Issue.record("seed \(seed), \(memberCount) members: \(violation)\nreplay: \(report.replayCommand)")
             }
