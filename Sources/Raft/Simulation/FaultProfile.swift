@@ -42,7 +42,7 @@ struct FaultProfile: Sendable {
             (.restart, 25),
             (.partition, partitionWeight),
             (.heal, 20),
-            (.compact, random.pick([10, 40])),
+            (.compact, random.pick([20, 60])),
             (.transferLeadership, random.pick([0, 5, 15])),
         ]
     }

@@ -79,7 +79,11 @@ public final class Simulation {
     private func performFaultStep() {
         switch profile.nextStep(random: &random) {
         case .deliver:
-            if !deliverOne() { tickAll() }
+            // A few at a time, so the network keeps up with a leader's heartbeats to every member.
+            for _ in 0..<random.inRange(1...members.count) where !deliverOne() {
+                tickAll()
+                break
+            }
         case .tick:
             tickAll()
         case .propose:
