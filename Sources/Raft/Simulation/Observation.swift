@@ -15,6 +15,9 @@ public struct MemberObservation: Sendable, Hashable {
     public var snapshotTerm: UInt64
     /// The log after the snapshot: `entries[k].index == snapshotIndex + 1 + k`.
     public var entries: [Entry]
+    /// Changes whenever the log does; nil when unknown. The checker skips comparisons of logs
+    /// whose versions it has checked before.
+    public var logVersion: UInt64?
 
     public init(
         id: NodeID, isUp: Bool = true, role: StateRole, term: UInt64, commit: UInt64, applied: UInt64,

@@ -32,6 +32,13 @@ public struct SafetyChecker: Sendable {
     private var lastCommit: [NodeID: UInt64] = [:]
     private var appliedAt: [UInt64: AppliedState] = [0: AppliedState(entry: nil, digest: 0, member: noNode)]
     private var stateMachineIndex: [NodeID: UInt64] = [:]
+    /// For each pair of members, the log versions last found to match.
+    private var matchedVersions: [MemberPair: (UInt64, UInt64)] = [:]
+
+    private struct MemberPair: Hashable, Sendable {
+        let a: NodeID
+        let b: NodeID
+    }
 
     public init() {}
 
@@ -50,7 +57,15 @@ public struct SafetyChecker: Sendable {
         }
         for (i, a) in up.enumerated() {
             for b in up[(i + 1)...] {
+                let pair = MemberPair(a: a.id, b: b.id)
+                if let va = a.logVersion, let vb = b.logVersion, let seen = matchedVersions[pair], seen == (va, vb) {
+                    continue
+                }
+                let before = violations.count
                 checkLogMatching(a, b, step: step, into: &violations)
+                if violations.count == before, let va = a.logVersion, let vb = b.logVersion {
+                    matchedVersions[pair] = (va, vb)
+                }
             }
         }
         return violations
@@ -149,6 +164,7 @@ public struct SafetyChecker: Sendable {
         }
         defer { leaderLogs[m.id] = LeaderLog(term: m.term, log: m) }
         guard let before = leaderLogs[m.id]?.log, before.term == m.term else { return }
+        if let version = m.logVersion, version == before.logVersion { return }
         if m.lastIndex < before.lastIndex {
             violations.append(Violation(.leaderAppendOnly, step: step, member: m.id, index: m.lastIndex, term: m.term,
                                         detail: "leader's last index went back from \(before.lastIndex) to \(m.lastIndex)"))

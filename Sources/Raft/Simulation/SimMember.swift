@@ -8,6 +8,10 @@ final class SimMember {
     /// Nil while crashed.
     private(set) var node: RawNode?
     private(set) var stateMachine = SimStateMachine()
+    /// Goes up whenever the persisted log changes, so the checker can skip logs it has seen.
+    private(set) var logVersion: UInt64 = 0
+    /// The persisted log as last read, until it changes.
+    private var cachedLog: (snapshotIndex: UInt64, snapshotTerm: UInt64, entries: [Entry])?
 
     init(id: NodeID, config: Config) {
         self.id = id
@@ -77,6 +81,7 @@ final class SimMember {
                 output.events.append(.restored(member: id, index: stateMachine.appliedIndex, digest: stateMachine.digest))
             }
             storage.append(rd.entries)
+            if rd.snapshot != nil || !rd.entries.isEmpty { logChanged() }
             if let hardState = rd.hardState {
                 storage.setHardState(hardState)
             }
@@ -113,6 +118,7 @@ final class SimMember {
             let compactIndex = index > retaining ? index - retaining : 0
             if compactIndex >= storage.firstIndex() {
                 try storage.compact(upTo: compactIndex)
+                logChanged()
             }
         } catch {
             preconditionFailure("member \(id) compacting at \(index): \(error)")
@@ -120,22 +126,39 @@ final class SimMember {
         return true
     }
 
-    /// What the safety checker sees of this member now.
-    var observation: MemberObservation {
+    private func logChanged() {
+        logVersion += 1
+        cachedLog = nil
+    }
+
+    /// The persisted log, which after every handled `Ready` is the whole of Raft's log.
+    private var log: (snapshotIndex: UInt64, snapshotTerm: UInt64, entries: [Entry]) {
+        if let cachedLog { return cachedLog }
         let first = storage.firstIndex()
         let last = storage.lastIndex()
         let entries = last >= first ? ((try? storage.entries(first, last + 1, maxSizeBytes: .max)) ?? []) : []
-        let snapshotTerm = (try? storage.term(first - 1)) ?? 0
-        guard let node else {
+        let log = (first - 1, (try? storage.term(first - 1)) ?? 0, entries)
+        cachedLog = log
+        return log
+    }
+
+    /// What the safety checker sees of this member now.
+    var observation: MemberObservation {
+        let log = log
+        var observation: MemberObservation
+        if let node {
+            let status = node.basicStatus
+            observation = MemberObservation(id: id, role: status.role, term: status.term, commit: status.commit,
+                                            applied: status.applied, stateMachineIndex: stateMachine.appliedIndex,
+                                            snapshotIndex: log.snapshotIndex, snapshotTerm: log.snapshotTerm, entries: log.entries)
+        } else {
             let hardState = storage.hardState
-            return MemberObservation(id: id, isUp: false, role: .follower, term: hardState.term, commit: hardState.commit,
-                                     applied: 0, stateMachineIndex: 0, snapshotIndex: first - 1,
-                                     snapshotTerm: snapshotTerm, entries: entries)
+            observation = MemberObservation(id: id, isUp: false, role: .follower, term: hardState.term, commit: hardState.commit,
+                                            applied: 0, stateMachineIndex: 0, snapshotIndex: log.snapshotIndex,
+                                            snapshotTerm: log.snapshotTerm, entries: log.entries)
         }
-        let status = node.basicStatus
-        return MemberObservation(id: id, role: status.role, term: status.term, commit: status.commit,
-                                 applied: status.applied, stateMachineIndex: stateMachine.appliedIndex,
-                                 snapshotIndex: first - 1, snapshotTerm: snapshotTerm, entries: entries)
+        observation.logVersion = logVersion
+        return observation
     }
 }
 

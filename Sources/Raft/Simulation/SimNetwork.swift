@@ -33,6 +33,11 @@ struct SimNetwork {
         return side.contains(from) != side.contains(to)
     }
 
+    /// The position in `inFlight` of the oldest message that may arrive at `step`.
+    func firstDeliverable(at step: Int) -> Int? {
+        inFlight.firstIndex { $0.deliverableAt <= step }
+    }
+
     /// Positions in `inFlight` of the messages that may arrive at `step`, oldest first.
     func deliverable(at step: Int) -> [Int] {
         inFlight.indices.filter { inFlight[$0].deliverableAt <= step }

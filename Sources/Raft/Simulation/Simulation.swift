@@ -22,7 +22,7 @@ public final class Simulation {
     private var faultsActive = true
 
     /// Messages in flight per member, at most.
-    static let inFlightPerMember = 64
+    static let inFlightPerMember = 32
 
     public init(options: SimulationOptions) {
         precondition((1...9).contains(options.memberCount), "a simulated group has 1 to 9 members")
@@ -123,11 +123,10 @@ public final class Simulation {
 
     /// Delivers one message that may arrive now: usually the oldest, sometimes any.
     private func deliverOne() -> Bool {
-        let ready = network.deliverable(at: step)
-        guard var position = ready.first else { return false }
-        if ready.count > 1 && random.chance(perMille: profile.reorderPerMille) {
-            position = random.pick(ready)
-            if position != ready[0] { count(.messageReordered) }
+        guard var position = network.firstDeliverable(at: step) else { return false }
+        if profile.reorderPerMille > 0 && random.chance(perMille: profile.reorderPerMille) {
+            position = random.pick(network.deliverable(at: step))
+            if position != network.firstDeliverable(at: step) { count(.messageReordered) }
         }
         deliver(network.take(at: position))
         return true
