@@ -1,10 +1,11 @@
 import ArgumentParser
 
-/// `rafttop bench`: benchmarks that print figures; without a subcommand, the cluster's put path.
+/// `rafttop bench`: benchmarks that print figures (never pass or fail); without a subcommand,
+/// the cluster's whole put path.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a benchmark and print its figures.",
-        subcommands: [BenchCluster.self, BenchWAL.self],
+        abstract: "Measure and print how fast the layers run.",
+        subcommands: [BenchCluster.self, BenchRaft.self, BenchWAL.self],
         defaultSubcommand: BenchCluster.self
     )
 }

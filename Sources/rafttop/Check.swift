@@ -3,6 +3,6 @@ import ArgumentParser
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run randomized fault-injection simulations and check Raft's safety properties.",
-        subcommands: []
+        subcommands: [CheckRaft.self]
     )
 }

@@ -1,0 +1,27 @@
+/// What to simulate: the seed that chooses everything, the group's size, and how long to run.
+public struct SimulationOptions: Sendable, Hashable, Codable {
+    public static let defaultMemberCount = 3
+    public static let defaultSteps = 1000
+    public static let defaultLivenessRoundsMax = 200
+
+    public var seed: UInt64
+    /// Members in the group, all voters.
+    public var memberCount: Int
+    /// Steps with faults; then the network heals, crashed members restart and the liveness
+    /// rounds begin.
+    public var steps: Int
+    /// Rounds (a tick of every member and one hop of every message in flight) within which the
+    /// healed group must commit a proposal on every member, beyond three for each entry it still
+    /// has to commit when the faults stop.
+    public var livenessRoundsMax: Int
+
+    public init(
+        seed: UInt64, memberCount: Int = defaultMemberCount, steps: Int = defaultSteps,
+        livenessRoundsMax: Int = defaultLivenessRoundsMax
+    ) {
+        self.seed = seed
+        self.memberCount = memberCount
+        self.steps = steps
+        self.livenessRoundsMax = livenessRoundsMax
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+@testable import Raft
+
+/// Randomized fault-injection runs (see `Simulation`): every seed must keep every invariant.
+/// A failure names the seed and the command that replays it.
+@Suite struct SimulationTests {
+    static let steps = SimulationOptions.defaultSteps
+    /// Seeds per test case: the cases run in parallel.
+    static let seedsPerCase: UInt64 = 25
+
+    @Test("3-member groups keep every invariant", arguments: 0..<12)
+    func threeMembers(batch: UInt64) {
+        runSeeds(batch: batch, memberCount: 3, slot: Int(batch))
+    }
+
+    @Test("5-member groups keep every invariant", arguments: 0..<8)
+    func fiveMembers(batch: UInt64) {
+        runSeeds(batch: batch, memberCount: 5, slot: 32 + Int(batch))
+    }
+
+    private func runSeeds(batch: UInt64, memberCount: Int, slot: Int) {
+        let first = batch * Self.seedsPerCase + 1
+        for seed in first..<(first + Self.seedsPerCase) {
+            let options = SimulationOptions(seed: seed, memberCount: memberCount, steps: Self.steps)
+            let report = SeedsInFlight.run(slot: slot, seed: seed, memberCount: memberCount) {
+                Simulation(options: options).run()
+            }
+            for violation in report.violations {
+                Issue.record("seed \(seed), \(memberCount) members: \(violation)\nreplay: \(report.replayCommand)")
+            }
+        }
+    }
+
+    @Test("the same seed gives the same run")
+    func sameSeedSameReport() {
+        for memberCount in [3, 5] {
+            let options = SimulationOptions(seed: 42, memberCount: memberCount, steps: 800)
+            let first = Simulation(options: options).run()
+            let second = Simulation(options: options).run()
+            #expect(first == second)
+            let other = Simulation(options: SimulationOptions(seed: 43, memberCount: memberCount, steps: 800)).run()
+            #expect(first != other)
+        }
+    }
+
+    @Test("runs inject every kind of fault and exercise snapshots and reads")
+    func runsExerciseFaults() {
+        var faults: [FaultKind: Int] = [:]
+        var snapshots = 0
+        var reads = 0
+        var livenessChecked = 0
+        for seed: UInt64 in 1...20 {
+            let report = Simulation(options: SimulationOptions(seed: seed, steps: 800)).run()
+            faults.merge(report.faults, uniquingKeysWith: +)
+            snapshots += report.snapshotsDelivered
+            reads += report.readsAnswered
+            if report.livenessRounds != nil { livenessChecked += 1 }
+        }
+        for kind in FaultKind.allCases {
+            #expect(faults[kind, default: 0] > 0, "no \(kind) in 20 seeds")
+        }
+        #expect(snapshots > 0)
+        #expect(reads > 0)
+        #expect(livenessChecked == 20)
+    }
+
+    @Test("a group given no time after the faults is reported as not live")
+    func livenessViolationReported() {
+        let report = Simulation(options: SimulationOptions(seed: 1, steps: 0, livenessRoundsMax: 0)).run()
+        #expect(report.violations.map(\.invariant) == [.liveness])
+        #expect(report.replayCommand == "swift run rafttop check raft --seed 1 --steps 0")
+    }
+}
