@@ -155,3 +155,35 @@ func value(_ cluster: Cluster, _ id: NodeID, _ key: String) -> [UInt8]? {
         #expect(try run() == run())
     }
 }
+
+@Suite struct ClusterSizeTests {
+    @Test(arguments: [1, 5, 7])
+    func clustersOfOtherSizesElectAndCommit(members: Int) throws {
+        let cluster = try simulatedCluster(members: members)
+        #expect(cluster.run(until: { cluster.leader != nil }))
+        let acks = Acks()
+        cluster.put(key: bytes("k"), value: bytes("v"), completion: acks.completion(for: "k"))
+        #expect(cluster.run(until: { acks.answered == 1 }))
+        #expect(acks.acknowledged == ["k"])
+        cluster.advance(byNanos: 500_000_000)
+        for id in cluster.ids { #expect(value(cluster, id, "k") == bytes("v"), "member \(id)") }
+    }
+
+    @Test(arguments: [0, 8])
+    func memberCountOutsideOneToSevenIsRefused(members: Int) {
+        #expect(throws: ClusterError.self) { try simulatedCluster(members: members) }
+    }
+
+    @Test func loadAtATargetRateIssuesAboutThatMany() throws {
+        let cluster = try simulatedCluster()
+        #expect(cluster.run(until: { cluster.leader != nil }))
+        let load = LoadGenerator(cluster: cluster, clients: 4, valueSize: 32, targetRate: 100)
+        load.start()
+        cluster.advance(byNanos: 2_000_000_000)
+        load.stop()
+        cluster.advance(byNanos: 500_000_000)
+        // 100 puts/s for 2 s of simulated time, give or take the first and last round.
+        #expect((190...210).contains(load.counts.sent), "sent \(load.counts.sent)")
+        #expect(load.counts.acknowledged == load.counts.sent)
+    }
+}

@@ -1,4 +1,5 @@
 import Cluster
+import Foundation
 import MVCC
 import Raft
 import Server
@@ -61,5 +62,49 @@ import Testing
                 }
             }
         })
+    }
+}
+
+@Suite struct DiskRecoveryTests {
+    @Test func wholeClusterRestartsFromItsWALs() async throws {
+        let directory = try TemporaryDirectory()
+        var config = ClusterConfig(memberCount: 3, driver: .realTime)
+        config.member.tickNanos = 10_000_000
+        config.member.snapshotCount = 40
+        config.member.snapshotCatchUpEntries = 10
+        config.storeOnDisk(in: directory.path)
+        var acknowledged: [String] = []
+        do {
+            let cluster = try Cluster(config: config)
+            #expect(try await RealTimeTests().waitFor { cluster.leader != nil })
+            for i in 0..<100 {
+                if case .success = await cluster.put(key: bytes("w\(i)"), value: bytes("\(i)")) { acknowledged.append("w\(i)") }
+            }
+            cluster.shutdown()
+        }
+        #expect(acknowledged.count == 100)
+        let cluster = try Cluster(config: config)
+        defer { cluster.shutdown() }
+        #expect(try await RealTimeTests().waitFor { cluster.leader != nil })
+        #expect(try await RealTimeTests().waitFor {
+            cluster.ids.allSatisfy { id in acknowledged.allSatisfy { value(cluster, id, $0) != nil } }
+        })
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/member-1/wal"))
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/member-1/snap")
+        #expect(snapshots.contains { $0.hasSuffix(".snap") })
+    }
+}
+
+/// A directory under /tmp, removed when the value is released.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "rafttop-test-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
