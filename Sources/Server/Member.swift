@@ -24,11 +24,26 @@ public final class Member: Sendable {
     struct RaftSide {
         let node: RawNode
         let storage: MemoryStorage
-        var idGenerator: RequestIDGenerator
-        var nextReadContext: UInt64 = 1
         var lead: NodeID = noNode
         var term: UInt64 = 0
         var commit: UInt64 = 0
+    }
+
+    /// What arrived since the raft loop last ran: taken in one go, so the raft lock is held once
+    /// per batch rather than once per message or proposal, and proposals go into one Ready.
+    struct Inbox {
+        var messages: [Message] = []
+        var proposals: [(id: UInt64, data: [UInt8])] = []
+        var readContexts: [UInt64] = []
+        var ticks = 0
+        var transfers: [NodeID] = []
+        var snapshotReports: [(NodeID, SnapshotStatus)] = []
+        var campaign = false
+
+        var isEmpty: Bool {
+            messages.isEmpty && proposals.isEmpty && readContexts.isEmpty && ticks == 0 && transfers.isEmpty
+                && snapshotReports.isEmpty && !campaign
+        }
     }
 
     enum ApplyItem {
@@ -37,6 +52,9 @@ public final class Member: Sendable {
     }
 
     let raft: Mutex<RaftSide>
+    let inbox = Mutex(Inbox())
+    let ids: Mutex<RequestIDGenerator>
+    let nextReadContext = Atomic<UInt64>(1)
     let applier: Mutex<Applier>
     let applyQueue = Mutex<[ApplyItem]>([])
     let waits = Mutex(WaitRegistry())
@@ -71,9 +89,8 @@ public final class Member: Sendable {
         if recovered.isEmpty {
             try node.bootstrap(peers: config.peers)
         }
-        let ids = RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis())
-        raft = Mutex(RaftSide(node: node, storage: storage, idGenerator: ids, term: recovered.hardState.term,
-                              commit: recovered.hardState.commit))
+        ids = Mutex(RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis()))
+        raft = Mutex(RaftSide(node: node, storage: storage, term: recovered.hardState.term, commit: recovered.hardState.commit))
         committedIndex.store(recovered.hardState.commit, ordering: .relaxed)
         appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
         self.applier = Mutex(applier)
@@ -92,35 +109,22 @@ public final class Member: Sendable {
             metrics.withLock { $0.proposalsFailed += 1 }
             return completion(.failure(.tooManyRequests))
         }
-        let failure: ServerError? = raft.withLock { side -> ServerError? in
-            // 2. A unique id: member, start time, counter.
-            let id = side.idGenerator.next()
-            let request = InternalRequest(id: id, username: username, operation: operation)
-            // 3. Encode and check the size.
-            let data = request.encoded()
-            if data.count > config.maxRequestBytes {
-                return .requestTooLarge(bytes: data.count, limitBytes: config.maxRequestBytes)
-            }
-            // 4. Register the waiter with etcd's deadline.
-            let trace = StageTrace(requestID: id, member: self.id, summary: request.summary, receivedNanos: received)
-            waits.withLock {
-                $0.register(id: id, trace: trace, deadlineNanos: received + config.requestTimeoutNanos, completion: completion)
-            }
-            // 5. Propose.
-            do throws(RaftError) {
-                try side.node.propose(data)
-            } catch {
-                let failure = ServerError(error)
-                _ = waits.withLock { $0.finish(id: id, appliedAt: nil, now: clock.nowNanos(), error: failure) }
-                return failure
-            }
-            waits.withLock { $0.markProposed(id: id, at: clock.nowNanos()) }
-            return nil
-        }
-        if let failure {
+        // 2. A unique id: member, start time, counter.
+        let id = ids.withLock { $0.next() }
+        let request = InternalRequest(id: id, username: username, operation: operation)
+        // 3. Encode and check the size.
+        let data = request.encoded()
+        if data.count > config.maxRequestBytes {
             metrics.withLock { $0.proposalsFailed += 1 }
-            return completion(.failure(failure))
+            return completion(.failure(.requestTooLarge(bytes: data.count, limitBytes: config.maxRequestBytes)))
         }
+        // 4. Register the waiter with etcd's deadline.
+        let trace = StageTrace(requestID: id, member: self.id, summary: request.summary, receivedNanos: received)
+        waits.withLock {
+            $0.register(id: id, trace: trace, deadlineNanos: received + config.requestTimeoutNanos, completion: completion)
+        }
+        // 5. Propose: the raft loop hands everything queued to Raft at once.
+        inbox.withLock { $0.proposals.append((id, data)) }
         wake()
     }
 
@@ -137,12 +141,9 @@ public final class Member: Sendable {
             return completion(applier.withLock { $0.read(request, term: term, member: id) })
         }
         let deadline = clock.nowNanos() + config.requestTimeoutNanos
-        raft.withLock { side in
-            let context = side.nextReadContext
-            side.nextReadContext += 1
-            waits.withLock { $0.registerRead(context: context, request: request, deadlineNanos: deadline, completion: completion) }
-            side.node.readIndex(context: Self.readContextBytes(context))
-        }
+        let context = nextReadContext.add(1, ordering: .relaxed).oldValue
+        waits.withLock { $0.registerRead(context: context, request: request, deadlineNanos: deadline, completion: completion) }
+        inbox.withLock { $0.readContexts.append(context) }
         wake()
     }
 
@@ -157,20 +158,22 @@ public final class Member: Sendable {
     /// A message from a peer.
     public func receive(_ message: Message) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        raft.withLock { side in
-            try? side.node.step(message)
-        }
-        if message.type == .appResp && !message.reject {
-            let now = clock.nowNanos()
-            waits.withLock { $0.markAcked(by: message.from, throughIndex: message.index, at: now) }
-        }
+        inbox.withLock { $0.messages.append(message) }
+        wake()
+    }
+
+    /// Messages from peers, at once.
+    public func receive(_ messages: [Message]) {
+        guard !stopped.load(ordering: .relaxed), !messages.isEmpty else { return }
+        inbox.withLock { $0.messages.append(contentsOf: messages) }
         wake()
     }
 
     /// One Raft tick; also fails requests past their deadline.
     public func tick() {
         guard !stopped.load(ordering: .relaxed) else { return }
-        raft.withLock { $0.node.tick() }
+        inbox.withLock { $0.ticks += 1 }
+        wake()
         let expired = waits.withLock { $0.expire(now: clock.nowNanos()) }
         if !expired.isEmpty {
             metrics.withLock { $0.proposalsFailed += expired.count }
@@ -180,18 +183,18 @@ public final class Member: Sendable {
 
     /// Asks the leader to hand leadership to `transferee`.
     public func transferLeadership(to transferee: NodeID) {
-        raft.withLock { $0.node.transferLeadership(to: transferee) }
+        inbox.withLock { $0.transfers.append(transferee) }
         wake()
     }
 
     /// The transport finished sending a snapshot to `peer`, or could not.
     public func reportSnapshot(to peer: NodeID, status: SnapshotStatus) {
-        raft.withLock { $0.node.reportSnapshot(peer, status: status) }
+        inbox.withLock { $0.snapshotReports.append((peer, status)) }
         wake()
     }
 
     public func campaign() {
-        raft.withLock { try? $0.node.campaign() }
+        inbox.withLock { $0.campaign = true }
         wake()
     }
 

@@ -11,7 +11,8 @@ extension Member {
     public func raftCycle() throws -> Bool {
         guard !stopped.load(ordering: .relaxed) else { return false }
         let started = clock.nowNanos()
-        guard let rd = takeReady(at: started) else { return false }
+        let took = drainInbox(at: started)
+        guard let rd = takeReady(at: started) else { return took }
 
         let early = rd.messages.filter(Self.canSendBeforePersisting)
         if !early.isEmpty { transport.send(early) }
@@ -58,6 +59,50 @@ extension Member {
                     if let context = try? reader.uint64() { w.confirmRead(context: context, index: state.index) }
                 }
             }
+        }
+        return true
+    }
+
+    /// Steps everything that arrived into Raft under one hold of its lock. Returns whether
+    /// there was anything.
+    private func drainInbox(at now: UInt64) -> Bool {
+        let input = inbox.withLock { box -> Inbox in
+            defer { box = Inbox() }
+            return box
+        }
+        guard !input.isEmpty else { return false }
+        let refused: RaftError? = raft.withLock { side -> RaftError? in
+            for _ in 0..<input.ticks { side.node.tick() }
+            for message in input.messages { try? side.node.step(message) }
+            for (peer, status) in input.snapshotReports { side.node.reportSnapshot(peer, status: status) }
+            for transferee in input.transfers { side.node.transferLeadership(to: transferee) }
+            if input.campaign { try? side.node.campaign() }
+            for context in input.readContexts { side.node.readIndex(context: Self.readContextBytes(context)) }
+            guard !input.proposals.isEmpty else { return nil }
+            do throws(RaftError) {
+                try side.node.propose(batch: input.proposals.map(\.data))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let acks = input.messages.filter { $0.type == .appResp && !$0.reject }
+        if !acks.isEmpty || !input.proposals.isEmpty {
+            waits.withLock { w in
+                for m in acks { w.markAcked(by: m.from, throughIndex: m.index, at: now) }
+                if refused == nil {
+                    for p in input.proposals { w.markProposed(id: p.id, at: now) }
+                }
+            }
+        }
+        if let refused {
+            // 6. A refused proposal fails at once and counts in proposalsFailed.
+            let failure = ServerError(refused)
+            let failed = waits.withLock { w in
+                input.proposals.compactMap { w.finish(id: $0.id, appliedAt: nil, now: now, error: failure) }
+            }
+            metrics.withLock { $0.proposalsFailed += failed.count }
+            for (completion, _) in failed { completion(.failure(failure)) }
         }
         return true
     }

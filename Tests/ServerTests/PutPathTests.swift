@@ -50,8 +50,11 @@ import Testing
         let group = try MemberGroup()
         let outcome = Outcome()
         group[1].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: outcome.completion)
+        try group.settle()
         guard case .failure(let error)? = outcome.result else { Issue.record("expected a failure"); return }
         #expect(error == .noLeader)
+        #expect(group[1].status().metrics.proposalsFailed == 1)
+        #expect(group[1].status().proposalsPending == 0)
         #expect(error.description == "etcdserver: no leader")
     }
 
