@@ -66,3 +66,25 @@ extension Array where Element == Message {
 }
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// The answer of a follower that accepts every entry of `m`.
+func acceptAndReply(_ m: Message) -> Message {
+    Message(type: .appResp, to: m.from, from: m.to, term: m.term, index: m.index + UInt64(m.entries.count))
+}
+
+extension Raft {
+    /// As a new leader, has every follower acknowledge the empty entry, so it commits and every
+    /// follower moves to replicate state; persists and applies it and discards the messages.
+    func commitNoopEntry(storage: MemoryStorage) throws {
+        precondition(role == .leader, "commitNoopEntry needs a leader")
+        broadcastAppend()
+        for m in takeMessages() where m.type == .app && !m.entries.isEmpty {
+            try step(acceptAndReply(m))
+        }
+        _ = takeMessages()
+        persist(into: storage)
+        let committed = log.nextCommittedEntries()
+        log.appliedTo(log.committed)
+        reduceUncommittedSize(committed)
+    }
+}
