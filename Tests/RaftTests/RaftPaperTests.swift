@@ -227,3 +227,260 @@ import Testing
         #expect(Double(conflicts) / Double(rounds) <= 0.3)
     }
 }
+
+// MARK: §5.3 log replication
+
+extension RaftPaperTests {
+    /// A leader of term 1 over 1, 2, 3 whose empty entry every follower acknowledged.
+    func committedLeader(storage: MemoryStorage = MemoryStorage(voters: [1, 2, 3])) throws -> Raft {
+        let r = makeRaft(id: 1, peers: [1, 2, 3], storage: storage)
+        r.electByHand()
+        try r.commitNoopEntry(storage: storage)
+        return r
+    }
+
+    /// "The leader appends the command to its log as a new entry, then issues AppendEntries RPCs
+    /// in parallel to each of the other servers to replicate the entry. ... When sending an
+    /// AppendEntries RPC, the leader includes the index and term of the entry in its log that
+    /// immediately precedes the new entries." (§5.3)
+    @Test func leaderStartReplication() throws {
+        let r = try committedLeader()
+        let last = r.log.lastIndex
+        try r.step(Message(type: .prop, from: 1, entries: [Entry(data: bytes("some data"))]))
+        #expect(r.log.lastIndex == last + 1)
+        let want = Entry(term: 1, index: last + 1, data: bytes("some data"))
+        #expect(r.log.unstableEntries == [want])
+        let msgs = r.takeMessages()
+        #expect(msgs.map(\.to) == [2, 3])
+        for m in msgs {
+            #expect(m.type == .app && m.term == 1)
+            #expect(m.index == last && m.logTerm == 1)
+            #expect(m.entries == [want])
+            #expect(m.commit == last)
+        }
+    }
+
+    /// "When the entry has been safely replicated, the leader applies the entry to its state
+    /// machine. ... The leader keeps track of the highest index it knows to be committed, and it
+    /// includes that index in future AppendEntries RPCs (including heartbeats) so that the other
+    /// servers eventually find out." (§5.3)
+    @Test func leaderCommitEntry() throws {
+        let storage = MemoryStorage(voters: [1, 2, 3])
+        let r = try committedLeader(storage: storage)
+        let last = r.log.lastIndex
+        try r.step(Message(type: .prop, from: 1, entries: [Entry(data: bytes("some data"))]))
+        r.persist(into: storage)
+        for m in r.takeMessages() {
+            try r.step(acceptAndReply(m))
+        }
+        #expect(r.log.committed == last + 1)
+        #expect(r.log.nextCommittedEntries() == [Entry(term: 1, index: last + 1, data: bytes("some data"))])
+        let msgs = r.takeMessages()
+        #expect(msgs.map(\.to) == [2, 3])
+        for m in msgs {
+            #expect(m.type == .app && m.commit == last + 1)
+        }
+    }
+
+    /// "A log entry is committed once the leader that created the entry has replicated it on a
+    /// majority of the servers." (§5.3)
+    @Test(arguments: [
+        // (cluster size, followers that accept, committed)
+        (1, [], true),
+        (3, [], false),
+        (3, [2], true),
+        (3, [2, 3], true),
+        (5, [], false),
+        (5, [2], false),
+        (5, [2, 3], true),
+        (5, [2, 3, 4], true),
+        (5, [2, 3, 4, 5], true),
+    ] as [(Int, [NodeID], Bool)])
+    func leaderAcknowledgeCommit(size: Int, acceptors: [NodeID], committed: Bool) throws {
+        let peers = Array(1...NodeID(size))
+        let storage = MemoryStorage(voters: peers)
+        let r = makeRaft(id: 1, peers: peers, storage: storage)
+        r.electByHand()
+        try r.commitNoopEntry(storage: storage)
+        let last = r.log.lastIndex
+        try r.step(Message(type: .prop, from: 1, entries: [Entry(data: bytes("some data"))]))
+        r.persist(into: storage)
+        for m in r.takeMessages() where acceptors.contains(m.to) {
+            try r.step(acceptAndReply(m))
+        }
+        #expect((r.log.committed > last) == committed)
+    }
+
+    /// "When the leader commits an entry, it also commits all preceding entries in the leader's
+    /// log, including entries created by previous leaders." (§5.3)
+    @Test(arguments: [[UInt64](), [2], [1, 1], [1, 2]])
+    func leaderCommitPrecedingEntries(previousTerms: [UInt64]) throws {
+        let storage = makeStorage(voters: [1, 2, 3], terms: previousTerms)
+        storage.setHardState(HardState(term: 2))
+        let r = makeRaft(id: 1, peers: [1, 2, 3], storage: storage)
+        r.electByHand()
+        try r.step(Message(type: .prop, from: 1, entries: [Entry(data: bytes("some data"))]))
+        for m in r.takeMessages() {
+            try r.step(acceptAndReply(m))
+        }
+        let n = UInt64(previousTerms.count)
+        let want = entries(terms: previousTerms) + [
+            Entry(term: 3, index: n + 1), Entry(term: 3, index: n + 2, data: bytes("some data")),
+        ]
+        #expect(r.log.nextCommittedEntries() == want)
+    }
+
+    /// "Once a follower learns that a log entry is committed, it applies the entry to its state
+    /// machine (in log order)." (§5.3)
+    @Test(arguments: [
+        // (entries sent from index 1, leader commit)
+        ([Entry(term: 1, index: 1, data: [1])], UInt64(1)),
+        ([Entry(term: 1, index: 1, data: [1]), Entry(term: 1, index: 2, data: [2])], 2),
+        ([Entry(term: 1, index: 1, data: [2]), Entry(term: 1, index: 2, data: [1])], 2),
+        ([Entry(term: 1, index: 1, data: [1]), Entry(term: 1, index: 2, data: [2])], 1),
+    ] as [([Entry], UInt64)])
+    func followerCommitEntry(sent: [Entry], commit: UInt64) throws {
+        let r = makeRaft(id: 1, peers: [1, 2, 3])
+        r.becomeFollower(term: 1, lead: 2)
+        try r.step(Message(type: .app, to: 1, from: 2, term: 1, entries: sent, commit: commit))
+        #expect(r.log.committed == commit)
+        #expect(r.log.nextCommittedEntries() == Array(sent.prefix(Int(commit))))
+    }
+
+    /// "When sending an AppendEntries RPC, the leader includes the index and term of the entry in
+    /// its log that immediately precedes the new entries. If the follower does not find an entry
+    /// in its log with the same index and term, then it refuses the new entries." (§5.3)
+    @Test(arguments: [
+        // (prev term, prev index, answer index, rejected, reject hint, hint term)
+        (UInt64(0), UInt64(0), UInt64(1), false, UInt64(0), UInt64(0)), // below commit: matches
+        (1, 1, 1, false, 0, 0),                                         // matches a committed entry
+        (2, 2, 2, false, 0, 0),                                         // matches an uncommitted entry
+        (1, 2, 2, true, 1, 1),                                          // term differs at index 2
+        (3, 3, 3, true, 2, 2),                                          // index 3 does not exist
+    ] as [(UInt64, UInt64, UInt64, Bool, UInt64, UInt64)])
+    func followerCheckMsgApp(prevTerm: UInt64, prevIndex: UInt64, index: UInt64, rejected: Bool, hint: UInt64, hintTerm: UInt64) throws {
+        let storage = makeStorage(voters: [1, 2, 3], terms: [1, 2])
+        storage.setHardState(HardState(commit: 1))
+        let r = makeRaft(id: 1, peers: [1, 2, 3], storage: storage)
+        r.becomeFollower(term: 2, lead: 2)
+        try r.step(Message(type: .app, to: 1, from: 2, term: 2, logTerm: prevTerm, index: prevIndex, commit: 1))
+        let msgs = r.takeMessages()
+        #expect(msgs == [Message(type: .appResp, to: 2, from: 1, term: 2, logTerm: hintTerm, index: index,
+                                 reject: rejected, rejectHint: hint)])
+    }
+
+    /// "If an existing entry conflicts with a new one (same index but different terms), delete
+    /// the existing entry and all that follow it; append any new entries not already in the log."
+    /// (§5.3)
+    @Test(arguments: [
+        // (prev index, prev term, entries sent, log afterwards, unstable afterwards)
+        (UInt64(2), UInt64(2), [Entry(term: 3, index: 3)], [UInt64(1), 2, 3], [UInt64(3)]),
+        (1, 1, [Entry(term: 3, index: 2), Entry(term: 4, index: 3)], [1, 3, 4], [2, 3]),
+        (0, 0, [Entry(term: 1, index: 1)], [1, 2], []),
+        (0, 0, [Entry(term: 3, index: 1)], [3], [1]),
+    ] as [(UInt64, UInt64, [Entry], [UInt64], [UInt64])])
+    func followerAppendEntries(prevIndex: UInt64, prevTerm: UInt64, sent: [Entry], wantTerms: [UInt64], wantUnstable: [UInt64]) throws {
+        let r = makeRaft(id: 1, peers: [1, 2, 3], storage: makeStorage(voters: [1, 2, 3], terms: [1, 2]))
+        r.becomeFollower(term: 2, lead: 2)
+        try r.step(Message(type: .app, to: 1, from: 2, term: 2, logTerm: prevTerm, index: prevIndex, entries: sent))
+        #expect(r.allEntries.terms == wantTerms)
+        #expect(r.log.unstableEntries.indexes == wantUnstable)
+    }
+
+    /// "The leader handles inconsistencies by forcing the followers' logs to duplicate its own.
+    /// ... the leader must find the latest log entry where the two logs agree, delete any entries
+    /// in the follower's log after that point, and send the follower all of the leader's entries
+    /// after that point." Figure 7's followers (a) to (f). (§5.3)
+    @Test(arguments: [
+        [UInt64(1), 1, 1, 4, 4, 5, 5, 6, 6],          // (a) missing an entry
+        [1, 1, 1, 4],                                 // (b) missing many
+        [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],            // (c) an extra uncommitted entry
+        [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],         // (d) extra entries of a later term
+        [1, 1, 1, 4, 4, 4, 4],                        // (e) missing and extra
+        [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],            // (f) terms the leader never saw
+    ])
+    func leaderSyncFollowerLog(followerTerms: [UInt64]) throws {
+        let leaderTerms: [UInt64] = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6]
+        let leaderStorage = makeStorage(voters: [1, 2, 3], terms: leaderTerms)
+        leaderStorage.setHardState(HardState(term: 8, commit: UInt64(leaderTerms.count)))
+        let followerStorage = makeStorage(voters: [1, 2, 3], terms: followerTerms)
+        followerStorage.setHardState(HardState(term: 7))
+        // Member 3 is absent: it neither votes nor answers.
+        let net = Network(storages: [1: leaderStorage, 2: followerStorage])
+        net.campaign(1)
+        // A vote from 3 makes 1 leader even when 2's log is more up to date and it refuses.
+        net.send(Message(type: .voteResp, to: 1, from: 3, term: 9))
+        #expect(net[1].raft.role == .leader)
+        try net.propose(1, "some data")
+        #expect(net.storedEntries(2) == net.storedEntries(1))
+        #expect(net.storedEntries(1).terms == leaderTerms + [9, 9])
+    }
+}
+
+// MARK: §5.4 safety
+
+extension RaftPaperTests {
+    /// "RequestVote RPC: ... lastLogIndex: index of candidate's last log entry; lastLogTerm: term
+    /// of candidate's last log entry" (Figure 2), sent "in parallel to each of the other servers".
+    @Test(arguments: [[UInt64(1)], [1, 2]])
+    func voteRequest(logTerms: [UInt64]) throws {
+        let r = makeRaft(id: 1, peers: [1, 2, 3])
+        let term = logTerms.last!
+        try r.step(Message(type: .app, to: 1, from: 2, term: term, entries: entries(terms: logTerms)))
+        _ = r.takeMessages()
+        r.tick(times: 2 * 10)
+        let msgs = r.takeMessages()
+        #expect(msgs.map(\.to) == [2, 3])
+        for m in msgs {
+            #expect(m.type == .vote && m.term == term + 1)
+            #expect(m.index == UInt64(logTerms.count) && m.logTerm == term)
+        }
+    }
+
+    /// "The voter denies its vote if its own log is more up-to-date than that of the candidate.
+    /// ... If the logs have last entries with different terms, then the log with the later term
+    /// is more up-to-date. If the logs end with the same term, then whichever log is longer is
+    /// more up-to-date." (§5.4.1)
+    @Test(arguments: [
+        // (voter's log terms, candidate's last term, candidate's last index, rejected)
+        ([UInt64(1)], UInt64(1), UInt64(1), false),   // same last term, same length
+        ([1], 1, 2, false),                           // same last term, candidate longer
+        ([1, 1], 1, 1, true),                         // same last term, voter longer
+        ([1], 2, 1, false),                           // candidate's last term later
+        ([1], 2, 2, false),
+        ([1, 1], 2, 1, false),
+        ([2], 1, 1, true),                            // voter's last term later
+        ([2], 1, 2, true),
+        ([2, 1], 1, 1, true),
+    ] as [([UInt64], UInt64, UInt64, Bool)])
+    func voter(voterTerms: [UInt64], lastTerm: UInt64, lastIndex: UInt64, rejected: Bool) throws {
+        let r = makeRaft(id: 1, peers: [1, 2], storage: makeStorage(voters: [1, 2], terms: voterTerms))
+        try r.step(Message(type: .vote, to: 1, from: 2, term: 3, logTerm: lastTerm, index: lastIndex))
+        let msgs = r.takeMessages()
+        #expect(msgs.count == 1)
+        #expect(msgs.first?.type == .voteResp)
+        #expect(msgs.first?.reject == rejected)
+        #expect(r.vote == (rejected ? noNode : 2))
+    }
+
+    /// "Raft never commits log entries from previous terms by counting replicas. Only log entries
+    /// from the leader's current term are committed by counting replicas; once an entry from the
+    /// current term has been committed in this way, then all prior entries are committed
+    /// indirectly because of the Log Matching Property." (§5.4.2)
+    @Test(arguments: [
+        // (index a follower acknowledges, commit afterwards)
+        (UInt64(1), UInt64(0)),
+        (2, 0),
+        (3, 3),
+    ] as [(UInt64, UInt64)])
+    func leaderOnlyCommitsLogFromCurrentTerm(acked: UInt64, wantCommit: UInt64) throws {
+        let storage = makeStorage(voters: [1, 2], terms: [1, 2])
+        storage.setHardState(HardState(term: 2))
+        let r = makeRaft(id: 1, peers: [1, 2], storage: storage)
+        r.electByHand()
+        #expect(r.term == 3)
+        _ = r.takeMessages()
+        try r.step(Message(type: .appResp, to: 1, from: 2, term: 3, index: acked))
+        #expect(r.log.committed == wantCommit)
+    }
+}
