@@ -7,6 +7,8 @@ final class TestMember {
     let config: Config
     /// Every entry this member has applied, in order (since its last snapshot or restart).
     var applied: [Entry] = []
+    /// Every read state its Readys handed out, in order.
+    var readStates: [ReadState] = []
 
     init(config: Config, storage: MemoryStorage) {
         self.config = config
@@ -102,6 +104,7 @@ final class Network {
     }
 
     func persist(_ rd: Ready, into member: TestMember) {
+        member.readStates += rd.readStates
         if let snapshot = rd.snapshot {
             try! member.storage.applySnapshot(snapshot)
             member.applied.removeAll()
