@@ -206,6 +206,22 @@ final class Network {
         }
     }
 
+    /// Splits the members into `groups` that cannot reach each other.
+    func partition(_ groups: [[NodeID]]) {
+        for (i, group) in groups.enumerated() {
+            for other in groups[(i + 1)...] {
+                for a in group {
+                    for b in other { cut(a, b) }
+                }
+            }
+        }
+    }
+
+    /// Delivers the messages in flight that match `predicate`, leaving the others in flight.
+    func deliver(where predicate: (Message) -> Bool) {
+        take(where: predicate).forEach(deliver)
+    }
+
     func recover() {
         dropRates = [:]
         ignored = []
