@@ -32,7 +32,11 @@ public struct Config: Sendable {
 
     public init(id: NodeID, randomSeed: UInt64? = nil) {
         self.id = id
-        self.randomSeed = randomSeed ?? id &* 0x9E37_79B9_7F4A_7C15
+        // A multiple of SplitMix64's own increment would make the sequence of member id + 1 the
+        // sequence of member id shifted by one draw, so members would often pick the same
+        // election timeout and split the vote. Scrambling the id gives unrelated sequences.
+        var scrambler = SplitMix64(seed: id)
+        self.randomSeed = randomSeed ?? scrambler.next()
     }
 
     func validate() throws(RaftError) {

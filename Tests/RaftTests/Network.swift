@@ -2,14 +2,26 @@
 
 /// A member under test: its node and the storage its persisted state lives in.
 final class TestMember {
-    let node: RawNode
+    private(set) var node: RawNode
     let storage: MemoryStorage
-    /// Every entry this member has applied, in order.
+    let config: Config
+    /// Every entry this member has applied, in order (since its last snapshot or restart).
     var applied: [Entry] = []
+    /// Every read state its Readys handed out, in order.
+    var readStates: [ReadState] = []
 
-    init(node: RawNode, storage: MemoryStorage) {
-        self.node = node
+    init(config: Config, storage: MemoryStorage) {
+        self.config = config
         self.storage = storage
+        node = try! RawNode(config: config, storage: storage)
+    }
+
+    /// A crash and restart: a new node over what was persisted, forgetting everything else.
+    func restart() {
+        var config = config
+        config.applied = 0
+        node = try! RawNode(config: config, storage: storage)
+        applied = []
     }
 
     var raft: Raft { node.raft }
@@ -33,13 +45,47 @@ final class Network {
     }
 
     /// A group of `ids` whose configuration is already `ids` (a snapshot at index 0 holds it).
-    init(ids: [NodeID], configure: (inout Config) -> Void = { _ in }) {
-        for id in ids {
-            let storage = MemoryStorage(voters: ids)
-            var config = Config(id: id)
-            configure(&config)
-            members[id] = TestMember(node: try! RawNode(config: config, storage: storage), storage: storage)
+    convenience init(ids: [NodeID], configure: (inout Config) -> Void = { _ in }) {
+        self.init(storages: Dictionary(uniqueKeysWithValues: ids.map { ($0, MemoryStorage(voters: ids)) }),
+                  configure: configure)
+    }
+
+    /// Members over storages prepared by the test (with entries, hard state, a snapshot).
+    init(storages: [NodeID: MemoryStorage], configure: (inout Config) -> Void = { _ in }) {
+        for (id, storage) in storages {
+            add(id, storage: storage, configure: configure)
         }
+    }
+
+    /// A brand-new group started with `RawNode.bootstrap(peers:)`: its configuration is in the log.
+    static func bootstrapped(ids: [NodeID], configure: (inout Config) -> Void = { _ in }) -> Network {
+        let net = Network(storages: [:])
+        for id in ids {
+            net.add(id, storage: MemoryStorage(), configure: configure)
+            try! net[id].node.bootstrap(peers: ids)
+        }
+        net.collect()
+        return net
+    }
+
+    /// Starts member `id` over `storage` (empty for a member that learns everything from the leader).
+    func add(_ id: NodeID, storage: MemoryStorage = MemoryStorage(), configure: (inout Config) -> Void = { _ in }) {
+        var config = Config(id: id)
+        configure(&config)
+        members[id] = TestMember(config: config, storage: storage)
+    }
+
+    /// Crashes member `id` and restarts it from its storage; messages to it in flight are lost.
+    func restart(_ id: NodeID) {
+        inFlight.removeAll { $0.to == id }
+        members[id]!.restart()
+    }
+
+    /// Snapshots member `id`'s applied state at `index` and drops the entries up to it.
+    func compact(_ id: NodeID, upTo index: UInt64) {
+        let member = members[id]!
+        try! member.storage.createSnapshot(at: index, confState: member.node.confState, data: Array("snap@\(index)".utf8))
+        try! member.storage.compact(upTo: index)
     }
 
     subscript(id: NodeID) -> TestMember { members[id]! }
@@ -58,6 +104,7 @@ final class Network {
     }
 
     func persist(_ rd: Ready, into member: TestMember) {
+        member.readStates += rd.readStates
         if let snapshot = rd.snapshot {
             try! member.storage.applySnapshot(snapshot)
             member.applied.removeAll()
@@ -70,6 +117,14 @@ final class Network {
             }
             member.applied.append(entry)
         }
+    }
+
+    /// Removes and returns the messages in flight that match `predicate`, for a test to deliver
+    /// (or lose) them by hand.
+    func take(where predicate: (Message) -> Bool) -> [Message] {
+        let taken = inFlight.filter(predicate)
+        inFlight.removeAll(where: predicate)
+        return taken
     }
 
     /// Delivers messages (and those they cause) until the network is quiet.
@@ -120,6 +175,21 @@ final class Network {
         for _ in 0..<times { members[id]!.node.tick() }
     }
 
+    /// Ticks member `id` `times` times, stabilizing the network after each tick.
+    func tickAndStabilize(_ id: NodeID, times: Int = 1) {
+        for _ in 0..<times {
+            members[id]!.node.tick()
+            stabilize()
+        }
+    }
+
+    /// The entries member `id` has persisted, from its first index on.
+    func storedEntries(_ id: NodeID) -> [Entry] {
+        let storage = members[id]!.storage
+        guard storage.lastIndex() >= storage.firstIndex() else { return [] }
+        return try! storage.entries(storage.firstIndex(), storage.lastIndex() + 1, maxSizeBytes: .max)
+    }
+
     func drop(from: NodeID, to: NodeID, rate: Double) {
         dropRates[Connection(from: from, to: to)] = rate
     }
@@ -134,6 +204,22 @@ final class Network {
         for other in members.keys where other != id {
             cut(id, other)
         }
+    }
+
+    /// Splits the members into `groups` that cannot reach each other.
+    func partition(_ groups: [[NodeID]]) {
+        for (i, group) in groups.enumerated() {
+            for other in groups[(i + 1)...] {
+                for a in group {
+                    for b in other { cut(a, b) }
+                }
+            }
+        }
+    }
+
+    /// Delivers the messages in flight that match `predicate`, leaving the others in flight.
+    func deliver(where predicate: (Message) -> Bool) {
+        take(where: predicate).forEach(deliver)
     }
 
     func recover() {

@@ -1,0 +1,50 @@
+import Testing
+@testable import Raft
+
+/// ConfChange's encoding in a `.confChange` entry, and its refusal of malformed bytes.
+@Suite struct ConfChangeCodecTests {
+    @Test(arguments: [
+        ConfChange(kind: .addNode, nodeID: 1),
+        ConfChange(kind: .removeNode, nodeID: 0x0102_0304_0506_0708, context: [1, 2, 3]),
+        ConfChange(kind: .addNode, nodeID: .max, context: Array("http://10.0.0.1:2380".utf8)),
+    ])
+    func roundTrip(change: ConfChange) throws {
+        #expect(try ConfChange(decoding: change.encoded()) == change)
+    }
+
+    @Test func layoutIsVersionKindLittleEndianIDContext() {
+        let bytes = ConfChange(kind: .removeNode, nodeID: 0x0102, context: [9]).encoded()
+        #expect(bytes == [1, 1, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 9])
+    }
+
+    @Test func tooShort() throws {
+        let bytes = Array(ConfChange(kind: .addNode, nodeID: 5).encoded().prefix(9))
+        #expect(throws: RaftError.malformedConfChange("9 bytes, need at least 10")) {
+            try ConfChange(decoding: bytes)
+        }
+        #expect(throws: RaftError.self) { try ConfChange(decoding: []) }
+    }
+
+    @Test func unknownVersion() throws {
+        var bytes = ConfChange(kind: .addNode, nodeID: 5).encoded()
+        bytes[0] = 2
+        #expect(throws: RaftError.malformedConfChange("unknown encoding version 2")) {
+            try ConfChange(decoding: bytes)
+        }
+    }
+
+    @Test func unknownKind() throws {
+        var bytes = ConfChange(kind: .addNode, nodeID: 5).encoded()
+        bytes[1] = 7
+        #expect(throws: RaftError.malformedConfChange("unknown change kind 7")) {
+            try ConfChange(decoding: bytes)
+        }
+    }
+
+    @Test func nodeZero() throws {
+        let bytes: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        #expect(throws: RaftError.malformedConfChange("node id 0")) {
+            try ConfChange(decoding: bytes)
+        }
+    }
+}
