@@ -99,7 +99,7 @@ public final class RawNode {
     /// Takes a message from a peer.
     public func step(_ message: Message) throws(RaftError) {
         if message.type.isLocal { throw .localMessageFromPeer(message.type) }
-        if message.type.isResponse && raft.progress[message.from] == nil && raft.role == .leader {
+        if message.type.isResponse && raft.progress[message.from] == nil {
             throw .peerNotFound(message.from)
         }
         try raft.step(message)

@@ -78,6 +78,8 @@ public final class MemoryStorage: Storage {
         if index <= currentSnapshot.metadata.index { throw .snapshotOutOfDate }
         precondition(index <= lastIndex(), "snapshot at \(index) is past last index \(lastIndex())")
         let offset = ents[0].index
+        // Compacted without a snapshot: the entry's term is gone.
+        if index < offset { throw .compacted }
         currentSnapshot.metadata.index = index
         currentSnapshot.metadata.term = ents[Int(index - offset)].term
         if let confState { currentSnapshot.metadata.confState = confState }

@@ -12,14 +12,14 @@ import Testing
         #expect(try ConfChange(decoding: change.encoded()) == change)
     }
 
-    @Test func layoutIsVersionKindLittleEndianIDContext() {
+    @Test func layoutIsVersionKindLittleEndianIDLengthPrefixedContext() {
         let bytes = ConfChange(kind: .removeNode, nodeID: 0x0102, context: [9]).encoded()
-        #expect(bytes == [1, 1, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 9])
+        #expect(bytes == [1, 1, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9])
     }
 
     @Test func tooShort() throws {
         let bytes = Array(ConfChange(kind: .addNode, nodeID: 5).encoded().prefix(9))
-        #expect(throws: RaftError.malformedConfChange("9 bytes, need at least 10")) {
+        #expect(throws: RaftError.malformedConfChange("at byte 2: needs 8 bytes, 7 left")) {
             try ConfChange(decoding: bytes)
         }
         #expect(throws: RaftError.self) { try ConfChange(decoding: []) }
@@ -28,7 +28,7 @@ import Testing
     @Test func unknownVersion() throws {
         var bytes = ConfChange(kind: .addNode, nodeID: 5).encoded()
         bytes[0] = 2
-        #expect(throws: RaftError.malformedConfChange("unknown encoding version 2")) {
+        #expect(throws: RaftError.malformedConfChange("at byte 1: unknown encoding version 2")) {
             try ConfChange(decoding: bytes)
         }
     }
@@ -36,14 +36,29 @@ import Testing
     @Test func unknownKind() throws {
         var bytes = ConfChange(kind: .addNode, nodeID: 5).encoded()
         bytes[1] = 7
-        #expect(throws: RaftError.malformedConfChange("unknown change kind 7")) {
+        #expect(throws: RaftError.malformedConfChange("at byte 2: unknown change kind 7")) {
+            try ConfChange(decoding: bytes)
+        }
+    }
+
+    @Test func contextLongerThanTheBytesLeft() throws {
+        var bytes = ConfChange(kind: .addNode, nodeID: 5, context: [1, 2]).encoded()
+        bytes.removeLast()
+        #expect(throws: RaftError.malformedConfChange("at byte 10: length 2 exceeds the 1 bytes left")) {
+            try ConfChange(decoding: bytes)
+        }
+    }
+
+    @Test func trailingBytes() throws {
+        let bytes = ConfChange(kind: .addNode, nodeID: 5).encoded() + [0]
+        #expect(throws: RaftError.malformedConfChange("at byte 14: 1 unexpected trailing bytes")) {
             try ConfChange(decoding: bytes)
         }
     }
 
     @Test func nodeZero() throws {
-        let bytes: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-        #expect(throws: RaftError.malformedConfChange("node id 0")) {
+        let bytes: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        #expect(throws: RaftError.malformedConfChange("at byte 10: node id 0")) {
             try ConfChange(decoding: bytes)
         }
     }

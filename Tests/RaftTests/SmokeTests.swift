@@ -49,3 +49,30 @@ import Testing
         #expect(throws: RaftError.malformedConfChange("at byte 2: unknown change kind 9")) { try ConfChange(decoding: badKind) }
     }
 }
+
+@Suite struct CoreEdgeTests {
+    @Test func snapshotAtACompactedIndexIsAnError() throws {
+        let storage = MemoryStorage(voters: [1])
+        storage.append((1...10).map { Entry(term: 1, index: $0) })
+        try storage.compact(upTo: 8)
+        #expect(throws: RaftError.compacted) { try storage.createSnapshot(at: 5, confState: nil, data: []) }
+        #expect(try storage.createSnapshot(at: 9, confState: nil, data: []).metadata.index == 9)
+    }
+
+    @Test func responsesFromUnknownMembersAreRefusedInAnyRole() throws {
+        let node = try RawNode(config: Config(id: 1), storage: MemoryStorage(voters: [1, 2, 3]))
+        #expect(throws: RaftError.peerNotFound(9)) {
+            try node.step(Message(type: .appResp, to: 1, from: 9, term: 1))
+        }
+        try node.step(Message(type: .heartbeat, to: 1, from: 2, term: 1))
+        #expect(node.status().lead == 2)
+    }
+
+    @Test func persistedCommitBelowTheSnapshotIsTolerated() throws {
+        let storage = MemoryStorage()
+        try storage.applySnapshot(Snapshot(metadata: SnapshotMetadata(index: 10, term: 2, confState: ConfState(voters: [1]))))
+        storage.setHardState(HardState(term: 2, vote: 1, commit: 4))
+        let node = try RawNode(config: Config(id: 1), storage: storage)
+        #expect(node.status().commit == 10)
+    }
+}
