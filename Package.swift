@@ -34,6 +34,8 @@ let package = Package(
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "WAL", "MVCC", "Raft"]),
+        // Runs the built `rafttop` binary as a person would.
+        .testTarget(name: "CLITests", dependencies: ["rafttop"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// The subcommands as a person runs them.
+@Suite(.serialized) struct CommandTests {
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: Rafttop.binaryPath), "missing \(Rafttop.binaryPath)")
+    }
+
+    @Test func checkRaftRunsSeedsAndReportsNoViolations() throws {
+        let result = try Rafttop.run(["check", "raft", "--seeds", "5", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"violations\""))
+    }
+
+    @Test func demoFailoverLosesNothing() throws {
+        let result = try Rafttop.run(["demo", "failover", "--json", "--phase-seconds", "0.5", "--clients", "4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        for key in ["old_leader", "new_leader", "failover_ms", "acked_puts", "lost_puts", "p50_ms_before",
+                    "p99_ms_before", "p50_ms_after", "p99_ms_after"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect(object["lost_puts"] as? Int == 0)
+        #expect((object["acked_puts"] as? Int ?? 0) > 0)
+        #expect(object["old_leader"] as? Int != object["new_leader"] as? Int)
+    }
+
+    @Test func benchPrintsFiguresAndKeepsANamedDataDirectory() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try Rafttop.run(["bench", "--duration", "1", "--clients", "4", "--json", "--data-dir", directory])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((object["puts_per_second"] as? Double ?? 0) > 0)
+        #expect((object["fsyncs_per_second"] as? Double ?? 0) > 0)
+        #expect(FileManager.default.fileExists(atPath: directory + "/member-1/wal"))
+
+        let dump = try Rafttop.run(["wal", "dump", directory + "/member-1/wal"])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        #expect(dump.stdout.contains("put load-0-0 = 256 B"))
+        #expect(dump.stdout.contains("add member 1"))
+    }
+
+    @Test func walDumpSaysWhereATornTailIsAndFailsOnCorruption() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bench = try Rafttop.run(["bench", "--duration", "1", "--clients", "2", "--data-dir", directory])
+        #expect(bench.status == 0, "\(bench.stderr)")
+        let wal = directory + "/member-2/wal"
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: wal).filter { $0.hasSuffix(".wal") }.sorted().last)
+        let path = wal + "/" + segment
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let size = bytes.count
+
+        // A crash cut the last record short: every whole record prints, and the tail is named.
+        try bytes.prefix(size - 5).write(to: URL(fileURLWithPath: path))
+        let torn = try Rafttop.run(["wal", "dump", wal])
+        #expect(torn.status == 0, "\(torn.stderr)")
+        #expect((torn.stdout + torn.stderr).lowercased().contains("torn"))
+
+        // A flipped byte in the middle is corruption: non-zero exit naming the file and offset.
+        bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0xff
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let corrupt = try Rafttop.run(["wal", "dump", wal])
+        #expect(corrupt.status != 0)
+        #expect((corrupt.stdout + corrupt.stderr).contains(segment))
+    }
+
+    @Test func badArgumentsGetAClearError() throws {
+        let result = try Rafttop.run(["bench", "--members", "9"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--members must be 1 to 7"))
+    }
+}
