@@ -40,6 +40,7 @@ extension Member {
                 m.walFsyncCount += 1
                 m.walFsyncNanosTotal += fsyncNanos
                 m.walFsyncNanosLast = fsyncNanos
+                m.walFsyncDurations.observe(nanos: fsyncNanos)
             }
             m.walEntriesWritten += rd.entries.count
         }
@@ -183,6 +184,7 @@ extension Member {
             metrics.withLock { m in
                 m.applyNanosTotal += applied - started
                 m.applyBatches += 1
+                m.applyDurations.observe(nanos: applied - started)
             }
         }
         let finished = waits.withLock { w in

@@ -13,6 +13,10 @@ public struct MemberMetrics: Sendable, Hashable {
     public var applyBatches = 0
     public var snapshotsTaken = 0
     public var snapshotsInstalled = 0
+    /// etcd_disk_wal_fsync_duration_seconds.
+    public var walFsyncDurations = DurationHistogram.walFsync()
+    /// etcd_server_apply_duration_seconds, per applied batch.
+    public var applyDurations = DurationHistogram.apply()
 
     public init() {}
 }
@@ -34,4 +38,24 @@ public struct MemberStatus: Sendable, Hashable {
     public var keyCount: Int
     public var snapshotIndex: UInt64
     public var stopped: Bool
+
+    /// The member's metrics in Prometheus's text format, under etcd's names.
+    public var prometheusText: String {
+        let label = "member=\"\(id)\""
+        var lines = [
+            "etcd_server_proposals_committed_total{\(label)} \(proposalsCommitted)",
+            "etcd_server_proposals_applied_total{\(label)} \(proposalsApplied)",
+            "etcd_server_proposals_pending{\(label)} \(proposalsPending)",
+            "etcd_server_proposals_failed_total{\(label)} \(metrics.proposalsFailed)",
+            "etcd_server_leader_changes_seen_total{\(label)} \(metrics.leaderChangesSeen)",
+            "etcd_server_has_leader{\(label)} \(raft.lead == 0 ? 0 : 1)",
+            "etcd_server_is_leader{\(label)} \(raft.lead == id ? 1 : 0)",
+            "etcd_debugging_mvcc_current_revision{\(label)} \(storeRevision)",
+            "etcd_debugging_mvcc_compact_revision{\(label)} \(storeCompactRevision)",
+            "etcd_debugging_mvcc_keys_total{\(label)} \(keyCount)",
+        ]
+        lines += metrics.walFsyncDurations.exposition(name: "etcd_disk_wal_fsync_duration_seconds", labels: label)
+        lines += metrics.applyDurations.exposition(name: "etcd_server_apply_duration_seconds", labels: label)
+        return lines.joined(separator: "\n") + "\n"
+    }
 }
