@@ -60,6 +60,8 @@ public final class Member: Sendable {
     let waits = Mutex(WaitRegistry())
     let metrics = Mutex(MemberMetrics())
     let stopped = Atomic<Bool>(false)
+    /// An automatic compaction has been proposed and not yet answered.
+    let compactionPending = Atomic<Bool>(false)
     /// Mirrors of the raft side's positions, readable without its lock.
     let committedIndex = Atomic<UInt64>(0)
     let appliedIndex = Atomic<UInt64>(0)

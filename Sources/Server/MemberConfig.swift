@@ -15,9 +15,12 @@ public struct MemberConfig: Sendable {
     /// Proposals are refused while committed entries are this far ahead of applied ones.
     public var maxGapBetweenApplyAndCommit: UInt64 = 5000
     /// Take a snapshot after this many applied entries (etcd: 100,000).
-    public var snapshotCount: UInt64 = 10_000
+    public var snapshotCount: UInt64 = 100_000
     /// Entries kept in the log after a snapshot, so slow followers catch up without one (etcd: 5,000).
     public var snapshotCatchUpEntries: UInt64 = 5000
+    /// The leader compacts the store's history to keep this many revisions (etcd's
+    /// `--auto-compaction-mode=revision`), so memory stays flat under load; 0 turns it off.
+    public var autoCompactionRetention: Int64 = 10_000
     public var maxSizePerMsg: UInt64 = 1 << 20
     public var maxInflightMsgs: Int = 512
     public var preVote: Bool = true

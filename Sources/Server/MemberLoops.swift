@@ -179,6 +179,7 @@ extension Member {
             appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
             try maybeSnapshot(&applier)
         }
+        maybeAutoCompact()
         let applied = clock.nowNanos()
         if !items.isEmpty {
             metrics.withLock { m in
@@ -197,6 +198,18 @@ extension Member {
         for (completion, result) in finished { completion(result) }
         serveReads()
         return true
+    }
+
+    /// etcd's revision-mode auto compaction, run by the leader through Raft so every member
+    /// compacts at the same point of the log.
+    private func maybeAutoCompact() {
+        let retention = config.autoCompactionRetention
+        guard retention > 0, raft.withLock({ $0.lead == id }) else { return }
+        let (current, compacted) = applier.withLock { ($0.store.currentRevision, $0.store.compactRevision) }
+        guard current - compacted >= 2 * retention, !compactionPending.exchange(true, ordering: .relaxed) else { return }
+        propose(.compact(revision: current - retention)) { [weak self] _ in
+            self?.compactionPending.store(false, ordering: .relaxed)
+        }
     }
 
     private func applyConfChange(_ entry: Entry, applier: inout Applier) {

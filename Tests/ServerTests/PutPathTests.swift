@@ -157,3 +157,21 @@ import Testing
         #expect(try group[follower].localRange(RangeRequest(range: .prefix(bytes("s")), countOnly: true)).count == 40)
     }
 }
+
+@Suite struct AutoCompactionTests {
+    @Test func leaderCompactsHistoryOnEveryMember() throws {
+        let group = try MemberGroup { $0.autoCompactionRetention = 10 }
+        let lead = try group.electLeader()
+        for i in 0..<45 {
+            group[lead].put(PutRequest(key: bytes("k\(i % 3)"), value: bytes("v\(i)")), completion: { _ in })
+            try group.settle()
+        }
+        for id in group.ids {
+            let status = group[id].status()
+            #expect(status.storeCompactRevision > 0, "member \(id) compacted")
+            #expect(status.storeRevision - status.storeCompactRevision < 25, "member \(id) keeps a bounded history")
+        }
+        let compactions = Set(group.ids.map { group[$0].status().storeCompactRevision })
+        #expect(compactions.count == 1, "every member compacted at the same revision")
+    }
+}
