@@ -7,6 +7,9 @@ import Darwin
 /// Real files through POSIX calls: `pread`, appends with `O_APPEND`, `fdatasync`,
 /// `fsync` of a directory, `rename`, `ftruncate` and `flock`.
 public struct PosixFileSystem: FileSystem {
+    /// Tries at taking a lock, 2 ms apart.
+    static let lockAttempts = 50
+
     public init() {}
 
     public func open(_ path: String) throws(FileSystemError) -> any DiskFile {
@@ -66,13 +69,19 @@ public struct PosixFileSystem: FileSystem {
     public func lock(_ path: String) throws(FileSystemError) -> any FileLock {
         let fd = openDescriptor(path, O_RDWR | O_CREAT)
         if fd < 0 { throw posixError("open lock file", path) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        // A process being spawned holds copies of every descriptor until it execs, so a lock
+        // just released may still be held for a moment: try again briefly before giving up.
+        for attempt in 0..<Self.lockAttempts {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return PosixFileLock(descriptor: fd) }
             let code = errno
-            closeDescriptor(fd)
-            if code == EWOULDBLOCK { throw FileSystemError(operation: "flock", path: path, reason: .locked) }
-            throw FileSystemError(operation: "flock", path: path, reason: .errno(code))
+            if code != EWOULDBLOCK || attempt == Self.lockAttempts - 1 {
+                closeDescriptor(fd)
+                if code == EWOULDBLOCK { throw FileSystemError(operation: "flock", path: path, reason: .locked) }
+                throw FileSystemError(operation: "flock", path: path, reason: .errno(code))
+            }
+            usleep(2_000)
         }
-        return PosixFileLock(descriptor: fd)
+        preconditionFailure("the lock loop returns or throws")
     }
 }
 
