@@ -238,8 +238,16 @@ public final class MVCCStore {
     public func compact(_ revision: Int64) throws(MVCCError) {
         if revision <= compactRevision { throw .compacted(requested: revision, compactRevision: compactRevision) }
         if revision > currentRevision { throw .futureRevision(requested: revision, currentRevision: currentRevision) }
+        // Only keys written since the last compaction can hold revisions it drops: every other
+        // key was already cut down to its one visible revision then.
+        let firstKept = history.partitionPoint { $0.main < revision }
+        var touched = Set<[UInt8]>()
+        for r in history[..<firstKept] {
+            if let key = values[r]?.key ?? tombstones[r] { touched.insert(key) }
+        }
         var emptied: [[UInt8]] = []
-        for (key, var index) in keyIndexes {
+        for key in touched {
+            guard var index = keyIndexes[key] else { continue }
             let dropped = index.compact(atMain: revision)
             guard !dropped.isEmpty else { continue }
             for r in dropped {
@@ -256,7 +264,6 @@ public final class MVCCStore {
             keyIndexes.removeValue(forKey: key)
             sortedKeys.remove(key)
         }
-        let firstKept = history.partitionPoint { $0.main < revision }
         history.removeFirst(firstKept)
         compactRevision = revision
     }

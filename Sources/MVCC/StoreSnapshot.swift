@@ -95,8 +95,7 @@ extension MVCCStore {
         values = restoredValues
         tombstones = restoredTombstones
         keyIndexes = indexes
-        sortedKeys = SortedKeys()
-        for key in indexes.keys { sortedKeys.insert(key) }
+        sortedKeys = SortedKeys(indexes.keys)
         history = Array(order[order.partitionPoint { $0.main < compacted }...])
     }
 }
