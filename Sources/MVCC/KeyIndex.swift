@@ -18,9 +18,22 @@ struct KeyIndex {
         return nil
     }
 
+    /// The revision holding the key's current value, if it is live.
+    var liveRevision: Revision? {
+        generations[generations.count - 1].revisions.last
+    }
+
     mutating func put(_ revision: Revision) {
         if let latest { precondition(revision > latest, "key revision \(revision) is not after \(latest)") }
         generations[generations.count - 1].revisions.append(revision)
+    }
+
+    /// Records a put at `revision`; returns the revision that held the value before it, if the
+    /// key was live.
+    mutating func put(returningLive revision: Revision) -> Revision? {
+        let live = liveRevision
+        put(revision)
+        return live
     }
 
     /// Ends the current generation at `revision`, the delete's.
@@ -51,6 +64,14 @@ struct KeyIndex {
     /// before the newest revision at or before `atMain`, and whole generations that ended by then.
     /// Returns the dropped revisions. Afterwards `isEmpty` tells whether the key can be forgotten.
     mutating func compact(atMain: Int64) -> [Revision] {
+        // The common case: one generation, the key never deleted. Keep its newest revision at or
+        // before `atMain` and everything after.
+        if generations.count == 1 {
+            let revs = generations[0].revisions
+            guard let keepFrom = revs.lastIndex(where: { $0.main <= atMain }), keepFrom > 0 else { return [] }
+            generations[0].revisions.removeFirst(keepFrom)
+            return Array(revs[..<keepFrom])
+        }
         var dropped: [Revision] = []
         let last = generations.count - 1
         var kept: [Generation] = []

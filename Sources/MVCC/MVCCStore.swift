@@ -140,22 +140,24 @@ public final class MVCCStore {
 
     private func applyPut(_ request: PutRequest, in write: inout WriteContext) throws(MVCCError) -> PutResult {
         guard !request.key.isEmpty else { throw .emptyKey }
-        let previous = value(of: request.key, atMain: write.main)
         let revision = write.nextRevision()
+        var isNewKey = false
+        // One lookup finds the key's live revision and records the new one.
+        let previousRevision = keyIndexes[request.key, default: { isNewKey = true; return KeyIndex() }()]
+            .put(returningLive: revision)
+        if isNewKey { sortedKeys.insert(request.key) }
+        let previous = previousRevision.flatMap { values[$0] }
         let kv = KeyValue(
             key: request.key, value: request.value,
             createRevision: previous?.createRevision ?? revision.main,
             modRevision: revision.main,
             version: (previous?.version ?? 0) + 1,
             lease: request.lease)
-        if keyIndexes[request.key] == nil {
-            sortedKeys.insert(request.key)
-            keyIndexes[request.key] = KeyIndex()
-        }
-        keyIndexes[request.key]!.put(revision)
         values[revision] = kv
         history.append(revision)
-        write.events.append(WatchEvent(kind: .put, kv: kv, prevKV: previous))
+        if watchers.count > 0 {
+            write.events.append(WatchEvent(kind: .put, kv: kv, prevKV: previous))
+        }
         return PutResult(prevKV: request.prevKV ? previous : nil, revision: revision.main)
     }
 
@@ -168,7 +170,9 @@ public final class MVCCStore {
             tombstones[revision] = key
             history.append(revision)
             deleted.append(previous)
-            write.events.append(WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: previous))
+            if watchers.count > 0 {
+                write.events.append(WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: previous))
+            }
         }
         return DeleteRangeResult(deleted: Int64(deleted.count), prevKVs: request.prevKV ? deleted : [], revision: write.main)
     }

@@ -41,8 +41,14 @@ public final class MemoryPersistence: RaftPersistence {
         state.withLock { s in
             if let hardState { s.hardState = hardState }
             if let first = entries.first {
-                // Later entries replace a conflicting suffix, as a WAL replay would.
-                s.entries.removeAll { $0.index >= first.index }
+                // Later entries replace a conflicting suffix, as a WAL replay would. The kept
+                // entries are contiguous, so the suffix starts at a known position.
+                if let head = s.entries.first, first.index >= head.index {
+                    let keep = Int(first.index - head.index)
+                    if keep < s.entries.count { s.entries.removeSubrange(keep...) }
+                } else {
+                    s.entries.removeAll()
+                }
                 s.entries.append(contentsOf: entries)
             }
         }
