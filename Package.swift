@@ -15,12 +15,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "Raft"),
-        .target(name: "WAL", dependencies: ["Raft"]),
+        .target(name: "Locking"),
+        .target(name: "WAL", dependencies: ["Raft", "Locking"]),
         .target(name: "MVCC", dependencies: ["Raft"]),
-        .target(name: "Server", dependencies: ["Raft", "WAL", "MVCC"]),
+        .target(name: "Server", dependencies: ["Raft", "Locking", "WAL", "MVCC"]),
         .target(
             name: "Cluster",
-            dependencies: ["Raft", "WAL", "MVCC", "Server", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["Raft", "Locking", "WAL", "MVCC", "Server", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .executableTarget(
             name: "rafttop",

@@ -1,7 +1,7 @@
+import Locking
 import MVCC
 import Raft
 import Server
-import Synchronization
 
 /// N etcd-style members in one process, the network between them, and their clients.
 ///
@@ -36,7 +36,7 @@ public final class Cluster: Sendable {
         var shutDown = false
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
     let networkRunner: NetworkRunner?
 
     public init(config: ClusterConfig) throws {
@@ -58,7 +58,7 @@ public final class Cluster: Sendable {
             persistences[id] = try config.makePersistence(id)
         }
         self.persistences = persistences
-        state = Mutex(State(network: SimulatedNetwork(settings: config.network, seed: seed)))
+        state = Locked(State(network: SimulatedNetwork(settings: config.network, seed: seed)))
         networkRunner = config.driver == .realTime ? NetworkRunner() : nil
         for id in ids {
             try start(id)

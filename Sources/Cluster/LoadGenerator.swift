@@ -1,3 +1,4 @@
+import Locking
 import Dispatch
 import Raft
 import Server
@@ -14,8 +15,8 @@ public final class LoadGenerator: Sendable {
     let cluster: Cluster
     private let running = Atomic<Bool>(false)
     private let inFlight = Atomic<Int>(0)
-    private let acked = Mutex<[String: Int]>([:])
-    private let counters = Mutex<(sent: Int, acknowledged: Int, failed: Int)>((0, 0, 0))
+    private let acked = Locked<[String: Int]>([:])
+    private let counters = Locked<(sent: Int, acknowledged: Int, failed: Int)>((0, 0, 0))
     private let keyPrefix: String
 
     public init(cluster: Cluster, clients: Int, valueSize: Int = 256, targetRate: Double? = nil, keyPrefix: String = "load") {

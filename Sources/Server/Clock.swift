@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
+import Locking
 
 /// Where a member reads the time: the seam between real time and simulated time.
 public protocol MonotonicClock: Sendable {
@@ -32,10 +32,10 @@ public struct SystemClock: MonotonicClock {
 
 /// A clock that moves only when told: simulated time.
 public final class ManualClock: MonotonicClock {
-    private let now: Mutex<UInt64>
+    private let now: Locked<UInt64>
 
     public init(startNanos: UInt64 = 0) {
-        now = Mutex(startNanos)
+        now = Locked(startNanos)
     }
 
     public func nowNanos() -> UInt64 { now.withLock { $0 } }

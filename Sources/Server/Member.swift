@@ -1,3 +1,4 @@
+import Locking
 import MVCC
 import Raft
 import Synchronization
@@ -51,14 +52,14 @@ public final class Member: Sendable {
         case snapshot(Snapshot)
     }
 
-    let raft: Mutex<RaftSide>
-    let inbox = Mutex(Inbox())
-    let ids: Mutex<RequestIDGenerator>
+    let raft: Locked<RaftSide>
+    let inbox = Locked(Inbox())
+    let ids: Locked<RequestIDGenerator>
     let nextReadContext = Atomic<UInt64>(1)
-    let applier: Mutex<Applier>
-    let applyQueue = Mutex<[ApplyItem]>([])
-    let waits = Mutex(WaitRegistry())
-    let metrics = Mutex(MemberMetrics())
+    let applier: Locked<Applier>
+    let applyQueue = Locked<[ApplyItem]>([])
+    let waits = Locked(WaitRegistry())
+    let metrics = Locked(MemberMetrics())
     let stopped = Atomic<Bool>(false)
     /// An automatic compaction has been proposed and not yet answered.
     let compactionPending = Atomic<Bool>(false)
@@ -91,11 +92,11 @@ public final class Member: Sendable {
         if recovered.isEmpty {
             try node.bootstrap(peers: config.peers)
         }
-        ids = Mutex(RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis()))
-        raft = Mutex(RaftSide(node: node, storage: storage, term: recovered.hardState.term, commit: recovered.hardState.commit))
+        ids = Locked(RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis()))
+        raft = Locked(RaftSide(node: node, storage: storage, term: recovered.hardState.term, commit: recovered.hardState.commit))
         committedIndex.store(recovered.hardState.commit, ordering: .relaxed)
         appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
-        self.applier = Mutex(applier)
+        self.applier = Locked(applier)
     }
 
     // MARK: The put path

@@ -1,3 +1,4 @@
+import Locking
 import Raft
 import Synchronization
 
@@ -32,7 +33,7 @@ public struct RecoveredState: Sendable {
 
 /// Keeps everything in memory, as if every write were synced: for tests and a data-less run.
 public final class MemoryPersistence: RaftPersistence {
-    private let state = Mutex(RecoveredState())
+    private let state = Locked(RecoveredState())
     private let fsyncs = Atomic<Int>(0)
 
     public init() {}

@@ -1,5 +1,5 @@
+import Locking
 import Raft
-import Synchronization
 import WAL
 
 /// A member's Raft state on disk as etcd keeps it: `<member>/wal/` for the log and
@@ -16,9 +16,9 @@ public final class WALPersistence: RaftPersistence {
         var wal: WAL?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// What `load()` had to skip (corrupt snapshot files), for the caller to report.
-    public let warnings = Mutex<[String]>([])
+    public let warnings = Locked<[String]>([])
 
     public init(fs: any FileSystem, directory: String, memberID: UInt64, clusterID: UInt64, options: WALOptions = WALOptions()) {
         self.fs = fs
@@ -104,12 +104,12 @@ public final class WALPersistence: RaftPersistence {
 public final class SimulatedDiskPersistence: RaftPersistence, CrashablePersistence {
     public let disk = SimulatedDisk()
     let persistence: WALPersistence
-    private let random: Mutex<SplitMix64>
+    private let random: Locked<SplitMix64>
 
     public init(memberID: UInt64, clusterID: UInt64, seed: UInt64, clockNanos: @escaping @Sendable () -> UInt64) {
         persistence = WALPersistence(fs: disk, directory: "/member-\(memberID)", memberID: memberID, clusterID: clusterID,
                                      options: WALOptions(segmentSizeBytes: 64 * 1024, clockNanos: clockNanos))
-        random = Mutex(SplitMix64(seed: seed))
+        random = Locked(SplitMix64(seed: seed))
     }
 
     public func load() throws -> RecoveredState { try persistence.load() }

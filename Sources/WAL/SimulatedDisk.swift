@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// An in-memory file system for deterministic simulation that can crash.
 ///
@@ -27,7 +27,7 @@ public final class SimulatedDisk: FileSystem {
         var syncCount = 0
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     public init() {}
 

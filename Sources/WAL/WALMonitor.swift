@@ -1,5 +1,5 @@
+import Locking
 import Raft
-import Synchronization
 
 /// Figures about a WAL's writes, for a UI to show.
 public struct WALStats: Sendable, Hashable {
@@ -48,7 +48,7 @@ public final class WALMonitor: Sendable {
 
     /// How many recent records are kept.
     public let tailCapacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(tailCapacity: Int) {
         precondition(tailCapacity > 0, "tail capacity must be positive")

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole test suite under ThreadSanitizer, in its own build folder so the normal
+# build is untouched. Usage: Scripts/tsan.sh [extra swift test arguments]
+# TSan makes the CLI tests' child processes exit with 66 on any report, so they fail too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift test --sanitize=thread --scratch-path .build-tsan "$@" 2>&1 | tee .build-tsan.log
+echo "ThreadSanitizer reports: $(grep -c 'WARNING: ThreadSanitizer' .build-tsan.log || true)"
