@@ -93,6 +93,19 @@ struct EtcdctlEndToEndTests {
         let emptyKey = try Self.etcdctl(served, ["put", "", "v"])
         #expect(emptyKey.stderr.contains("Error: etcdserver: key is not provided"))
 
+        // Malformed gRPC frames fail their call and leave the member serving.
+        let frames = [Array("garbage".utf8), [0, 0, 0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0xff]]
+        for (i, frame) in frames.enumerated() {
+            let path = "\(directory)-frame-\(i)"
+            try Data(frame).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let reply = try ExternalTools.run(ExternalTools.curl!, [
+                "-s", "-i", "--http2-prior-knowledge", "-H", "content-type: application/grpc", "-H", "te: trailers",
+                "-X", "POST", "--data-binary", "@\(path)", "http://\(served.endpoints[0])/etcdserverpb.KV/Put"])
+            #expect(!reply.stdout.contains("grpc-status: 0"))
+        }
+        #expect(try Self.ok(served, ["get", "foo"]) == "foo\nlive\n")
+
         // endpoint status -w json: one entry per endpoint, all agreeing on the leader.
         let statuses = try #require(try Self.json(try Self.ok(served, ["endpoint", "status", "-w", "json"])) as? [[String: Any]])
         #expect(statuses.count == 3)
