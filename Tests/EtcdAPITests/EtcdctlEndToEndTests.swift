@@ -116,6 +116,14 @@ struct EtcdctlEndToEndTests {
             #expect((status["raftIndex"] as? Int ?? 0) >= 10)
         }
 
+        // rafttop attach polls the same Status and reads the same leader.
+        let attach = try ExternalTools.run(try #require(ExternalTools.rafttop),
+                                           ["attach", "--endpoints", served.endpoints.joined(separator: ","), "--once", "--json"])
+        #expect(attach.status == 0)
+        let attached = try #require(try Self.json(attach.stdout) as? [[String: Any]])
+        #expect(attached.map { $0["reachable"] as? Bool } == [true, true, true])
+        #expect(Set(attached.compactMap { $0["leader"] as? Int }) == leaders)
+
         // The JSON gateway, as etcd's documentation drives it with curl.
         let put = try ExternalTools.run(ExternalTools.curl!, ["-s", "-X", "POST", "\(served.gateways[0])/v3/kv/put",
                                                               "-d", #"{"key": "Zm9v", "value": "YmFy"}"#])
