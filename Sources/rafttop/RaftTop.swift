@@ -5,6 +5,6 @@ struct RaftTop: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rafttop",
         abstract: "Watch and drive an etcd-style Raft cluster.",
-        subcommands: [Check.self, Demo.self, Bench.self, WALCommand.self]
+        subcommands: [Serve.self, Attach.self, Check.self, Demo.self, Bench.self, WALCommand.self]
     )
 }

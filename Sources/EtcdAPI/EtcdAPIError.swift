@@ -1,0 +1,105 @@
+import GRPCCore
+import MVCC
+import Server
+
+/// The errors etcd's v3 API returns, each with the gRPC status code and the message etcd sends
+/// (etcd's api/v3rpc/rpctypes), so a client such as etcdctl prints what it prints for etcd.
+public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
+    case emptyKey
+    case keyNotFound
+    case valueProvided
+    case leaseProvided
+    case tooManyOps
+    case duplicateKey
+    case compacted
+    case futureRevision
+    case leaseNotFound
+    case requestTooLarge
+    case tooManyRequests
+    case noLeader
+    case notLeader
+    case badLeaderTransferee
+    case stopped
+    case timeout
+    case timeoutDueToLeaderFail
+    case leaderTransferTimeout
+    case corrupt(String)
+    /// A request that does not make sense (a malformed field), with why.
+    case invalidArgument(String)
+    /// Something etcd errs on without a dedicated status: sent as Unknown with its own text.
+    case other(String)
+    /// A method of etcd's API that rafttop does not serve.
+    case unimplemented(String)
+
+    public var code: RPCError.Code {
+        switch self {
+        case .emptyKey, .keyNotFound, .valueProvided, .leaseProvided, .tooManyOps, .duplicateKey,
+             .requestTooLarge, .invalidArgument:
+            .invalidArgument
+        case .compacted, .futureRevision: .outOfRange
+        case .leaseNotFound: .notFound
+        case .tooManyRequests: .resourceExhausted
+        case .noLeader, .stopped, .timeout, .timeoutDueToLeaderFail: .unavailable
+        case .notLeader, .badLeaderTransferee: .failedPrecondition
+        case .corrupt: .dataLoss
+        case .other, .leaderTransferTimeout: .unknown
+        case .unimplemented: .unimplemented
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .emptyKey: "etcdserver: key is not provided"
+        case .keyNotFound: "etcdserver: key not found"
+        case .valueProvided: "etcdserver: value is provided"
+        case .leaseProvided: "etcdserver: lease is provided"
+        case .tooManyOps: "etcdserver: too many operations in txn request"
+        case .duplicateKey: "etcdserver: duplicate key given in txn request"
+        case .compacted: "etcdserver: mvcc: required revision has been compacted"
+        case .futureRevision: "etcdserver: mvcc: required revision is a future revision"
+        case .leaseNotFound: "etcdserver: requested lease not found"
+        case .requestTooLarge: "etcdserver: request is too large"
+        case .tooManyRequests: "etcdserver: too many requests"
+        case .noLeader: "etcdserver: no leader"
+        case .notLeader: "etcdserver: not leader"
+        case .badLeaderTransferee: "etcdserver: bad leader transferee"
+        case .stopped: "etcdserver: server stopped"
+        case .timeout: "etcdserver: request timed out"
+        case .timeoutDueToLeaderFail: "etcdserver: request timed out, possibly due to previous leader failure"
+        case .leaderTransferTimeout: "etcdserver: request timed out, leader transfer took too long"
+        case .corrupt(let why): "etcdserver: corrupt cluster: \(why)"
+        case .invalidArgument(let why): why
+        case .other(let text): text
+        case .unimplemented(let method): "rafttop does not serve \(method)"
+        }
+    }
+
+    /// The API's error for what a member answered.
+    public init(_ error: ServerError) {
+        switch error {
+        case .tooManyRequests: self = .tooManyRequests
+        case .requestTooLarge: self = .requestTooLarge
+        case .timeout: self = .timeout
+        case .stopped: self = .stopped
+        case .noLeader: self = .noLeader
+        case .proposalDropped: self = .other("raft proposal dropped")
+        case .store(let storeError): self = EtcdAPIError(storeError)
+        case .malformedRequest: self = .invalidArgument(error.description)
+        }
+    }
+
+    public init(_ error: MVCCError) {
+        switch error {
+        case .compacted: self = .compacted
+        case .futureRevision: self = .futureRevision
+        case .emptyKey: self = .emptyKey
+        case .duplicateKey: self = .duplicateKey
+        case .corruptSnapshot(let why): self = .corrupt(why)
+        }
+    }
+}
+
+extension EtcdAPIError: RPCErrorConvertible {
+    public var rpcErrorCode: RPCError.Code { code }
+    public var rpcErrorMessage: String { description }
+}

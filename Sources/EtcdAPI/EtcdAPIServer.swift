@@ -1,0 +1,126 @@
+import Cluster
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Raft
+
+/// Where and how the cluster serves etcd's API.
+public struct EtcdAPIServerConfig: Sendable {
+    /// The address every listener binds: loopback unless asked otherwise.
+    public var listenAddress = "127.0.0.1"
+    /// Member i serves gRPC on `clientPortBase + i - 1`; 0 lets the system choose every port.
+    public var clientPortBase = 2379
+    /// Member i serves the JSON gateway on `gatewayPortBase + i - 1`; 0 lets the system choose;
+    /// nil serves no gateway.
+    public var gatewayPortBase: Int? = 12379
+
+    public init(listenAddress: String = "127.0.0.1", clientPortBase: Int = 2379, gatewayPortBase: Int? = 12379) {
+        self.listenAddress = listenAddress
+        self.clientPortBase = clientPortBase
+        self.gatewayPortBase = gatewayPortBase
+    }
+
+    func port(base: Int, member id: NodeID) -> Int {
+        base == 0 ? 0 : base + Int(id) - 1
+    }
+}
+
+/// Where one member serves, once bound.
+public struct MemberEndpoint: Sendable, Hashable {
+    public var id: NodeID
+    /// host:port of the gRPC API, as etcdctl's --endpoints takes it.
+    public var grpc: String
+    /// http://host:port of the JSON gateway, when there is one.
+    public var gateway: String?
+}
+
+public enum EtcdAPIServerError: Error, Sendable, CustomStringConvertible {
+    case listenFailed(address: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .listenFailed(let address, let reason): "cannot listen on \(address): \(reason)"
+        }
+    }
+}
+
+/// Serves etcd's v3 API for every member of a cluster: KV, Watch, Maintenance and Cluster over
+/// gRPC on one port per member, and the JSON gateway on a second port per member.
+public struct EtcdAPIServer: Sendable {
+    public let cluster: Cluster
+    public let config: EtcdAPIServerConfig
+    let directory = EndpointDirectory()
+
+    public init(cluster: Cluster, config: EtcdAPIServerConfig = EtcdAPIServerConfig()) {
+        self.cluster = cluster
+        self.config = config
+    }
+
+    /// The API one member serves, for callers in the same process.
+    public func api(for id: NodeID) -> MemberAPI {
+        MemberAPI(cluster: cluster, memberID: id, directory: directory)
+    }
+
+    /// Serves until the task is cancelled, calling `ready` once every listener is bound.
+    public func run(ready: @escaping @Sendable ([MemberEndpoint]) -> Void = { _ in }) async throws {
+        do {
+            try await serve(ready: ready)
+        } catch where Task.isCancelled {
+            // Cancelled listeners throw as they stop; being stopped is what was asked for.
+        }
+    }
+
+    private func serve(ready: @escaping @Sendable ([MemberEndpoint]) -> Void) async throws {
+        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
+        // etcd's limit: the largest request plus gRPC's overhead.
+        transportConfig.rpc.maxRequestPayloadSize = cluster.config.member.maxRequestBytes + 512 * 1024
+        let host = config.listenAddress
+        try await withThrowingDiscardingTaskGroup { group in
+            var servers: [(NodeID, GRPCServer<HTTP2ServerTransport.Posix>)] = []
+            for id in cluster.ids {
+                let api = api(for: id)
+                let port = config.port(base: config.clientPortBase, member: id)
+                let address: GRPCNIOTransportCore.SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+                let server = GRPCServer(
+                    transport: .http2NIOPosix(address: address, transportSecurity: .plaintext, config: transportConfig),
+                    services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api)])
+                group.addTask { try await server.serve() }
+                servers.append((id, server))
+            }
+            var gateways: [NodeID: GatewayListener] = [:]
+            if let base = config.gatewayPortBase {
+                for id in cluster.ids {
+                    let port = config.port(base: base, member: id)
+                    do {
+                        let listener = try await GatewayListener.bind(host: host, port: port, routes: GatewayRoutes(api: api(for: id)))
+                        gateways[id] = listener
+                        group.addTask { try await listener.serve() }
+                    } catch {
+                        throw EtcdAPIServerError.listenFailed(address: Self.hostPort(host, port), reason: "\(error)")
+                    }
+                }
+            }
+            var endpoints: [MemberEndpoint] = []
+            for (id, server) in servers {
+                let wanted = Self.hostPort(host, config.port(base: config.clientPortBase, member: id))
+                let bound: GRPCNIOTransportCore.SocketAddress?
+                do {
+                    bound = try await server.listeningAddress
+                } catch {
+                    throw EtcdAPIServerError.listenFailed(address: wanted, reason: "\(error)")
+                }
+                guard let port = bound?.ipv4?.port ?? bound?.ipv6?.port else {
+                    throw EtcdAPIServerError.listenFailed(address: wanted, reason: "no address bound")
+                }
+                let grpc = Self.hostPort(host, port)
+                directory.set("http://\(grpc)", for: id)
+                let gateway = gateways[id]?.port.map { "http://\(Self.hostPort(host, $0))" }
+                endpoints.append(MemberEndpoint(id: id, grpc: grpc, gateway: gateway))
+            }
+            ready(endpoints)
+        }
+    }
+
+    static func hostPort(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

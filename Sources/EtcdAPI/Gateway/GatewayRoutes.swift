@@ -1,0 +1,106 @@
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// An HTTP answer from the gateway.
+struct GatewayReply: Sendable {
+    var status: Int
+    var body: [UInt8]
+}
+
+/// etcd's gRPC-Gateway: the v3 API as JSON over HTTP POST, with the proto field names, 64-bit
+/// integers as strings and bytes as base64, as grpc-gateway writes them.
+struct GatewayRoutes: Sendable {
+    let api: MemberAPI
+
+    /// The largest body the gateway reads: etcd's request limit, grown by base64 and JSON.
+    static let bodyBytesMax = 4 << 20
+
+    /// Paths under /v3/ (etcd 3.4 also answers under /v3beta/).
+    static let prefixes = ["/v3/", "/v3beta/"]
+
+    func respond(method: String, path: String, body: [UInt8]) async -> GatewayReply {
+        guard let route = Self.prefixes.lazy.compactMap({ path.hasPrefix($0) ? String(path.dropFirst($0.count)) : nil }).first else {
+            return Self.notFound
+        }
+        guard method == "POST" else { return GatewayReply(status: 405, body: Array("Method Not Allowed\n".utf8)) }
+        switch route {
+        case "kv/range": return await call(body, api.range)
+        case "kv/put": return await call(body, api.put)
+        case "kv/deleterange": return await call(body, api.deleteRange)
+        case "kv/txn": return await call(body, api.txn)
+        case "kv/compaction": return await call(body, api.compact)
+        case "maintenance/status": return await call(body) { (_: Etcdserverpb_StatusRequest) throws(EtcdAPIError) in try api.status() }
+        case "maintenance/alarm": return await call(body) { (request: Etcdserverpb_AlarmRequest) throws(EtcdAPIError) in try api.alarm(request) }
+        case "cluster/member/list": return await call(body) { (_: Etcdserverpb_MemberListRequest) throws(EtcdAPIError) in try api.memberList() }
+        default: return Self.notFound
+        }
+    }
+
+    static let notFound = GatewayReply(status: 404, body: Array("Not Found\n".utf8))
+
+    private static let decoding: JSONDecodingOptions = {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = false
+        return options
+    }()
+
+    private static let encoding: JSONEncodingOptions = {
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = true
+        return options
+    }()
+
+    private func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ body: [UInt8], _ handler: (Request) async throws(EtcdAPIError) -> Response
+    ) async -> GatewayReply {
+        let request: Request
+        do {
+            request = body.allSatisfy(\.isWhitespace) ? Request() : try Request(jsonUTF8Bytes: body, options: Self.decoding)
+        } catch {
+            return Self.error(code: .invalidArgument, message: "\(error)")
+        }
+        do {
+            let response = try await handler(request)
+            let json: [UInt8] = try response.jsonUTF8Bytes(options: Self.encoding)
+            return GatewayReply(status: 200, body: json)
+        } catch let error as EtcdAPIError {
+            return Self.error(code: error.code, message: error.description)
+        } catch {
+            return Self.error(code: .internalError, message: "\(error)")
+        }
+    }
+
+    /// grpc-gateway's error body and the HTTP status it gives each gRPC code.
+    static func error(code: RPCError.Code, message: String) -> GatewayReply {
+        struct Body: Encodable {
+            var error: String
+            var code: Int
+            var message: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = (try? encoder.encode(Body(error: message, code: code.rawValue, message: message))) ?? Data()
+        return GatewayReply(status: httpStatus(code), body: [UInt8](body))
+    }
+
+    static func httpStatus(_ code: RPCError.Code) -> Int {
+        switch code {
+        case .cancelled: 408
+        case .invalidArgument, .failedPrecondition, .outOfRange: 400
+        case .deadlineExceeded: 504
+        case .notFound: 404
+        case .alreadyExists, .aborted: 409
+        case .permissionDenied: 403
+        case .unauthenticated: 401
+        case .resourceExhausted: 429
+        case .unimplemented: 501
+        case .unavailable: 503
+        default: 500
+        }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isWhitespace: Bool { self == 0x20 || self == 0x0a || self == 0x0d || self == 0x09 }
+}

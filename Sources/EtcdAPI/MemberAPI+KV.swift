@@ -1,0 +1,76 @@
+import MVCC
+import Server
+
+/// etcd's KV service: Range, Put, DeleteRange, Txn, Compact.
+extension MemberAPI {
+    public func range(_ request: Etcdserverpb_RangeRequest) async throws(EtcdAPIError) -> Etcdserverpb_RangeResponse {
+        let checked = try request.checked()
+        let response = try await member().read(checked, serializable: request.serializable)
+        guard case .range(let result) = response.outcome else { throw unexpected(response.outcome) }
+        var out = request.response(from: result)
+        out.header = header(response.header)
+        return out
+    }
+
+    public func put(_ request: Etcdserverpb_PutRequest) async throws(EtcdAPIError) -> Etcdserverpb_PutResponse {
+        let put = try request.checked()
+        if request.ignoreValue { return try await putKeepingValue(put) }
+        let response = try await member().proposed(.put(put))
+        guard case .put(let result) = response.outcome else { throw unexpected(response.outcome) }
+        var out = Etcdserverpb_PutResponse()
+        out.header = header(response.header)
+        if let prev = result.prevKV { out.prevKv = Mvccpb_KeyValue(prev) }
+        return out
+    }
+
+    /// etcd's put with ignore_value: write the key again with the value it has. The value is read
+    /// first and written by a transaction that holds only if the key has not changed since.
+    private func putKeepingValue(_ put: PutRequest) async throws(EtcdAPIError) -> Etcdserverpb_PutResponse {
+        let attempts = 5
+        for _ in 0..<attempts {
+            let read = try await member().read(RangeRequest(range: KeyRange(key: put.key)), serializable: false)
+            guard case .range(let current) = read.outcome else { throw unexpected(read.outcome) }
+            guard let kv = current.kvs.first else { throw .keyNotFound }
+            var again = put
+            again.value = kv.value
+            let txn = TxnRequest(compare: [Compare(range: KeyRange(key: put.key), target: .modRevision(kv.modRevision), result: .equal)],
+                                 success: [.put(again)])
+            let response = try await member().proposed(.txn(txn))
+            guard case .txn(let result) = response.outcome else { throw unexpected(response.outcome) }
+            guard result.succeeded else { continue }
+            var out = Etcdserverpb_PutResponse()
+            out.header = header(response.header)
+            if put.prevKV { out.prevKv = Mvccpb_KeyValue(kv) }
+            return out
+        }
+        throw .other("etcdserver: key kept changing during a put with ignore_value")
+    }
+
+    public func deleteRange(_ request: Etcdserverpb_DeleteRangeRequest) async throws(EtcdAPIError) -> Etcdserverpb_DeleteRangeResponse {
+        let response = try await member().proposed(.deleteRange(try request.checked()))
+        guard case .deleteRange(let result) = response.outcome else { throw unexpected(response.outcome) }
+        var out = Etcdserverpb_DeleteRangeResponse()
+        out.header = header(response.header)
+        out.deleted = result.deleted
+        out.prevKvs = result.prevKVs.map(Mvccpb_KeyValue.init)
+        return out
+    }
+
+    public func txn(_ request: Etcdserverpb_TxnRequest) async throws(EtcdAPIError) -> Etcdserverpb_TxnResponse {
+        let response = try await member().proposed(.txn(try request.checked()))
+        guard case .txn(let result) = response.outcome else { throw unexpected(response.outcome) }
+        var out = Etcdserverpb_TxnResponse()
+        out.header = header(response.header)
+        out.succeeded = result.succeeded
+        out.responses = result.responses.map { Etcdserverpb_ResponseOp($0, revision: result.revision) }
+        return out
+    }
+
+    public func compact(_ request: Etcdserverpb_CompactionRequest) async throws(EtcdAPIError) -> Etcdserverpb_CompactionResponse {
+        let response = try await member().proposed(.compact(revision: request.revision))
+        guard case .compact = response.outcome else { throw unexpected(response.outcome) }
+        var out = Etcdserverpb_CompactionResponse()
+        out.header = header(response.header)
+        return out
+    }
+}

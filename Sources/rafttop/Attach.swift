@@ -1,0 +1,87 @@
+import ArgumentParser
+import Dispatch
+import EtcdAPI
+import Foundation
+import Synchronization
+
+/// Watches a running etcd cluster (or `rafttop serve`) through Maintenance.Status. Headless for
+/// now: it prints what the TUI's attach mode will show.
+struct Attach: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Poll Maintenance.Status on every member of a running etcd cluster and print term, indexes, leader and db size.")
+
+    @Option(help: "The members' client endpoints, host:port, comma-separated.")
+    var endpoints: String
+
+    @Flag(help: "Poll once and exit (0 when every member answered, 1 otherwise).")
+    var once = false
+
+    @Flag(help: "Print each poll as one JSON array.")
+    var json = false
+
+    @Option(help: "Milliseconds between polls.")
+    var intervalMillis: Int = 250
+
+    @Option(help: "Milliseconds to wait for each member's answer.")
+    var timeoutMillis: Int = 1000
+
+    var endpointList: [String] {
+        endpoints.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func validate() throws {
+        guard !endpointList.isEmpty else { throw ValidationError("--endpoints names no endpoint") }
+        guard intervalMillis > 0, timeoutMillis > 0 else { throw ValidationError("--interval-millis and --timeout-millis must be positive") }
+    }
+
+    func run() throws {
+        let endpoints = endpointList
+        let (once, json, interval, timeout) = (once, json, Duration.milliseconds(intervalMillis), Duration.milliseconds(timeoutMillis))
+        let polling = Task {
+            try await EtcdStatusPoller.with(endpoints: endpoints) { poller in
+                while true {
+                    let statuses = await poller.poll(timeout: timeout)
+                    print(json ? try Self.json(statuses) : Self.table(statuses))
+                    fflush(nil)
+                    if once { return statuses.allSatisfy(\.reachable) }
+                    try await Task.sleep(for: interval)
+                }
+            }
+        }
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        signal(SIGINT, SIG_IGN)
+        interrupt.setEventHandler { polling.cancel() }
+        interrupt.resume()
+        defer { interrupt.cancel() }
+
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Bool, any Error>?>(nil)
+        Task {
+            let result = await polling.result
+            outcome.withLock { $0 = result }
+            finished.signal()
+        }
+        finished.wait()
+        switch outcome.withLock({ $0 })! {
+        case .success(let allAnswered): if !allAnswered { throw ExitCode(1) }
+        case .failure(is CancellationError): break
+        case .failure(let error): throw error
+        }
+    }
+
+    static func json(_ statuses: [EndpointStatus]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(statuses), as: UTF8.self)
+    }
+
+    static func table(_ statuses: [EndpointStatus]) -> String {
+        statuses.map { s in
+            guard s.reachable else { return "\(s.endpoint)  down: \(s.errors.joined(separator: "; "))" }
+            let role = s.isLeader ? "leader" : "follower"
+            let errors = s.errors.isEmpty ? "" : "  errors: \(s.errors.joined(separator: "; "))"
+            return "\(s.endpoint)  id \(String(s.memberID, radix: 16))  \(role)  term \(s.raftTerm)  index \(s.raftIndex)"
+                + "  applied \(s.raftAppliedIndex)  revision \(s.revision)  db \(s.dbSizeBytes) B  \(s.latencyMicros) µs\(errors)"
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Cluster
+import Dispatch
+import EtcdAPI
+import Foundation
+import Synchronization
+
+/// Runs the cluster with no UI, serving etcd's v3 API so etcdctl and other etcd clients can drive it.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the cluster without a UI, serving etcd's v3 gRPC API and JSON gateway, until Ctrl-C or SIGTERM.",
+        discussion: """
+            Member i serves etcd's gRPC API on <listen-address>:(client-port-base + i - 1) and the
+            JSON gateway on <listen-address>:(gateway-port-base + i - 1). With --data-dir, a restart
+            on the same directory recovers every member.
+            """)
+
+    @Option(help: "Members in the cluster (1 to 7).")
+    var members: Int = 3
+
+    @Option(help: "Member 1's gRPC port; member i serves on this port + i - 1 (0: ports the system chooses).")
+    var clientPortBase: Int = 2379
+
+    @Option(help: "Member 1's JSON gateway port; member i serves on this port + i - 1 (0: ports the system chooses).")
+    var gatewayPortBase: Int = 12379
+
+    @Flag(help: "Serve no JSON gateway.")
+    var noGateway = false
+
+    @Option(help: "The address to listen on; another than loopback exposes the cluster to the network.")
+    var listenAddress: String = "127.0.0.1"
+
+    @OptionGroup var storage: StorageOptions
+
+    func validate() throws {
+        guard ClusterConfig.memberRange.contains(members) else {
+            throw ValidationError("--members must be from \(ClusterConfig.memberRange.lowerBound) to \(ClusterConfig.memberRange.upperBound)")
+        }
+        for (name, base) in [("--client-port-base", clientPortBase), ("--gateway-port-base", gatewayPortBase)] {
+            guard base == 0 || (1...(65536 - members)).contains(base) else {
+                throw ValidationError("\(name) must be 0 or leave room for \(members) ports below 65536")
+            }
+        }
+    }
+
+    func run() throws {
+        let setup = try storage.makeClusterConfig(members: members)
+        let cluster = try Cluster(config: setup.config)
+        defer {
+            cluster.shutdown()
+            setup.cleanUp()
+        }
+        let server = EtcdAPIServer(cluster: cluster, config: EtcdAPIServerConfig(
+            listenAddress: listenAddress, clientPortBase: clientPortBase, gatewayPortBase: noGateway ? nil : gatewayPortBase))
+        let description = "\(members) member\(members == 1 ? "" : "s"), \(storage)"
+        let serving = Task {
+            try await server.run { endpoints in
+                // Clients that start as soon as the endpoints are printed find a leader.
+                Task {
+                    let deadline = ContinuousClock.now + .seconds(10)
+                    while cluster.leader == nil && ContinuousClock.now < deadline {
+                        try? await Task.sleep(for: .milliseconds(10))
+                    }
+                    Self.printReady(endpoints, description: description)
+                }
+            }
+        }
+        let signals = Self.cancelOnSignals([SIGINT, SIGTERM], task: serving)
+        defer { signals.forEach { $0.cancel() } }
+
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = Outcome()
+        Task {
+            do {
+                try await serving.value
+            } catch is CancellationError {
+            } catch {
+                outcome.set(error)
+            }
+            finished.signal()
+        }
+        finished.wait()
+        if let error = outcome.error { throw error }
+        print("rafttop serve: stopped")
+    }
+
+    private static func printReady(_ endpoints: [MemberEndpoint], description: String) {
+        var lines = ["rafttop serve: \(description)"]
+        for e in endpoints {
+            lines.append("member \(e.id): etcd gRPC \(e.grpc)" + (e.gateway.map { "  JSON gateway \($0)" } ?? ""))
+        }
+        lines.append("try: ETCDCTL_API=3 etcdctl --endpoints=\(endpoints.map(\.grpc).joined(separator: ",")) member list")
+        print(lines.joined(separator: "\n"))
+        fflush(nil)
+    }
+
+    /// Cancels `task` when one of `signals` arrives, instead of the process dying, so the cluster
+    /// shuts down and closes its WALs.
+    private static func cancelOnSignals(_ signals: [Int32], task: Task<Void, any Error>) -> [any DispatchSourceSignal] {
+        signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+    }
+}
+
+/// The error a background task ended with, read after it finished.
+private final class Outcome: Sendable {
+    private let stored = Mutex<(any Error)?>(nil)
+
+    func set(_ error: any Error) { stored.withLock { $0 = error } }
+    var error: (any Error)? { stored.withLock { $0 } }
+}

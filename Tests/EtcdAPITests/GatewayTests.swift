@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import EtcdAPI
+
+/// The JSON gateway's routes, called without HTTP: grpc-gateway's JSON in and out.
+@Suite struct GatewayTests {
+    static func json(_ reply: GatewayReply) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
+    }
+
+    @Test func putRangeDeleteStatus() async throws {
+        try await APIHarness.with { h in
+            let routes = GatewayRoutes(api: h.server.api(for: 1))
+            let put = await routes.respond(method: "POST", path: "/v3/kv/put", body: Array(#"{"key":"Zm9v","value":"YmFy"}"#.utf8))
+            #expect(put.status == 200)
+            let header = try #require(try Self.json(put)["header"] as? [String: Any])
+            #expect(header["revision"] as? String == "2")
+            #expect(header["cluster_id"] as? String == String(h.cluster.clusterID))
+
+            let range = await routes.respond(method: "POST", path: "/v3/kv/range", body: Array(#"{"key":"Zm9v"}"#.utf8))
+            let kvs = try #require(try Self.json(range)["kvs"] as? [[String: Any]])
+            #expect(kvs.first?["value"] as? String == "YmFy")
+            #expect(kvs.first?["mod_revision"] as? String == "2")
+
+            let delete = await routes.respond(method: "POST", path: "/v3/kv/deleterange", body: Array(#"{"key":"Zm9v"}"#.utf8))
+            let deleted = try Self.json(delete)
+            #expect(deleted["deleted"] as? String == "1")
+
+            let status = await routes.respond(method: "POST", path: "/v3/maintenance/status", body: Array("{}".utf8))
+            let statusBody = try Self.json(status)
+            #expect(statusBody["version"] as? String == etcdAPIVersion)
+        }
+    }
+
+    @Test func errorsAsGrpcGatewayWritesThem() async throws {
+        try await APIHarness.with { h in
+            let routes = GatewayRoutes(api: h.server.api(for: 1))
+            let empty = await routes.respond(method: "POST", path: "/v3/kv/put", body: Array(#"{"value":"YmFy"}"#.utf8))
+            #expect(empty.status == 400)
+            let body = try Self.json(empty)
+            #expect(body["error"] as? String == "etcdserver: key is not provided")
+            #expect(body["code"] as? Int == 3)
+
+            let malformed = await routes.respond(method: "POST", path: "/v3/kv/put", body: Array(#"{"key":"#.utf8))
+            #expect(malformed.status == 400)
+            let unknown = await routes.respond(method: "POST", path: "/v3/kv/put", body: Array(#"{"kee":"Zm9v"}"#.utf8))
+            #expect(unknown.status == 400)
+            #expect(await routes.respond(method: "POST", path: "/v3/nothing", body: []).status == 404)
+            #expect(await routes.respond(method: "GET", path: "/v3/kv/range", body: []).status == 405)
+        }
+    }
+}
