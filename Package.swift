@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "Raft"),
@@ -20,10 +22,20 @@ let package = Package(
             name: "Cluster",
             dependencies: ["Raft", "MVCC", "Server", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .target(
+            name: "TUI",
+            dependencies: [
+                "CNcurses", "Raft", "MVCC", "Server", "Cluster",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "rafttop",
             dependencies: [
-                "Raft", "MVCC", "Server", "Cluster",
+                "Raft", "MVCC", "Server", "Cluster", "TUI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,6 +43,7 @@ let package = Package(
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MVCC", "Raft"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "MVCC", "Raft"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Cluster", "Server", "MVCC", "Raft"], exclude: ["Screens"]),
     ],
     swiftLanguageModes: [.v6]
 )

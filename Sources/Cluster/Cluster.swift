@@ -38,6 +38,8 @@ public final class Cluster: Sendable {
 
     let state: Mutex<State>
     let networkRunner: NetworkRunner?
+    /// Real time: member ticks are stretched by this factor in thousandths (slow motion; see ClusterControl).
+    let tickScalePermille = Atomic<UInt64>(1000)
 
     public init(config: ClusterConfig) throws {
         guard ClusterConfig.memberRange.contains(config.memberCount) else {

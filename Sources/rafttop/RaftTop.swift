@@ -5,6 +5,7 @@ struct RaftTop: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rafttop",
         abstract: "Watch and drive an etcd-style Raft cluster.",
-        subcommands: [Check.self, Demo.self, Bench.self]
+        subcommands: [Top.self, Check.self, Demo.self, Bench.self, BenchUI.self],
+        defaultSubcommand: Top.self
     )
 }
