@@ -43,7 +43,11 @@ let package = Package(
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MVCC", "Raft"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "MVCC", "Raft"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Cluster", "Server", "MVCC", "Raft"], exclude: ["Screens"]),
+        .testTarget(
+            name: "TUITests",
+            dependencies: ["TUI", "Cluster", "Server", "MVCC", "Raft", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Screens"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
