@@ -11,20 +11,24 @@ enum TracePane {
         var endNanos: UInt64
     }
 
-    /// The stages `trace` reached, each as the span from the stage it waits on to itself.
+    /// The stages `trace` reached, each as the span from the stage it waits on to itself. Times
+    /// are taken on different threads, so one can read a little before the receipt: such a time
+    /// counts as the receipt, never as a negative span.
     static func steps(_ trace: StageTrace) -> [Step] {
-        var steps: [Step] = [Step(label: "received", startNanos: trace.receivedNanos, endNanos: trace.receivedNanos)]
-        var previous = trace.receivedNanos
+        let origin = trace.receivedNanos
+        var steps: [Step] = [Step(label: "received", startNanos: origin, endNanos: origin)]
+        var previous = origin
         func add(_ label: String, _ time: UInt64?, from start: UInt64? = nil) {
-            guard let time else { return }
+            guard let time = time.map({ max($0, origin) }) else { return }
             steps.append(Step(label: label, startNanos: min(start ?? previous, time), endNanos: time))
             previous = max(previous, time)
         }
         add("proposed", trace.proposedNanos)
         add("leader append", trace.leaderAppendedNanos)
-        let sent = trace.leaderAppendedNanos ?? trace.proposedNanos ?? trace.receivedNanos
+        let sent = max(trace.leaderAppendedNanos ?? trace.proposedNanos ?? origin, origin)
         add("leader fsync", trace.leaderSyncedNanos, from: sent)
-        for (follower, time) in trace.followerAckNanos.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+        for (follower, ack) in trace.followerAckNanos.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+            let time = max(ack, origin)
             steps.append(Step(label: "ack from m\(follower)", startNanos: min(sent, time), endNanos: time))
         }
         add("committed", trace.committedNanos, from: max(previous, sent))
@@ -45,7 +49,8 @@ enum TracePane {
             return
         }
         let trace = traces[offset]
-        let total = trace.latencyNanos.map { "  total \(Format.millis(nanos: $0)) ms" } ?? "  (in progress)"
+        let total = trace.respondedNanos.map { "  total \(Format.millis(nanos: $0 >= trace.receivedNanos ? $0 - trace.receivedNanos : 0)) ms" }
+            ?? "  (in progress)"
         var heading = "\(trace.summary)  via m\(trace.member)"
         if trace.index > 0 { heading += "  index \(trace.index)" }
         canvas.write(heading + total, x: inner.x, y: inner.y, role: trace.error == nil ? .accent : .error, clip: inner)
