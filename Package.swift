@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "Raft"),
@@ -31,7 +33,7 @@ let package = Package(
         .target(
             name: "EtcdAPI",
             dependencies: [
-                "Raft", "MVCC", "Server", "Cluster",
+                "Raft", "Locking", "MVCC", "Server", "Cluster",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -41,10 +43,20 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .target(
+            name: "TUI",
+            dependencies: [
+                "CNcurses", "Raft", "Locking", "MVCC", "Server", "Cluster",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "rafttop",
             dependencies: [
-                "Raft", "WAL", "MVCC", "Server", "Cluster", "EtcdAPI",
+                "Raft", "WAL", "MVCC", "Server", "Cluster", "EtcdAPI", "TUI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +76,11 @@ let package = Package(
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
+        ),
+        .testTarget(
+            name: "TUITests",
+            dependencies: ["TUI", "Cluster", "Server", "MVCC", "Raft", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Screens"]
         ),
     ],
     swiftLanguageModes: [.v6]

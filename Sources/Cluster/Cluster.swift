@@ -2,6 +2,7 @@ import Locking
 import MVCC
 import Raft
 import Server
+import Synchronization
 
 /// N etcd-style members in one process, the network between them, and their clients.
 ///
@@ -38,6 +39,8 @@ public final class Cluster: Sendable {
 
     let state: Locked<State>
     let networkRunner: NetworkRunner?
+    /// Real time: member ticks are stretched by this factor in thousandths (slow motion; see ClusterControl).
+    let tickScalePermille = Atomic<UInt64>(1000)
 
     public init(config: ClusterConfig) throws {
         guard ClusterConfig.memberRange.contains(config.memberCount) else {

@@ -38,13 +38,16 @@ public struct LatencyRecorder: Sendable {
 
     /// Counts per bucket of a log-scale histogram from `lowMicros` doubling `buckets` times.
     public func buckets(lowMicros: UInt64 = 100, count buckets: Int = 12) -> [(upperMicros: UInt64, count: UInt64)] {
+        // Differences of cumulative counts: the histogram counts a value in every range that
+        // reaches its equivalence band, so adjacent ranges would otherwise count it twice.
         var result: [(UInt64, UInt64)] = []
-        var lower: UInt64 = 0
+        var below: UInt64 = 0
         var upper = lowMicros
         for i in 0..<buckets {
             let top = i == buckets - 1 ? UInt64.max : upper
-            result.append((top, histogram.count(within: lower...min(top, 60_000_000))))
-            lower = upper + 1
+            let upTo = i == buckets - 1 ? histogram.totalCount : histogram.count(within: 0...min(top, 60_000_000))
+            result.append((top, upTo - min(below, upTo)))
+            below = max(below, upTo)
             upper *= 2
         }
         return result

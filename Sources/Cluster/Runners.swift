@@ -68,9 +68,10 @@ final class MemberRunner: Sendable {
 
     private func raftLoop() {
         let clock = SystemClock()
-        let tick = member.config.tickNanos
+        var tick = member.config.tickNanos
         var nextTick = clock.nowNanos() + tick
         while isRunning {
+            tick = member.config.tickNanos * (cluster.cluster?.tickScalePermille.load(ordering: .relaxed) ?? 1000) / 1000
             if paused.load(ordering: .relaxed) {
                 wakeup.wait(nanos: tick)
                 nextTick = clock.nowNanos() + tick

@@ -1,8 +1,8 @@
+import Locking
 import Cluster
 import MVCC
 import Raft
 import Server
-import Synchronization
 
 /// etcd's v3 API as one member of the cluster serves it: what the gRPC services and the JSON
 /// gateway both call. Every call finds the member anew, so a restarted member serves again.
@@ -46,7 +46,7 @@ public struct MemberAPI: Sendable {
 /// Where each member's client API listens, as `MemberList` reports it; filled in once the
 /// listeners are bound (their ports may be chosen by the system).
 final class EndpointDirectory: Sendable {
-    private let urls = Mutex<[NodeID: String]>([:])
+    private let urls = Locked<[NodeID: String]>([:])
 
     func set(_ url: String, for id: NodeID) {
         urls.withLock { $0[id] = url }

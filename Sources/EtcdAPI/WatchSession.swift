@@ -1,3 +1,4 @@
+import Locking
 import MVCC
 import Server
 import Synchronization
@@ -35,7 +36,7 @@ final class WatchSession: Sendable {
 
     let api: MemberAPI
     let member: Member
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let outbox: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
     private let queuedResponses = Atomic<Int>(0)
 

@@ -5,6 +5,7 @@ struct RaftTop: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rafttop",
         abstract: "Watch and drive an etcd-style Raft cluster.",
-        subcommands: [Serve.self, Attach.self, Check.self, Demo.self, Bench.self, WALCommand.self]
+        subcommands: [Top.self, Serve.self, Attach.self, Check.self, Demo.self, Bench.self, BenchUI.self, WALCommand.self],
+        defaultSubcommand: Top.self
     )
 }

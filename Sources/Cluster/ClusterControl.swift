@@ -1,0 +1,76 @@
+import MVCC
+import Raft
+import Server
+
+/// What a read of one key found, and on which member.
+public struct KeyRead: Sendable, Hashable {
+    public var member: NodeID
+    /// Nil when the key does not exist.
+    public var keyValue: KeyValue?
+    /// The member's store revision when it read.
+    public var revision: Int64
+}
+
+/// Controls the terminal UI needs beyond the cluster's lifecycle: slow motion in real time,
+/// pausing every member at once, and reading and deleting single keys.
+extension Cluster {
+    /// Real time: stretches every member's tick by `factor` (2 makes elections and heartbeats
+    /// take twice as long), for slow motion. Simulated clusters ignore it: their caller
+    /// chooses how much simulated time passes.
+    public func setTickScale(_ factor: Double) {
+        let permille = UInt64((min(max(factor, 1), 1000) * 1000).rounded())
+        tickScalePermille.store(permille, ordering: .relaxed)
+    }
+
+    public var tickScale: Double {
+        Double(tickScalePermille.load(ordering: .relaxed)) / 1000
+    }
+
+    /// Pauses every member that is running; returns the ones it paused.
+    public func pauseAll() -> [NodeID] {
+        let running = ids.filter { memberState($0) == .up || memberState($0) == .partitioned }
+        for id in running { try? pause(id) }
+        return running
+    }
+
+    /// Resumes the members `pauseAll` paused (those still paused).
+    public func resume(_ members: [NodeID]) {
+        for id in members where memberState(id) == .paused { try? resume(id) }
+    }
+
+    /// Reads `key` from the store of `member`, or of the leader (of any running member when
+    /// there is none). The read does not go through Raft: it shows what that member has applied.
+    public func get(key: [UInt8], from member: NodeID? = nil) throws(ClusterReadError) -> KeyRead {
+        let candidates = member.map { [$0] } ?? ([leader].compactMap { $0 } + ids)
+        for id in candidates where memberState(id) != .down {
+            guard let m = self.member(id) else { continue }
+            do {
+                let result = try m.localRange(RangeRequest(range: KeyRange(key: key)))
+                return KeyRead(member: id, keyValue: result.kvs.first, revision: result.revision)
+            } catch {
+                throw ClusterReadError.store(id, error.description)
+            }
+        }
+        if let member { throw ClusterReadError.memberDown(member) }
+        throw ClusterReadError.noMemberRunning
+    }
+
+    /// Deletes `key` through the leader, as `put` puts.
+    public func delete(key: [UInt8], via member: NodeID? = nil, completion: @escaping Completion = { _ in }) {
+        request(.deleteRange(DeleteRangeRequest(range: KeyRange(key: key))), via: member, completion: completion)
+    }
+}
+
+public enum ClusterReadError: Error, Sendable, Hashable, CustomStringConvertible {
+    case memberDown(NodeID)
+    case noMemberRunning
+    case store(NodeID, String)
+
+    public var description: String {
+        switch self {
+        case .memberDown(let id): "member \(id) is down"
+        case .noMemberRunning: "no member is running"
+        case .store(let id, let why): "member \(id) could not read: \(why)"
+        }
+    }
+}

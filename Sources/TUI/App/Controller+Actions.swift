@@ -1,0 +1,219 @@
+import Cluster
+import MVCC
+import Raft
+import Server
+
+extension Controller {
+    /// Carries out one action. Nothing here waits for the cluster.
+    public func apply(_ action: Action) {
+        switch action {
+        case .quit: state.quitRequested = true
+        case .toggleHelp: state.helpVisible.toggle()
+        case .dismiss:
+            state.helpVisible = false
+            state.status = nil
+        case .openCommandLine:
+            state.commandLineOpen = true
+            state.helpVisible = false
+        case .redraw: break
+        case .putRandom:
+            let key = "k\(Int.random(in: 0..<1000, using: &random))"
+            put(key: key, value: randomValue(bytes: 256))
+        case .put(let key, let value): put(key: key, value: Array(value.utf8))
+        case .get(let key): get(key)
+        case .delete(let key): delete(key)
+        case .toggleLoad: setLoad(running: !state.loadRunning, rate: state.loadRate)
+        case .changeLoadRate(let faster): setLoad(running: state.loadRunning, rate: step(Self.loadRates, from: state.loadRate, up: faster))
+        case .setLoadRate(let rate): setLoad(running: rate > 0, rate: rate > 0 ? rate : state.loadRate)
+        case .select(let id):
+            guard cluster.ids.contains(id) else { return report("there is no member \(id): members are 1 to \(cluster.ids.count)", .error) }
+            state.selected = id
+            report("member \(id) selected")
+        case .kill(let target): member(target, "kill") { id in try cluster.crash(id); return "member \(id) killed" }
+        case .restart(let target): member(target, "restart") { id in
+            guard cluster.memberState(id) == .down else { return "member \(id) is not down" }
+            try cluster.restart(id)
+            return "member \(id) restarted from its data"
+        }
+        case .pause(let target): member(target, "pause") { id in try cluster.pause(id); return "member \(id) paused" }
+        case .resume(let target): member(target, "resume") { id in try cluster.resume(id); return "member \(id) resumed" }
+        case .togglePause(let target): member(target, "pause") { id in
+            if cluster.memberState(id) == .paused {
+                try cluster.resume(id)
+                return "member \(id) resumed"
+            }
+            try cluster.pause(id)
+            return "member \(id) paused"
+        }
+        case .isolate(let target): member(target, "isolate") { id in cluster.isolate(id); return "member \(id) isolated" }
+        case .transfer(let target): member(target, "transfer to") { id in
+            guard cluster.leader != nil else { return "no leader to transfer from" }
+            try cluster.transferLeadership(to: id)
+            return "leadership transfer to member \(id) requested"
+        }
+        case .partition(let groups):
+            cluster.partition(groups)
+            report("partitioned: " + groups.map { $0.map(String.init).joined(separator: ",") }.joined(separator: " | "))
+        case .heal:
+            cluster.heal()
+            report("network healed")
+        case .togglePauseAll: setPaused(!state.paused)
+        case .step: singleStep()
+        case .changeSpeed(let faster):
+            setSpeed(step(state.simulated ? Self.speedsSimulated : Self.speedsRealTime, from: state.speed, up: faster))
+        case .setSpeed(let speed): setSpeed(speed)
+        case .setLatency(let millis):
+            baseNetwork.latencyMicros = UInt64(millis * 1000)
+            applyNetwork()
+            report("network latency \(Format.millis(millis)) ms")
+        case .setLoss(let percent):
+            baseNetwork.lossRate = percent / 100
+            applyNetwork()
+            report("network loss \(Format.millis(percent))%")
+        case .cycleTheme:
+            guard let next = themes.name(after: state.themeName) else { return report("no theme files found", .warning) }
+            setTheme(next)
+        case .setTheme(let name): setTheme(name)
+        case .selectTrace(let older):
+            state.traceOffset = older ? min(state.traceOffset + 1, 31) : max(state.traceOffset - 1, 0)
+        case .cycleDetailPane: state.detailPane = state.detailPane.next
+        case .resetLatency:
+            cluster.resetLatency()
+            report("latency statistics reset")
+        }
+    }
+
+    private func member(_ target: MemberTarget, _ verb: String, _ body: (NodeID) throws -> String) {
+        let id: NodeID
+        switch target {
+        case .selected: id = state.selected
+        case .member(let n): id = n
+        case .leader:
+            guard let leader = cluster.leader else { return report("no leader to \(verb)", .warning) }
+            id = leader
+        }
+        do {
+            report(try body(id))
+        } catch {
+            report("\(verb) member \(id): \(error)", .error)
+        }
+    }
+
+    private func put(key: String, value: [UInt8]) {
+        let inbox = self.inbox
+        let started = cluster.nowNanos()
+        let cluster = self.cluster
+        report("put \(key) (\(value.count) B) proposed")
+        cluster.put(key: Array(key.utf8), value: value) { result in
+            let millis = Format.millis(nanos: cluster.nowNanos() - started)
+            switch result {
+            case .success(let response):
+                inbox.post(StatusMessage("put \(key): revision \(response.header.revision), term \(response.header.raftTerm), \(millis) ms"))
+            case .failure(let error):
+                inbox.post(StatusMessage("put \(key) failed after \(millis) ms: \(error)", kind: .error))
+            }
+        }
+    }
+
+    private func get(_ key: String) {
+        do {
+            let read = try cluster.get(key: Array(key.utf8))
+            if let kv = read.keyValue {
+                let value = String(decoding: kv.value.prefix(60), as: UTF8.self)
+                report("\(key) = \(value)\(kv.value.count > 60 ? "…" : "") (\(kv.value.count) B, mod revision \(kv.modRevision), from m\(read.member))")
+            } else {
+                report("\(key) not found (m\(read.member) at revision \(read.revision))", .warning)
+            }
+        } catch {
+            report("get \(key): \(error)", .error)
+        }
+    }
+
+    private func delete(_ key: String) {
+        let inbox = self.inbox
+        report("del \(key) proposed")
+        cluster.delete(key: Array(key.utf8)) { result in
+            switch result {
+            case .success(let response):
+                if case .deleteRange(let deleted) = response.outcome {
+                    inbox.post(StatusMessage("del \(key): \(deleted.deleted) deleted, revision \(response.header.revision)"))
+                }
+            case .failure(let error):
+                inbox.post(StatusMessage("del \(key) failed: \(error)", kind: .error))
+            }
+        }
+    }
+
+    private func randomValue(bytes: Int) -> [UInt8] {
+        let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        return (0..<bytes).map { _ in letters[Int.random(in: 0..<letters.count, using: &random)] }
+    }
+
+    private func setLoad(running: Bool, rate: Double) {
+        load?.stop()
+        load = nil
+        state.loadRate = rate
+        state.loadRunning = running
+        guard running else { return report("load stopped") }
+        // Closed-loop clients, enough that each waits between puts at this rate.
+        let clients = max(1, min(64, Int(rate / 50)))
+        let generator = LoadGenerator(cluster: cluster, clients: clients, valueSize: 256, targetRate: rate, keyPrefix: "load")
+        generator.start()
+        load = generator
+        report("load: \(Format.millis(rate)) puts/s from \(clients) client\(clients == 1 ? "" : "s")")
+    }
+
+    private func setPaused(_ paused: Bool) {
+        state.paused = paused
+        if !state.simulated {
+            stepEndsNanos = nil
+            if paused {
+                pausedByUser = cluster.pauseAll()
+            } else {
+                cluster.resume(pausedByUser)
+                pausedByUser = []
+            }
+        }
+        report(paused ? "paused: space resumes, s steps" : "running")
+    }
+
+    private func singleStep() {
+        guard state.paused else { return report("single-step works while paused: press space first", .warning) }
+        if state.simulated {
+            cluster.advance(byNanos: Self.stepNanos)
+            report("stepped \(Format.millis(nanos: Self.stepNanos)) ms: t = \(Format.seconds(nanos: cluster.nowNanos() - state.startNanos))")
+        } else {
+            // Real time has no exact step: run for one (stretched) tick, then pause again.
+            let tick = UInt64(Double(cluster.config.member.tickNanos) * cluster.tickScale)
+            cluster.resume(pausedByUser)
+            stepEndsNanos = cluster.nowNanos() + tick
+            report("running one tick (\(Format.millis(nanos: tick)) ms), then pausing")
+        }
+    }
+
+    private func setSpeed(_ speed: Double) {
+        let top = state.simulated ? Self.speedsSimulated.last! : 1
+        state.speed = min(max(speed, Self.speedsRealTime[0]), top)
+        if !state.simulated {
+            cluster.setTickScale(1 / state.speed)
+            applyNetwork()
+        }
+        report("speed \(Format.speed(state.speed))" + (speed > top ? " (real time runs at most 1x)" : ""))
+    }
+
+    /// The network as set, its latency stretched by slow motion in real time.
+    private func applyNetwork() {
+        var settings = baseNetwork
+        if !state.simulated && state.speed < 1 {
+            settings.latencyMicros = UInt64(Double(settings.latencyMicros) / state.speed)
+            settings.jitterMicros = UInt64(Double(settings.jitterMicros) / state.speed)
+        }
+        cluster.setNetwork(settings)
+    }
+
+    /// The next value up or down a ladder of choices from `current`.
+    private func step(_ ladder: [Double], from current: Double, up: Bool) -> Double {
+        if up { return ladder.first { $0 > current + 1e-9 } ?? ladder.last! }
+        return ladder.last { $0 < current - 1e-9 } ?? ladder.first!
+    }
+}

@@ -1,0 +1,149 @@
+import Locking
+import Cluster
+import Logging
+import Raft
+import Server
+
+/// Results that arrive on the cluster's threads (put completions), picked up by the UI thread.
+final class Inbox: Sendable {
+    private let messages = Locked<[StatusMessage]>([])
+
+    func post(_ message: StatusMessage) {
+        messages.withLock { $0.append(message) }
+    }
+
+    func drain() -> [StatusMessage] {
+        messages.withLock { m in
+            defer { m.removeAll() }
+            return m
+        }
+    }
+}
+
+/// Turns keys into actions and carries the actions out on the cluster. Runs on the UI thread;
+/// it never waits for the cluster: writes complete later and report through an inbox.
+public final class Controller {
+    public let cluster: Cluster
+    public var state = UIState()
+    public private(set) var theme: Theme
+    /// Grows every time the theme changes, so the backend knows to set colours again.
+    public private(set) var themeVersion = 0
+    public let themes: ThemeCatalog
+    let inbox = Inbox()
+    let logger: Logger
+    var load: LoadGenerator?
+    /// Members the whole-cluster pause paused (real time), to resume exactly those.
+    var pausedByUser: [NodeID] = []
+    /// Real time: a single step runs the paused cluster until this time.
+    var stepEndsNanos: UInt64?
+    /// Network settings before slow motion stretched the latency.
+    var baseNetwork: SimulatedNetwork.Settings
+    var random: SplitMix64
+    /// Frames of cluster time per second measured, for puts per second and the p99 sparkline.
+    private var rateWindowStart: (nanos: UInt64, puts: Int)?
+    private var lastIntervalNanos: UInt64 = 0
+
+    /// Simulated time one single step runs.
+    public static let stepNanos: UInt64 = 1_000_000
+    public static let speedsRealTime: [Double] = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1]
+    public static let speedsSimulated: [Double] = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]
+    public static let loadRates: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+
+    public init(cluster: Cluster, themes: ThemeCatalog, theme: Theme, themeName: String, seed: UInt64, logger: Logger) {
+        self.cluster = cluster
+        self.themes = themes
+        self.theme = theme
+        self.logger = logger
+        baseNetwork = cluster.networkSettings
+        random = SplitMix64(seed: seed)
+        state.simulated = cluster.config.driver != .realTime
+        state.themeName = themeName
+        state.startNanos = cluster.nowNanos()
+    }
+
+    /// Handles one key press: the command line and the help overlay take keys first.
+    public func handle(_ key: Key) {
+        if state.commandLineOpen {
+            let names = themes.names
+            switch state.commandLine.handle(key, complete: { CommandParser.completions(for: $0, themeNames: names) }) {
+            case .editing: break
+            case .cancelled: state.commandLineOpen = false
+            case .submitted(let line):
+                state.commandLineOpen = false
+                guard !line.isEmpty else { return }
+                logger.info("command: \(line)")
+                switch CommandParser.parse(line, memberCount: cluster.ids.count) {
+                case .success(let action): apply(action)
+                case .failure(let error): report(error.message, .error)
+                }
+            }
+            return
+        }
+        if state.helpVisible {
+            apply(KeyMap.actionWithHelpOpen(for: key))
+            return
+        }
+        if let action = KeyMap.action(for: key) { apply(action) }
+    }
+
+    func report(_ text: String, _ kind: StatusMessage.Kind = .info) {
+        state.status = StatusMessage(text, kind: kind)
+        switch kind {
+        case .info: logger.info("\(text)")
+        case .warning: logger.warning("\(text)")
+        case .error: logger.error("\(text)")
+        }
+    }
+
+    /// Runs once per frame before the snapshot is taken: moves simulated time on, ends a real-time
+    /// single step, and picks up results that arrived.
+    public func beginFrame(frameNanos: UInt64) {
+        if state.simulated {
+            if !state.paused {
+                cluster.advance(byNanos: UInt64(Double(frameNanos) * state.speed))
+            }
+        } else if let end = stepEndsNanos, cluster.nowNanos() >= end {
+            stepEndsNanos = nil
+            pausedByUser = cluster.pauseAll()
+        }
+        for message in inbox.drain() {
+            state.status = message
+        }
+    }
+
+    /// Runs once per frame with the frame's snapshot: puts per second and the p99 interval.
+    public func observe(_ snapshot: ClusterSnapshot) {
+        let now = snapshot.nowNanos
+        guard let window = rateWindowStart else {
+            rateWindowStart = (now, snapshot.putsAcknowledged)
+            lastIntervalNanos = now
+            return
+        }
+        if now >= window.nanos + 1_000_000_000 {
+            state.putsPerSecond = Double(snapshot.putsAcknowledged - window.puts) * 1e9 / Double(now - window.nanos)
+            rateWindowStart = (now, snapshot.putsAcknowledged)
+        }
+        if now >= lastIntervalNanos + 1_000_000_000 {
+            cluster.closeLatencyInterval()
+            lastIntervalNanos = now
+        }
+    }
+
+    /// Stops the load generator; call before shutting the cluster down.
+    public func stop() {
+        load?.stop()
+        load = nil
+    }
+
+    func setTheme(_ nameOrPath: String) {
+        let (loaded, problem) = themes.load(nameOrPath)
+        theme = loaded
+        themeVersion += 1
+        state.themeName = problem == nil ? loaded.name : "default"
+        if let problem {
+            report(problem, .error)
+        } else {
+            report("theme \(loaded.name)")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Raft
+
+/// A line of feedback in the status line: the result of the last action or command.
+public struct StatusMessage: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case info, warning, error }
+    public var text: String
+    public var kind: Kind
+
+    public init(_ text: String, kind: Kind = .info) {
+        self.text = text
+        self.kind = kind
+    }
+}
+
+/// The panes the narrow layout shows one at a time (Tab cycles).
+public enum DetailPane: String, Sendable, CaseIterable {
+    case latency, trace, messages, events
+
+    public var next: DetailPane {
+        let all = Self.allCases
+        return all[(all.firstIndex(of: self)! + 1) % all.count]
+    }
+}
+
+/// Everything the views show besides the cluster snapshot: what the person selected, typed and
+/// was told, and how the cluster is being run.
+public struct UIState: Sendable {
+    public var selected: NodeID = 1
+    public var helpVisible = false
+    public var commandLineOpen = false
+    public var commandLine = CommandLineEditor()
+    public var status: StatusMessage?
+    public var themeName = "default"
+    /// Which trace the trace pane shows: 0 is the newest put.
+    public var traceOffset = 0
+    public var detailPane: DetailPane = .latency
+    /// The whole cluster and display are paused.
+    public var paused = false
+    /// Slow motion: 1 is real speed, 0.1 ten times slower.
+    public var speed = 1.0
+    public var simulated = false
+    public var putsPerSecond = 0.0
+    /// The load generator's rate in puts per second, and whether it runs.
+    public var loadRate = 50.0
+    public var loadRunning = false
+    /// The clock reading the UI started at, so events show seconds since then.
+    public var startNanos: UInt64 = 0
+    public var quitRequested = false
+
+    public init() {}
+}

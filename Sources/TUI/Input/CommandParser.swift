@@ -1,0 +1,196 @@
+import Raft
+
+/// Why a command line was refused, worded for the status line.
+public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Parses the `:` command line into actions.
+public enum CommandParser {
+    public struct Spec: Sendable {
+        public var name: String
+        public var usage: String
+        public var help: String
+    }
+
+    /// Every command, in the order the help overlay lists them.
+    public static let commands: [Spec] = [
+        Spec(name: "put", usage: "put KEY VALUE", help: "put a key through the leader"),
+        Spec(name: "get", usage: "get KEY", help: "read a key from the leader's store"),
+        Spec(name: "del", usage: "del KEY", help: "delete a key"),
+        Spec(name: "kill", usage: "kill N", help: "crash member N"),
+        Spec(name: "restart", usage: "restart N", help: "restart member N from its data"),
+        Spec(name: "pause", usage: "pause N", help: "freeze member N"),
+        Spec(name: "resume", usage: "resume N", help: "unfreeze member N"),
+        Spec(name: "isolate", usage: "isolate N", help: "cut member N off from the rest"),
+        Spec(name: "partition", usage: "partition 1,2 3", help: "split the members into groups"),
+        Spec(name: "heal", usage: "heal", help: "end every partition"),
+        Spec(name: "transfer", usage: "transfer N", help: "make member N the leader"),
+        Spec(name: "load", usage: "load RATE", help: "load generator puts/s (0 stops)"),
+        Spec(name: "latency", usage: "latency MS", help: "one-way network latency"),
+        Spec(name: "loss", usage: "loss PERCENT", help: "share of messages the network loses"),
+        Spec(name: "speed", usage: "speed FACTOR", help: "slow motion: 0.1 is 10x slower"),
+        Spec(name: "step", usage: "step", help: "run one step while paused"),
+        Spec(name: "theme", usage: "theme NAME", help: "switch to a theme"),
+        Spec(name: "help", usage: "help", help: "show the keys and commands"),
+        Spec(name: "quit", usage: "quit", help: "quit rafttop"),
+    ]
+
+    /// Bounds on what a command may ask for, so a typo cannot wedge the cluster.
+    static let latencyMillisMax = 10_000.0
+    static let loadRateMax = 100_000.0
+    static let speedRange = 0.01...100.0
+    static let keyBytesMax = 1024
+    static let valueBytesMax = 1_000_000
+
+    /// The action `line` asks for, or why it cannot be done. `memberCount` bounds member numbers.
+    public static func parse(_ line: String, memberCount: Int) -> Result<Action, CommandError> {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let name = words.first?.lowercased() else { return .failure(CommandError("empty command")) }
+        let args = Array(words.dropFirst())
+        do {
+            return .success(try action(name: name, args: args, line: line, memberCount: memberCount))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func action(name: String, args: [String], line: String, memberCount: Int) throws(CommandError) -> Action {
+        func member() throws(CommandError) -> NodeID {
+            try expectCount(args, 1, usage(name))
+            return try parseMember(args[0], memberCount: memberCount)
+        }
+        switch name {
+        case "put":
+            guard args.count >= 2 else { throw CommandError("usage: put KEY VALUE") }
+            let key = args[0]
+            // The value is the rest of the line, spaces included.
+            let value = valueAfterKey(line: line, key: key)
+            try checkKey(key)
+            guard value.utf8.count <= valueBytesMax else { throw CommandError("a value is at most \(valueBytesMax) bytes") }
+            return .put(key: key, value: value)
+        case "get":
+            try expectCount(args, 1, usage(name))
+            try checkKey(args[0])
+            return .get(key: args[0])
+        case "del", "delete":
+            try expectCount(args, 1, "usage: del KEY")
+            try checkKey(args[0])
+            return .delete(key: args[0])
+        case "kill": return .kill(.member(try member()))
+        case "restart": return .restart(.member(try member()))
+        case "pause": return .pause(.member(try member()))
+        case "resume": return .resume(.member(try member()))
+        case "isolate": return .isolate(.member(try member()))
+        case "transfer": return .transfer(.member(try member()))
+        case "partition": return .partition(try parseGroups(args, memberCount: memberCount))
+        case "heal":
+            try expectCount(args, 0, "heal takes no arguments")
+            return .heal
+        case "load":
+            try expectCount(args, 1, usage(name))
+            if args[0].lowercased() == "off" || args[0].lowercased() == "stop" { return .setLoadRate(0) }
+            return .setLoadRate(try number(args[0], what: "a rate", in: 0...loadRateMax))
+        case "latency":
+            try expectCount(args, 1, usage(name))
+            return .setLatency(millis: try number(trimmed(args[0], suffix: "ms"), what: "a latency in ms", in: 0...latencyMillisMax))
+        case "loss":
+            try expectCount(args, 1, usage(name))
+            return .setLoss(percent: try number(trimmed(args[0], suffix: "%"), what: "a percentage", in: 0...100))
+        case "speed":
+            try expectCount(args, 1, usage(name))
+            return .setSpeed(try number(trimmed(args[0], suffix: "x"), what: "a speed factor", in: speedRange))
+        case "step":
+            try expectCount(args, 0, "step takes no arguments")
+            return .step
+        case "theme":
+            try expectCount(args, 1, usage(name))
+            return .setTheme(args[0])
+        case "help", "?":
+            return .toggleHelp
+        case "quit", "q", "exit":
+            return .quit
+        default:
+            throw CommandError("unknown command '\(name)'; try: " + commands.map(\.name).joined(separator: " "))
+        }
+    }
+
+    /// Command names and theme names that complete `line`.
+    public static func completions(for line: String, themeNames: [String]) -> [String] {
+        let words = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        if words.count <= 1 {
+            let prefix = line.lowercased()
+            return commands.map(\.name).filter { $0.hasPrefix(prefix) }.map { $0 + " " }
+        }
+        if words.count == 2, words[0].lowercased() == "theme" {
+            return themeNames.filter { $0.hasPrefix(words[1]) }.map { "theme " + $0 }
+        }
+        return []
+    }
+
+    // MARK: Pieces
+
+    private static func usage(_ name: String) -> String {
+        "usage: " + (commands.first { $0.name == name }?.usage ?? name)
+    }
+
+    private static func expectCount(_ args: [String], _ count: Int, _ message: String) throws(CommandError) {
+        guard args.count == count else { throw CommandError(message) }
+    }
+
+    private static func checkKey(_ key: String) throws(CommandError) {
+        guard key.utf8.count <= keyBytesMax else { throw CommandError("a key is at most \(keyBytesMax) bytes") }
+    }
+
+    static func parseMember(_ text: String, memberCount: Int) throws(CommandError) -> NodeID {
+        let digits = text.hasPrefix("m") ? String(text.dropFirst()) : text
+        guard let n = Int(digits), n >= 1, n <= memberCount else {
+            throw CommandError("'\(text)' is not a member: members are 1 to \(memberCount)")
+        }
+        return NodeID(n)
+    }
+
+    private static func parseGroups(_ args: [String], memberCount: Int) throws(CommandError) -> [[NodeID]] {
+        guard args.count >= 2 else { throw CommandError("usage: partition 1,2 3 (two or more groups of members)") }
+        var groups: [[NodeID]] = []
+        var seen = Set<NodeID>()
+        for arg in args {
+            var group: [NodeID] = []
+            for part in arg.split(separator: ",") {
+                let id = try parseMember(String(part), memberCount: memberCount)
+                guard seen.insert(id).inserted else { throw CommandError("member \(id) is in two groups") }
+                group.append(id)
+            }
+            if group.isEmpty { throw CommandError("an empty group in '\(arg)'") }
+            groups.append(group)
+        }
+        return groups
+    }
+
+    private static func number(_ text: String, what: String, in range: ClosedRange<Double>) throws(CommandError) -> Double {
+        guard let value = Double(text), value.isFinite else { throw CommandError("'\(text)' is not \(what)") }
+        guard range.contains(value) else {
+            throw CommandError("\(what) must be \(Format.millis(range.lowerBound)) to \(Format.millis(range.upperBound)), not \(text)")
+        }
+        return value
+    }
+
+    private static func trimmed(_ text: String, suffix: String) -> String {
+        text.lowercased().hasSuffix(suffix) ? String(text.dropLast(suffix.count)) : text
+    }
+
+    private static func valueAfterKey(line: String, key: String) -> String {
+        var rest = Substring(line).drop { $0 == " " || $0 == "\t" }
+        rest = rest.drop { $0 != " " && $0 != "\t" }.drop { $0 == " " || $0 == "\t" }
+        rest = rest.dropFirst(key.count).drop { $0 == " " || $0 == "\t" }
+        var value = String(rest)
+        while value.last == " " || value.last == "\t" { value.removeLast() }
+        return value
+    }
+}

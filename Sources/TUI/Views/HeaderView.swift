@@ -1,0 +1,44 @@
+import Cluster
+
+/// The top line: the cluster at a glance, and where help is.
+enum HeaderView {
+    static func render(_ snapshot: ClusterSnapshot, _ state: UIState, into canvas: inout Canvas, area: Rect) {
+        guard !area.isEmpty else { return }
+        canvas.fill(area, role: .text)
+        let latency = snapshot.latency
+        let running: (String, StyleRole) = state.paused ? ("PAUSED", .warning) : ("running", .applied)
+        let leader = snapshot.leader.map { "m\($0)" } ?? "none"
+        let load = state.loadRunning ? "load \(Format.millis(state.loadRate))/s" : "load off"
+        let data = snapshot.dataDirectory ?? "memory"
+        let segments: [(String, StyleRole)] = [
+            ("rafttop", .title),
+            ("\(snapshot.members.count) members", .text),
+            ("leader \(leader)", snapshot.leader == nil ? .error : .leader),
+            ("term \(snapshot.term)", .text),
+            running,
+            ("speed \(Format.speed(state.speed))\(state.simulated ? " sim" : "")", state.speed == 1 ? .text : .warning),
+            ("puts \(Format.count(snapshot.putsAcknowledged)) (\(Int(state.putsPerSecond.rounded()))/s)", .text),
+            ("p50 \(Format.millis(micros: latency.percentileMicros(50))) p99 \(Format.millis(micros: latency.percentileMicros(99))) ms", .text),
+            (load, state.loadRunning ? .accent : .dim),
+            ("data \(data)", .dim),
+        ]
+        // "? help" keeps its place at the right end of the first line.
+        let help = "? help"
+        canvas.write(help, x: area.maxX - help.count - 1, y: area.y, role: .accent, clip: area)
+        var x = area.x + 1
+        var y = area.y
+        for (i, (text, role)) in segments.enumerated() {
+            let separator = i == 0 ? "" : " │ "
+            let needed = separator.count + text.count
+            let limit = y == area.y ? area.maxX - help.count - 2 : area.maxX - 1
+            if x + needed > limit && i > 0 {
+                guard y + 1 < area.maxY else { break }
+                y += 1
+                x = area.x + 1
+            } else if i > 0 {
+                x = canvas.write(separator, x: x, y: y, role: .border, clip: area)
+            }
+            x = canvas.write(text, x: x, y: y, role: role, clip: area)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Cluster
+import Raft
+import Server
+
+/// The members table: one row per member, the leader's row standing out, columns dropped from
+/// the right of the optional ones when the terminal is narrow.
+enum MembersTable {
+    struct Column: Sendable {
+        var title: String
+        var width: Int
+        /// Columns with a higher priority stay longer as the terminal narrows; 0 always stays.
+        var priority: Int
+        /// Text reads from the left; numbers line up on the right.
+        var left = false
+        var value: @Sendable (Row) -> String
+
+        func cell(_ text: String) -> String {
+            left ? Format.padRight(text, width) : Format.padLeft(text, width)
+        }
+    }
+
+    struct Row {
+        var view: MemberView
+        var leaderProgress: FollowerProgress?
+        var isLeader: Bool
+    }
+
+    static let columns: [Column] = [
+        Column(title: "NODE", width: 5, priority: 0, left: true) { "m\($0.view.id)" },
+        Column(title: "ROLE", width: 9, priority: 0, left: true) { row in
+            guard let status = row.view.status else { return "-" }
+            return status.raft.role == .preCandidate ? "pre-cand" : status.raft.role.description
+        },
+        Column(title: "TERM", width: 4, priority: 0) { $0.view.status.map { String($0.raft.term) } ?? "-" },
+        Column(title: "COMMIT", width: 6, priority: 0) { $0.view.status.map { String($0.raft.commit) } ?? "-" },
+        Column(title: "APPLIED", width: 7, priority: 0) { $0.view.status.map { String($0.appliedIndex) } ?? "-" },
+        Column(title: "PENDING", width: 7, priority: 0) { $0.view.status.map { String($0.proposalsPending) } ?? "-" },
+        Column(title: "WAL", width: 5, priority: 0) { row in
+            // Entries the log holds since its last snapshot.
+            guard let s = row.view.status else { return "-" }
+            return Format.count(s.raft.lastIndex >= s.raft.firstIndex ? s.raft.lastIndex - s.raft.firstIndex + 1 : 0)
+        },
+        Column(title: "LAST", width: 6, priority: 5) { $0.view.status.map { String($0.raft.lastIndex) } ?? "-" },
+        Column(title: "FSYNC", width: 5, priority: 5) { row in
+            row.view.status == nil ? "-" : Format.millis(micros: row.view.fsyncMicrosLast)
+        },
+        Column(title: "STATE", width: 11, priority: 6, left: true) { $0.view.state.rawValue },
+        Column(title: "MATCH/NEXT", width: 11, priority: 3) { row in
+            guard let p = row.leaderProgress, !row.isLeader else { return row.isLeader ? "(leader)" : "-" }
+            return "\(p.match)/\(p.next)"
+        },
+        Column(title: "PROGRESS", width: 9, priority: 2, left: true) { row in
+            guard let p = row.leaderProgress, !row.isLeader else { return "-" }
+            return p.state.description + (p.paused ? "*" : "")
+        },
+        Column(title: "VOTE", width: 4, priority: 1) { row in
+            guard let vote = row.view.status?.raft.vote, vote != noNode else { return "-" }
+            return "m\(vote)"
+        },
+    ]
+
+    /// The columns that fit in `width`, in table order.
+    static func visibleColumns(width: Int) -> [Column] {
+        var chosen = columns.enumerated().map { $0 }
+        func total(_ cols: [(offset: Int, element: Column)]) -> Int { cols.reduce(0) { $0 + $1.element.width + 1 } + 2 }
+        while total(chosen) > width, let drop = chosen.filter({ $0.element.priority > 0 }).min(by: { $0.element.priority < $1.element.priority || ($0.element.priority == $1.element.priority && $0.offset > $1.offset) }) {
+            chosen.removeAll { $0.offset == drop.offset }
+        }
+        return chosen.map(\.element)
+    }
+
+    static func render(_ snapshot: ClusterSnapshot, _ state: UIState, into canvas: inout Canvas, area: Rect) {
+        guard area.height >= 3 else { return }
+        let leaderView = snapshot.members.first { $0.id == snapshot.leader }
+        let progress = leaderView?.status?.raft.progress ?? [:]
+        canvas.box(area, title: "members" + (snapshot.leader == nil ? "  (no leader)" : ""))
+        let inner = area.inset(1)
+        let cols = visibleColumns(width: area.width)
+        var x = inner.x
+        for col in cols {
+            canvas.write(col.cell(col.title), x: x, y: inner.y, role: .dim, clip: inner)
+            x += col.width + 1
+        }
+        for (i, view) in snapshot.members.enumerated() {
+            let y = inner.y + 1 + i
+            guard y < inner.maxY else { break }
+            let row = Row(view: view, leaderProgress: progress[view.id], isLeader: view.id == snapshot.leader)
+            let role = rowRole(view, isLeader: row.isLeader)
+            x = inner.x
+            for (c, col) in cols.enumerated() {
+                var text = col.value(row)
+                if c == 0 { text = (view.id == state.selected ? "▸" : " ") + text }
+                canvas.write(col.cell(text), x: x, y: y, role: role, clip: inner)
+                x += col.width + 1
+            }
+            if view.id == state.selected {
+                canvas.restyle(Rect(x: inner.x, y: y, width: cols[0].width, height: 1), role: .selection)
+            }
+        }
+    }
+
+    static func rowRole(_ view: MemberView, isLeader: Bool) -> StyleRole {
+        switch view.state {
+        case .down: return .down
+        case .paused, .partitioned: return .warning
+        case .up:
+            if isLeader { return .leader }
+            switch view.status?.raft.role {
+            case .candidate?, .preCandidate?: return .candidate
+            default: return .follower
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Cluster
+
+/// The whole screen as a pure function of a cluster snapshot and the UI's state.
+public enum Screen {
+    public static func render(_ snapshot: ClusterSnapshot, _ state: UIState, width: Int, height: Int) -> Canvas {
+        var canvas = Canvas(width: width, height: height)
+        render(snapshot, state, into: &canvas)
+        return canvas
+    }
+
+    public static func render(_ snapshot: ClusterSnapshot, _ state: UIState, into canvas: inout Canvas) {
+        canvas.fill(canvas.bounds)
+        guard canvas.width >= Layout.minimumWidth, canvas.height >= Layout.minimumHeight else {
+            let message = "rafttop needs at least \(Layout.minimumWidth)x\(Layout.minimumHeight) (this is \(canvas.width)x\(canvas.height)); q quits"
+            canvas.write(message, x: 0, y: 0, role: .warning)
+            return
+        }
+        let layout = Layout.compute(width: canvas.width, height: canvas.height, memberCount: snapshot.members.count)
+        HeaderView.render(snapshot, state, into: &canvas, area: layout.header)
+        MembersTable.render(snapshot, state, into: &canvas, area: layout.members)
+        WALPane.render(snapshot, state, into: &canvas, area: layout.wal)
+        if let area = layout.latency { LatencyPane.render(snapshot, into: &canvas, area: area) }
+        if let area = layout.trace { TracePane.render(snapshot, state, into: &canvas, area: area) }
+        if let area = layout.messages { MessagesPane.render(snapshot, into: &canvas, area: area) }
+        if let area = layout.events { EventsPane.render(snapshot, state, into: &canvas, area: area) }
+        if let area = layout.detail {
+            switch state.detailPane {
+            case .latency: LatencyPane.render(snapshot, into: &canvas, area: area)
+            case .trace: TracePane.render(snapshot, state, into: &canvas, area: area)
+            case .messages: MessagesPane.render(snapshot, into: &canvas, area: area)
+            case .events: EventsPane.render(snapshot, state, into: &canvas, area: area)
+            }
+            let hint = " tab: \(state.detailPane.next.rawValue) "
+            canvas.write(hint, x: area.maxX - hint.count - 1, y: area.y, role: .dim, clip: area)
+        }
+        StatusLine.render(state, into: &canvas, area: layout.status)
+        if state.helpVisible {
+            HelpOverlay.render(into: &canvas, area: Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2))
+        }
+    }
+}

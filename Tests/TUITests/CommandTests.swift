@@ -1,0 +1,142 @@
+import Raft
+import Testing
+@testable import TUI
+
+@Suite struct CommandTests {
+    func parse(_ line: String) -> Result<Action, CommandError> {
+        CommandParser.parse(line, memberCount: 3)
+    }
+
+    @Test(arguments: [
+        ("put k1 hello", Action.put(key: "k1", value: "hello")),
+        ("put k1 hello  world ", .put(key: "k1", value: "hello  world")),
+        ("  PUT k v", .put(key: "k", value: "v")),
+        ("get k1", .get(key: "k1")),
+        ("del k1", .delete(key: "k1")),
+        ("kill 2", .kill(.member(2))),
+        ("kill m3", .kill(.member(3))),
+        ("restart 1", .restart(.member(1))),
+        ("pause 3", .pause(.member(3))),
+        ("resume 3", .resume(.member(3))),
+        ("isolate 1", .isolate(.member(1))),
+        ("partition 1,2 3", .partition([[1, 2], [3]])),
+        ("heal", .heal),
+        ("transfer 2", .transfer(.member(2))),
+        ("load 200", .setLoadRate(200)),
+        ("load 0", .setLoadRate(0)),
+        ("load off", .setLoadRate(0)),
+        ("latency 20", .setLatency(millis: 20)),
+        ("latency 2.5ms", .setLatency(millis: 2.5)),
+        ("loss 10", .setLoss(percent: 10)),
+        ("loss 5%", .setLoss(percent: 5)),
+        ("speed 0.1", .setSpeed(0.1)),
+        ("speed 2x", .setSpeed(2)),
+        ("step", .step),
+        ("theme nord", .setTheme("nord")),
+        ("help", .toggleHelp),
+        ("quit", .quit),
+    ])
+    func everyCommandParses(line: String, action: Action) {
+        #expect(parse(line) == .success(action))
+    }
+
+    @Test func everyListedCommandHasAParsingExample() {
+        for spec in CommandParser.commands {
+            let example = spec.usage.replacingOccurrences(of: "KEY", with: "k").replacingOccurrences(of: "VALUE", with: "v")
+                .replacingOccurrences(of: "PERCENT", with: "1").replacingOccurrences(of: "NAME", with: "nord")
+                .replacingOccurrences(of: "RATE", with: "10").replacingOccurrences(of: "MS", with: "5")
+                .replacingOccurrences(of: "FACTOR", with: "0.5").replacingOccurrences(of: " N", with: " 1")
+            guard case .success = parse(example) else {
+                Issue.record("\(spec.usage) (as '\(example)') does not parse")
+                continue
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("", "empty command"),
+        ("frobnicate", "unknown command 'frobnicate'"),
+        ("put", "usage: put KEY VALUE"),
+        ("put k", "usage: put KEY VALUE"),
+        ("get", "usage: get KEY"),
+        ("get a b", "usage: get KEY"),
+        ("kill", "usage: kill N"),
+        ("kill 0", "members are 1 to 3"),
+        ("kill 4", "members are 1 to 3"),
+        ("kill two", "'two' is not a member"),
+        ("kill -1", "is not a member"),
+        ("kill 99999999999999999999999", "is not a member"),
+        ("partition 1,2", "two or more groups"),
+        ("partition 1,2 2,3", "member 2 is in two groups"),
+        ("partition 1,x 3", "'x' is not a member"),
+        ("load -5", "a rate must be"),
+        ("load fast", "'fast' is not a rate"),
+        ("latency nan", "is not a latency"),
+        ("latency 1e9", "a latency in ms must be"),
+        ("loss 101", "a percentage must be"),
+        ("speed 0", "a speed factor must be"),
+        ("speed inf", "is not a speed factor"),
+        ("heal now", "heal takes no arguments"),
+        ("theme", "usage: theme NAME"),
+    ])
+    func badInputGivesAnErrorMessage(line: String, message: String) {
+        guard case .failure(let error) = parse(line) else {
+            Issue.record("'\(line)' parsed")
+            return
+        }
+        #expect(error.message.contains(message), "\(error.message)")
+    }
+
+    @Test func randomInputNeverCrashes() {
+        var random = SplitMix64(seed: 5)
+        let pieces = ["put", "get", "del", "kill", "partition", "load", "speed", "loss", "latency", "theme", " ", ",", "1", "2", "9",
+                      "-", ".", "x", "é", "界", "\t", "%", "ms", "1e308", "0x10", "m", "nan"]
+        for _ in 0..<5000 {
+            let line = (0..<Int.random(in: 0..<8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            _ = parse(line)
+            _ = CommandParser.completions(for: line, themeNames: ["nord"])
+        }
+    }
+
+    @Test func completesCommandsAndThemeNames() {
+        #expect(CommandParser.completions(for: "pa", themeNames: []) == ["pause ", "partition "])
+        #expect(CommandParser.completions(for: "tr", themeNames: []) == ["transfer "])
+        #expect(CommandParser.completions(for: "theme n", themeNames: ["nord", "default"]) == ["theme nord"])
+        var editor = CommandLineEditor()
+        for c in "tr" { _ = editor.handle(.character(c)) }
+        _ = editor.handle(.tab) { CommandParser.completions(for: $0, themeNames: []) }
+        #expect(editor.text == "transfer ")
+        editor = CommandLineEditor()
+        for c in "pa" { _ = editor.handle(.character(c)) }
+        _ = editor.handle(.tab) { CommandParser.completions(for: $0, themeNames: []) }
+        #expect(editor.text == "pa", "two completions share no longer prefix")
+    }
+
+    @Test func editorKeepsHistoryAndEdits() {
+        var editor = CommandLineEditor()
+        for line in ["put a 1", "get a"] {
+            for c in line { _ = editor.handle(.character(c)) }
+            #expect(editor.handle(.enter) == .submitted(line))
+        }
+        for c in "ki" { _ = editor.handle(.character(c)) }
+        _ = editor.handle(.up)
+        #expect(editor.text == "get a")
+        _ = editor.handle(.up)
+        _ = editor.handle(.up)
+        #expect(editor.text == "put a 1")
+        _ = editor.handle(.down)
+        _ = editor.handle(.down)
+        #expect(editor.text == "ki", "browsing past the newest restores the draft")
+        _ = editor.handle(.left)
+        _ = editor.handle(.character("l"))
+        _ = editor.handle(.end)
+        _ = editor.handle(.character("l"))
+        #expect(editor.text == "klil")
+        _ = editor.handle(.control("w"))
+        #expect(editor.text.isEmpty)
+        #expect(editor.handle(.backspace) == .cancelled, "backspace on an empty line closes it")
+        _ = editor.handle(.character("x"))
+        #expect(editor.handle(.escape) == .cancelled)
+        #expect(editor.text.isEmpty)
+    }
+}
