@@ -10,6 +10,9 @@ enum SeedInFlight {
     /// The seed (0 when idle) and the member count.
     nonisolated(unsafe) static var seed: UInt64 = 0
     nonisolated(unsafe) static var memberCount: UInt64 = 0
+    /// Which check is running, for the replay command.
+    enum Command { case raft, cluster }
+    nonisolated(unsafe) static var command = Command.raft
     nonisolated(unsafe) static var previousActions: [Int32: sigaction] = [:]
 
     static func installHandlers() {
@@ -33,7 +36,7 @@ private func reportSeedAndCrash(_ signal: Int32) {
     if SeedInFlight.seed != 0 {
         writeStderr("\nrafttop crashed while simulating seed ")
         writeStderr(SeedInFlight.seed)
-        writeStderr("; replay: swift run rafttop check raft --seed ")
+        writeStderr(SeedInFlight.command == .raft ? "; replay: swift run rafttop check raft --seed " : "; replay: swift run rafttop check --seed ")
         writeStderr(SeedInFlight.seed)
         writeStderr(" --members ")
         writeStderr(SeedInFlight.memberCount)
