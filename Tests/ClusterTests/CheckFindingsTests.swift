@@ -21,4 +21,22 @@ import Testing
         _ = try member.raftCycle()
         #expect(try member.applyCycle() == false)
     }
+
+    /// A member that stops fails every waiting proposal with `stopped`, though the proposal may
+    /// be in its log and committed after it restarts: the client retried it, and the retry
+    /// applied a delete a second time, after later writes (seed 10 of `rafttop check`).
+    @Test func aProposalFailedByAStoppingMemberIsNotRetried() throws {
+        let cluster = try simulatedCluster()
+        #expect(cluster.run(until: { cluster.leader != nil }))
+        let leader = try #require(cluster.leader)
+        let results = Mutex<[Result<Response, ServerError>]>([])
+        cluster.put(key: bytes("k"), value: bytes("v"), via: leader) { result in results.withLock { $0.append(result) } }
+        cluster.advance(byNanos: 0)
+        try cluster.crash(leader)
+        cluster.advance(byNanos: 3_000_000_000)
+        let seen = results.withLock { $0 }
+        #expect(seen.count == 1)
+        #expect(seen.first.map { if case .failure(.stopped) = $0 { true } else { false } } == true,
+                "the client was told \(seen), not that the outcome is unknown")
+    }
 }
