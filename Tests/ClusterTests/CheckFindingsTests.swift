@@ -39,4 +39,14 @@ import Testing
         #expect(seen.first.map { if case .failure(.stopped) = $0 { true } else { false } } == true,
                 "the client was told \(seen), not that the outcome is unknown")
     }
+
+    /// The simulated network duplicated forwarded proposals (MsgProp), which etcd's TCP streams
+    /// never do, and the leader appended and applied the request twice (seed 19).
+    @Test func theNetworkDoesNotDuplicateProposals() {
+        var network = SimulatedNetwork(settings: SimulatedNetwork.Settings(duplicateRate: 1), seed: 1)
+        network.send([Message(type: .prop, to: 1, from: 2), Message(type: .app, to: 2, from: 1)], now: 0)
+        let delivered = network.takeDue(now: 0).delivered
+        #expect(delivered.filter { $0.type == .prop }.count == 1)
+        #expect(delivered.filter { $0.type == .app }.count == 2)
+    }
 }
