@@ -32,8 +32,6 @@ public struct ClusterCheck: Sendable {
     public enum Sabotage: String, Sendable, CaseIterable {
         /// Members answer linearizable reads from their own store, without ReadIndex.
         case localReads = "local-reads"
-        /// Members never fsync their WAL.
-        case skipFsync = "skip-fsync"
     }
 
     public var options: Options
@@ -84,6 +82,7 @@ public struct ClusterCheck: Sendable {
         let finalValues = finalReads(cluster, workload: workload, report: &report)
         let (history, malformed) = workload.close()
         report.operations = history.operations.count
+        report.historyDigest = history.digest
         report.unknownOutcomes = history.operations.filter(\.isUnknown).count
         report.appliedEntries = applied.appliedCount
         report.violations += malformed.map { Violation(kind: .malformedAnswer, detail: $0) }
@@ -106,7 +105,6 @@ public struct ClusterCheck: Sendable {
         config.member.applyObserver = { applied.record($0, $1) }
         switch options.sabotage {
         case .localReads?: config.member.unsafeLocalReads = true
-        case .skipFsync?: config.member.unsafeSkipFsync = true
         case nil: break
         }
         config.storeOnSimulatedDisks(seed: options.seed)

@@ -104,6 +104,17 @@ public struct History: Sendable {
         operations.append(operation)
     }
 
+    /// FNV-1a over every operation as printed, in the order they were recorded.
+    public var digest: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for op in operations {
+            for byte in (op.description + "\n").utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+        }
+        return hash
+    }
+
     /// The operations on each key, keys in order.
     public var byKey: [(key: String, operations: [KVOperation])] {
         Dictionary(grouping: operations, by: \.key).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

@@ -40,6 +40,8 @@ public struct SeedReport: Sendable, Hashable, Codable {
     /// Keys whose search ran out of steps.
     public var keysUndecided = 0
     public var appliedEntries = 0
+    /// A hash of the whole history: equal for two runs of a seed that went the same way.
+    public var historyDigest: UInt64 = 0
     public var faults: [ClusterFault: Int] = [:]
     public var violations: [Violation] = []
 
@@ -54,11 +56,15 @@ public struct SeedReport: Sendable, Hashable, Codable {
 public struct ClusterCheckSummary: Sendable, Codable {
     public var members: Int
     public var operationsPerSeed: Int
+    /// The sabotage the seeds ran with, if any.
+    public var sabotage: String?
     public var seedsRun = 0
     public var operations = 0
     public var operationsChecked = 0
     public var unknownOutcomes = 0
     public var keysUndecided = 0
+    /// The seeds' history digests combined, to compare two runs of the same seeds.
+    public var historyDigest: UInt64 = 0
     public var faults: [ClusterFault: Int] = [:]
     public var violations = 0
     public var elapsedSeconds = 0.0
@@ -75,6 +81,7 @@ public struct ClusterCheckSummary: Sendable, Codable {
         operationsChecked += report.operationsChecked
         unknownOutcomes += report.unknownOutcomes
         keysUndecided += report.keysUndecided
+        historyDigest = (historyDigest ^ report.historyDigest) &* 0x100_0000_01b3
         faults.merge(report.faults, uniquingKeysWith: +)
         violations += report.violations.count
         if !report.passed { failures.append(report) }
@@ -84,7 +91,7 @@ public struct ClusterCheckSummary: Sendable, Codable {
 
     /// The command that replays `seed`.
     public func replayCommand(seed: UInt64) -> String {
-        "rafttop check --seed \(seed) --members \(members) --ops \(operationsPerSeed)"
+        "rafttop check --seed \(seed) --members \(members) --ops \(operationsPerSeed)" + (sabotage.map { " --sabotage \($0)" } ?? "")
     }
 
     public var text: String {

@@ -32,9 +32,8 @@ public struct MemberConfig: Sendable {
     /// Told of every entry this member applies, in order: checks use it to compare members.
     public var applyObserver: (@Sendable (NodeID, Entry) -> Void)?
     /// Test-only sabotage, for showing that `rafttop check` notices: answer linearizable reads
-    /// from the local store without ReadIndex (stale reads), or never fsync the WAL.
+    /// from the local store without ReadIndex, so a lagging or deposed member serves stale reads.
     public var unsafeLocalReads = false
-    public var unsafeSkipFsync = false
 
     public init(id: NodeID, peers: [NodeID]) {
         self.id = id

@@ -19,7 +19,7 @@ extension Member {
         if let snapshot = rd.snapshot {
             try persistence.saveSnapshot(snapshot)
         }
-        let fsyncNanos = try persistence.save(hardState: rd.hardState, entries: rd.entries, mustSync: rd.mustSync && !config.unsafeSkipFsync)
+        let fsyncNanos = try persistence.save(hardState: rd.hardState, entries: rd.entries, mustSync: rd.mustSync)
         let persisted = clock.nowNanos()
 
         raft.withLock { side in

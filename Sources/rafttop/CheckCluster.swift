@@ -33,7 +33,7 @@ struct CheckCluster: ParsableCommand {
     @Option(help: "Client operations per seed.")
     var ops: Int = 200
 
-    @Option(help: "Break the cluster on purpose, to see the check catch it: local-reads or skip-fsync.")
+    @Option(help: "Break the cluster on purpose, to see the check catch it: local-reads.")
     var sabotage: String?
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -53,6 +53,7 @@ struct CheckCluster: ParsableCommand {
         DeterministicHashing.ensure()
         let seedRange = seed.map { $0...$0 } ?? firstSeed...(firstSeed + seeds - 1)
         var summary = ClusterCheckSummary(members: members, operationsPerSeed: ops)
+        summary.sabotage = sabotage
         let started = Date()
         SeedInFlight.installHandlers()
         SeedInFlight.command = .cluster
