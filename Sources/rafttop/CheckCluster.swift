@@ -58,6 +58,7 @@ struct CheckCluster: ParsableCommand {
         SeedInFlight.installHandlers()
         SeedInFlight.command = .cluster
         SeedInFlight.memberCount = UInt64(members)
+        SeedInFlight.operations = UInt64(ops)
         for seed in seedRange {
             SeedInFlight.seed = seed
             let options = ClusterCheck.Options(seed: seed, memberCount: members, operations: ops,

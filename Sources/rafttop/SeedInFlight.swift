@@ -13,6 +13,8 @@ enum SeedInFlight {
     /// Which check is running, for the replay command.
     enum Command { case raft, cluster }
     nonisolated(unsafe) static var command = Command.raft
+    /// Client operations per seed, for `check cluster`.
+    nonisolated(unsafe) static var operations: UInt64 = 0
     nonisolated(unsafe) static var previousActions: [Int32: sigaction] = [:]
 
     static func installHandlers() {
@@ -40,6 +42,10 @@ private func reportSeedAndCrash(_ signal: Int32) {
         writeStderr(SeedInFlight.seed)
         writeStderr(" --members ")
         writeStderr(SeedInFlight.memberCount)
+        if SeedInFlight.command == .cluster {
+            writeStderr(" --ops ")
+            writeStderr(SeedInFlight.operations)
+        }
         writeStderr("\n")
     }
     var previous = SeedInFlight.previousActions[signal] ?? sigaction()
