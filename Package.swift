@@ -52,10 +52,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The checker and the cluster simulation stand apart from Cluster: they only use its public
+        // API, like any client would, and a library of their own keeps them out of the way of the
+        // cluster's own code and lets tests and `rafttop check` share them.
+        .target(name: "Check", dependencies: ["Raft", "Locking", "WAL", "MVCC", "Server", "Cluster"]),
         .executableTarget(
             name: "rafttop",
             dependencies: [
-                "Raft", "WAL", "MVCC", "Server", "Cluster", "EtcdAPI", "TUI",
+                "Raft", "WAL", "MVCC", "Server", "Cluster", "EtcdAPI", "TUI", "Check",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,6 +69,8 @@ let package = Package(
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "WAL", "MVCC", "Raft"]),
+        .testTarget(name: "CheckTests", dependencies: ["Check", "Cluster", "Server", "MVCC", "Raft"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Raft", "WAL", "MVCC", "Server"]),
         // Runs the built `rafttop` binary as a person would.
         .testTarget(name: "CLITests", dependencies: ["rafttop"]),
         .testTarget(

@@ -56,9 +56,11 @@ extension Cluster {
     }
 
     /// Errors after which the request certainly did not happen, so trying again is safe.
+    /// Not `stopped`: a stopping member fails proposals that may already be in its log, and be
+    /// committed once it restarts, so a retry could apply the request twice.
     static func isRetryable(_ error: ServerError) -> Bool {
         switch error {
-        case .noLeader, .proposalDropped, .stopped, .tooManyRequests: true
+        case .noLeader, .proposalDropped, .tooManyRequests: true
         default: false
         }
     }

@@ -139,7 +139,7 @@ public final class Member: Sendable {
     /// write acknowledged before it; a serializable one reads this member's store as it is.
     public func range(_ request: RangeRequest, serializable: Bool = false, completion: @escaping Completion) {
         guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
-        if serializable {
+        if serializable || config.unsafeLocalReads {
             let term = raft.withLock { $0.term }
             return completion(applier.withLock { $0.read(request, term: term, member: id) })
         }

@@ -31,6 +31,9 @@ public struct MemberConfig: Sendable {
     public var randomSeed: UInt64?
     /// Told of every entry this member applies, in order: checks use it to compare members.
     public var applyObserver: (@Sendable (NodeID, Entry) -> Void)?
+    /// Test-only sabotage, for showing that `rafttop check` notices: answer linearizable reads
+    /// from the local store without ReadIndex, so a lagging or deposed member serves stale reads.
+    public var unsafeLocalReads = false
 
     public init(id: NodeID, peers: [NodeID]) {
         self.id = id

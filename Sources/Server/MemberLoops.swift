@@ -196,8 +196,8 @@ extension Member {
             }
         }
         for (completion, result) in finished { completion(result) }
-        serveReads()
-        return true
+        // A read still waiting for its ReadIndex is no work done: the simulator would spin on it.
+        return serveReads() || !items.isEmpty
     }
 
     /// etcd's revision-mode auto compaction, run by the leader through Raft so every member
@@ -221,13 +221,15 @@ extension Member {
         applier.skip(entry)
     }
 
-    private func serveReads() {
+    /// Answers the reads whose ReadIndex has been applied; returns whether there were any.
+    private func serveReads() -> Bool {
         let applied = appliedIndex.load(ordering: .relaxed)
         let ready = waits.withLock { $0.takeServableReads(applied: applied) }
-        guard !ready.isEmpty else { return }
+        guard !ready.isEmpty else { return false }
         let term = raft.withLock { $0.term }
         let results = applier.withLock { applier in ready.map { applier.read($0.request, term: term, member: id) } }
         for (read, result) in zip(ready, results) { read.completion(result) }
+        return true
     }
 
     /// etcd's snapshot trigger: after `snapshotCount` applied entries, save the store, then let the

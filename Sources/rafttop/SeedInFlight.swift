@@ -10,6 +10,11 @@ enum SeedInFlight {
     /// The seed (0 when idle) and the member count.
     nonisolated(unsafe) static var seed: UInt64 = 0
     nonisolated(unsafe) static var memberCount: UInt64 = 0
+    /// Which check is running, for the replay command.
+    enum Command { case raft, cluster }
+    nonisolated(unsafe) static var command = Command.raft
+    /// Client operations per seed, for `check cluster`.
+    nonisolated(unsafe) static var operations: UInt64 = 0
     nonisolated(unsafe) static var previousActions: [Int32: sigaction] = [:]
 
     static func installHandlers() {
@@ -33,10 +38,14 @@ private func reportSeedAndCrash(_ signal: Int32) {
     if SeedInFlight.seed != 0 {
         writeStderr("\nrafttop crashed while simulating seed ")
         writeStderr(SeedInFlight.seed)
-        writeStderr("; replay: swift run rafttop check raft --seed ")
+        writeStderr(SeedInFlight.command == .raft ? "; replay: swift run rafttop check raft --seed " : "; replay: swift run rafttop check --seed ")
         writeStderr(SeedInFlight.seed)
         writeStderr(" --members ")
         writeStderr(SeedInFlight.memberCount)
+        if SeedInFlight.command == .cluster {
+            writeStderr(" --ops ")
+            writeStderr(SeedInFlight.operations)
+        }
         writeStderr("\n")
     }
     var previous = SeedInFlight.previousActions[signal] ?? sigaction()

@@ -1,0 +1,48 @@
+import Check
+import Testing
+
+/// `rafttop check` as `swift test` runs it: a few hundred seeds of whole clusters under faults,
+/// and a broken cluster that it must catch.
+@Suite struct ClusterCheckTests {
+    static let operationsPerSeed = 100
+
+    static func run(seeds: ClosedRange<UInt64>, members: Int = 3, sabotage: ClusterCheck.Sabotage? = nil) -> ClusterCheckSummary {
+        var summary = ClusterCheckSummary(members: members, operationsPerSeed: operationsPerSeed)
+        for seed in seeds {
+            summary.add(ClusterCheck(options: ClusterCheck.Options(
+                seed: seed, memberCount: members, operations: operationsPerSeed, sabotage: sabotage)).run())
+        }
+        return summary
+    }
+
+    /// 300 seeds of three members, in batches that run side by side.
+    @Test(arguments: 0..<10)
+    func threeMembers(batch: UInt64) {
+        let summary = Self.run(seeds: (batch * 30 + 1)...(batch * 30 + 30))
+        #expect(summary.violations == 0, "\(summary.text)")
+        #expect(summary.operationsChecked > 20 * Self.operationsPerSeed, "most operations were checked")
+        #expect(summary.faults.values.reduce(0, +) > 100, "faults were injected")
+    }
+
+    @Test func fiveMembers() {
+        let summary = Self.run(seeds: 1001...1030, members: 5)
+        #expect(summary.violations == 0, "\(summary.text)")
+    }
+
+    /// Members that answer reads from their own store, skipping ReadIndex, serve stale reads:
+    /// the check must say so within 100 seeds, with a history that shows it.
+    @Test func aClusterThatServesStaleReadsIsCaught() throws {
+        var caught: SeedReport?
+        for seed in UInt64(1)...100 {
+            let report = ClusterCheck(options: ClusterCheck.Options(
+                seed: seed, operations: Self.operationsPerSeed, sabotage: .localReads)).run()
+            if report.violations.contains(where: { $0.kind == .notLinearizable }) {
+                caught = report
+                break
+            }
+        }
+        let report = try #require(caught, "100 seeds of stale reads went unnoticed")
+        let violation = try #require(report.violations.first { $0.kind == .notLinearizable })
+        #expect(!violation.history.isEmpty && violation.history.count < 20, "\(violation.history)")
+    }
+}
