@@ -132,7 +132,7 @@ extension Cluster {
         }
         var recent: [StageTrace] = []
         for member in members.values {
-            recent.append(contentsOf: member.recentTraces().suffix(traces))
+            recent.append(contentsOf: member.recentTraces(limit: traces))
         }
         recent.sort { $0.receivedNanos > $1.receivedNanos }
         return state.withLock { s in

@@ -268,8 +268,10 @@ extension Member {
     }
 
     /// The most recent finished stage traces, oldest first.
-    public func recentTraces() -> [StageTrace] {
-        waits.withLock { $0.finished }
+    public func recentTraces(limit: Int = .max) -> [StageTrace] {
+        // A copy of just the newest ones: handing out the registry's own array would make its
+        // next append copy all of it.
+        waits.withLock { Array($0.finished.suffix(limit)) }
     }
 
     /// Reads this member's store directly, without going through Raft (for checks and the UI).
