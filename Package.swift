@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TUITests",
-            dependencies: ["TUI", "Cluster", "Server", "MVCC", "Raft", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TUI", "Cluster", "Locking", "Server", "MVCC", "Raft", .product(name: "Logging", package: "swift-log")],
             exclude: ["Screens"]
         ),
     ],

@@ -20,6 +20,11 @@ public struct ClusterEvent: Sendable, Hashable {
     public var atNanos: UInt64
     public var kind: Kind
 
+    public init(atNanos: UInt64, kind: Kind) {
+        self.atNanos = atNanos
+        self.kind = kind
+    }
+
     public var description: String {
         switch kind {
         case .leaderElected(let leader, let term, let nanos):
@@ -53,11 +58,13 @@ extension String {
 }
 
 /// The last `capacity` events, oldest first.
-struct EventLog {
-    static let capacity = 500
-    private(set) var events: [ClusterEvent] = []
+public struct EventLog: Sendable {
+    public static let capacity = 500
+    public private(set) var events: [ClusterEvent] = []
 
-    mutating func append(_ event: ClusterEvent) {
+    public init() {}
+
+    public mutating func append(_ event: ClusterEvent) {
         if events.count >= Self.capacity { events.removeFirst(events.count - Self.capacity + 1) }
         events.append(event)
     }

@@ -41,4 +41,24 @@ public struct ClusterSnapshot: Sendable {
     public var paused: Bool
     public var speed: Double
     public var dataDirectory: String?
+    /// Set when the UI watches an external cluster instead of running one: what its members
+    /// reported. Views show it in place of the panes only an in-process cluster can fill.
+    public var attached: AttachedView? = nil
+}
+
+extension ClusterSnapshot {
+    /// A snapshot of an external cluster: members up or down as they answer, the highest term any
+    /// reported, and the latency and events of the client that watches it.
+    public static func attached(_ view: AttachedView, nowNanos: UInt64, latency: LatencyRecorder, events: [ClusterEvent],
+                                putsAcknowledged: Int, putsFailed: Int) -> ClusterSnapshot {
+        ClusterSnapshot(
+            nowNanos: nowNanos,
+            members: view.members.map {
+                MemberView(id: $0.id, state: $0.reachable ? .up : .down, status: nil, log: [], fsyncMicrosLast: 0, fsyncMicrosMean: 0)
+            },
+            leader: view.members.first { $0.isLeader }?.id, term: view.members.map(\.raftTerm).max() ?? 0,
+            inFlight: [], networkSettings: SimulatedNetwork.Settings(), latency: latency, traces: [], events: events,
+            putsAcknowledged: putsAcknowledged, putsFailed: putsFailed, paused: false, speed: 1, dataDirectory: nil,
+            attached: view)
+    }
 }

@@ -45,6 +45,13 @@ public struct EtcdStatusPoller: Sendable {
     public let endpoints: [String]
     private let clients: [GRPCClient<HTTP2ClientTransport.Posix>]
 
+    /// A poller over clients whose connections the caller runs.
+    init(endpoints: [String], clients: [GRPCClient<HTTP2ClientTransport.Posix>]) {
+        precondition(endpoints.count == clients.count, "one client per endpoint")
+        self.endpoints = endpoints
+        self.clients = clients
+    }
+
     /// Connects to `endpoints` (host:port, or http://host:port as etcdctl also takes them),
     /// runs `body` with a poller, and closes the connections after.
     public static func with<R: Sendable>(endpoints: [String], _ body: (EtcdStatusPoller) async throws -> R) async throws -> R {

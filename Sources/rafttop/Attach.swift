@@ -4,11 +4,12 @@ import EtcdAPI
 import Foundation
 import Synchronization
 
-/// Watches a running etcd cluster (or `rafttop serve`) through Maintenance.Status. Headless for
-/// now: it prints what the TUI's attach mode will show.
+/// Watches a running etcd cluster (or `rafttop serve`) through Maintenance.Status: in the terminal
+/// UI, or headless with --once or --json.
 struct Attach: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Poll Maintenance.Status on every member of a running etcd cluster and print term, indexes, leader and db size.")
+        abstract: "Watch a running etcd cluster: term, indexes, leader and db size of every member, and the latency of your own puts.",
+        discussion: "Opens the terminal UI (p puts, l runs the load, ? lists every key). With --once or --json it prints instead.")
 
     @Option(help: "The members' client endpoints, host:port, comma-separated.")
     var endpoints: String
@@ -25,6 +26,12 @@ struct Attach: ParsableCommand {
     @Option(help: "Milliseconds to wait for each member's answer.")
     var timeoutMillis: Int = 1000
 
+    @Option(help: "A theme name from Themes/ or a path to a theme file.")
+    var theme: String = "default"
+
+    @Option(help: "Frames per second, 1 to 60.")
+    var fps: Int = 20
+
     var endpointList: [String] {
         endpoints.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -32,9 +39,11 @@ struct Attach: ParsableCommand {
     func validate() throws {
         guard !endpointList.isEmpty else { throw ValidationError("--endpoints names no endpoint") }
         guard intervalMillis > 0, timeoutMillis > 0 else { throw ValidationError("--interval-millis and --timeout-millis must be positive") }
+        guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1 to 60") }
     }
 
     func run() throws {
+        guard once || json else { return try runTUI() }
         let endpoints = endpointList
         let (once, json, interval, timeout) = (once, json, Duration.milliseconds(intervalMillis), Duration.milliseconds(timeoutMillis))
         let polling = Task {

@@ -21,7 +21,7 @@ import Testing
     func frames(_ controller: Controller, _ count: Int) {
         for _ in 0..<count {
             controller.beginFrame(frameNanos: Self.frameNanos)
-            controller.observe(controller.cluster.snapshot())
+            controller.observe(controller.snapshot())
         }
     }
 
@@ -31,8 +31,8 @@ import Testing
 
     @Test func aPutTypedOnTheCommandLineIsCommittedAndAppliedEverywhere() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
-        let before = c.cluster.snapshot().members.map { $0.status!.raft.commit }
+        defer { c.cluster!.shutdown() }
+        let before = c.cluster!.snapshot().members.map { $0.status!.raft.commit }
         c.handle(.character(":"))
         #expect(c.state.commandLineOpen)
         type("put greeting hello world", into: c)
@@ -40,7 +40,7 @@ import Testing
         #expect(!c.state.commandLineOpen)
         frames(c, 4)
         #expect(c.state.status?.text.hasPrefix("put greeting: revision") == true, "\(String(describing: c.state.status))")
-        for (member, commit) in zip(c.cluster.snapshot().members, before) {
+        for (member, commit) in zip(c.cluster!.snapshot().members, before) {
             #expect(member.status!.raft.commit > commit)
             #expect(member.status!.appliedIndex > commit)
         }
@@ -52,41 +52,41 @@ import Testing
 
     @Test func killingTheLeaderElectsAnother() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
-        let old = try #require(c.cluster.leader)
+        defer { c.cluster!.shutdown() }
+        let old = try #require(c.cluster!.leader)
         c.handle(.character("K"))
-        #expect(c.cluster.memberState(old) == .down)
+        #expect(c.cluster!.memberState(old) == .down)
         frames(c, 60)
-        let new = try #require(c.cluster.leader)
+        let new = try #require(c.cluster!.leader)
         #expect(new != old)
         c.handle(.character(Character(String(old))))
         c.handle(.character("r"))
-        #expect(c.cluster.memberState(old) == .up)
+        #expect(c.cluster!.memberState(old) == .up)
     }
 
     @Test func pauseStopsSimulatedTimeAndStepAdvancesItExactly() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
+        defer { c.cluster!.shutdown() }
         c.handle(.character(" "))
         #expect(c.state.paused)
-        let t0 = c.cluster.nowNanos()
+        let t0 = c.cluster!.nowNanos()
         frames(c, 5)
-        #expect(c.cluster.nowNanos() == t0)
+        #expect(c.cluster!.nowNanos() == t0)
         c.handle(.character("s"))
-        #expect(c.cluster.nowNanos() == t0 + Controller.stepNanos)
+        #expect(c.cluster!.nowNanos() == t0 + Controller.stepNanos)
         c.handle(.character(" "))
         frames(c, 1)
-        #expect(c.cluster.nowNanos() == t0 + Controller.stepNanos + Self.frameNanos)
+        #expect(c.cluster!.nowNanos() == t0 + Controller.stepNanos + Self.frameNanos)
     }
 
     @Test func speedScalesSimulatedTimePerFrame() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
+        defer { c.cluster!.shutdown() }
         c.handle(.character("<"))
         #expect(c.state.speed == 0.5)
-        let t0 = c.cluster.nowNanos()
+        let t0 = c.cluster!.nowNanos()
         frames(c, 2)
-        #expect(c.cluster.nowNanos() == t0 + Self.frameNanos)
+        #expect(c.cluster!.nowNanos() == t0 + Self.frameNanos)
         c.handle(.character(">"))
         c.handle(.character(">"))
         #expect(c.state.speed == 2)
@@ -94,34 +94,34 @@ import Testing
 
     @Test func loadGeneratorStartsAndStops() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
+        defer { c.cluster!.shutdown() }
         c.handle(.character("l"))
         #expect(c.state.loadRunning)
         frames(c, 40)
-        let acknowledged = c.cluster.clientCounts.acknowledged
+        let acknowledged = c.cluster!.clientCounts.acknowledged
         #expect(acknowledged > 50)
         #expect(c.state.putsPerSecond > 20)
         c.handle(.character("l"))
         frames(c, 4)
-        let after = c.cluster.clientCounts.acknowledged
+        let after = c.cluster!.clientCounts.acknowledged
         frames(c, 10)
-        #expect(c.cluster.clientCounts.acknowledged == after)
+        #expect(c.cluster!.clientCounts.acknowledged == after)
     }
 
     @Test func membersAreSelectedIsolatedAndHealed() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
+        defer { c.cluster!.shutdown() }
         c.handle(.character("2"))
         #expect(c.state.selected == 2)
         c.handle(.character("i"))
         frames(c, 2)
-        #expect(c.cluster.memberState(2) == .partitioned)
+        #expect(c.cluster!.memberState(2) == .partitioned)
         c.handle(.character("h"))
-        #expect(c.cluster.memberState(2) == .up)
+        #expect(c.cluster!.memberState(2) == .up)
         c.handle(.character("z"))
-        #expect(c.cluster.memberState(2) == .paused)
+        #expect(c.cluster!.memberState(2) == .paused)
         c.handle(.character("z"))
-        #expect(c.cluster.memberState(2) == .up)
+        #expect(c.cluster!.memberState(2) == .up)
         c.handle(.character("7"))
         #expect(c.state.selected == 2)
         #expect(c.state.status?.kind == .error)
@@ -129,20 +129,20 @@ import Testing
 
     @Test func badCommandsReportAnErrorAndChangeNothing() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
-        let before = c.cluster.snapshot().members.map(\.state)
+        defer { c.cluster!.shutdown() }
+        let before = c.cluster!.snapshot().members.map(\.state)
         for line in ["kill 9", "partition 1", "load -1", "nonsense", "put", "speed 0"] {
             c.handle(.character(":"))
             type(line, into: c)
             c.handle(.enter)
             #expect(c.state.status?.kind == .error, "\(line)")
         }
-        #expect(c.cluster.snapshot().members.map(\.state) == before)
+        #expect(c.cluster!.snapshot().members.map(\.state) == before)
     }
 
     @Test func themesCycleAndABadThemeFallsBack() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
+        defer { c.cluster!.shutdown() }
         let version = c.themeVersion
         c.handle(.character("T"))
         #expect(c.themeVersion == version + 1)
@@ -154,12 +154,12 @@ import Testing
 
     @Test func helpOpensAndAnyKeyClosesIt() throws {
         let c = try makeController()
-        defer { c.cluster.shutdown() }
+        defer { c.cluster!.shutdown() }
         c.handle(.character("?"))
         #expect(c.state.helpVisible)
         c.handle(.character("p"))
         #expect(!c.state.helpVisible)
-        #expect(c.cluster.clientCounts.acknowledged == 0, "the key closed help and did not put")
+        #expect(c.cluster!.clientCounts.acknowledged == 0, "the key closed help and did not put")
         c.handle(.control("c"))
         #expect(c.state.quitRequested)
     }

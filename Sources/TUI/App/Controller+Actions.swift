@@ -6,6 +6,15 @@ import Server
 extension Controller {
     /// Carries out one action. Nothing here waits for the cluster.
     public func apply(_ action: Action) {
+        if applyToScreen(action) { return }
+        switch source {
+        case .inProcess(let cluster): apply(action, to: cluster)
+        case .attached(let external): apply(action, to: external)
+        }
+    }
+
+    /// Actions on the screen itself, the same whatever it shows; false for the others.
+    private func applyToScreen(_ action: Action) -> Bool {
         switch action {
         case .quit: state.quitRequested = true
         case .toggleHelp: state.helpVisible.toggle()
@@ -16,28 +25,50 @@ extension Controller {
             state.commandLineOpen = true
             state.helpVisible = false
         case .redraw: break
-        case .putRandom:
-            let key = "k\(Int.random(in: 0..<1000, using: &random))"
-            put(key: key, value: randomValue(bytes: 256))
-        case .put(let key, let value): put(key: key, value: Array(value.utf8))
-        case .get(let key): get(key)
-        case .delete(let key): delete(key)
-        case .toggleLoad: setLoad(running: !state.loadRunning, rate: state.loadRate)
-        case .changeLoadRate(let faster): setLoad(running: state.loadRunning, rate: step(Self.loadRates, from: state.loadRate, up: faster))
-        case .setLoadRate(let rate): setLoad(running: rate > 0, rate: rate > 0 ? rate : state.loadRate)
+        case .cycleTheme:
+            guard let next = themes.name(after: state.themeName) else {
+                report("no theme files found", .warning)
+                return true
+            }
+            setTheme(next)
+        case .setTheme(let name): setTheme(name)
+        case .selectTrace(let older):
+            state.traceOffset = older ? min(state.traceOffset + 1, 31) : max(state.traceOffset - 1, 0)
+        case .cycleDetailPane: state.detailPane = state.detailPane.next
         case .select(let id):
-            guard cluster.ids.contains(id) else { return report("there is no member \(id): members are 1 to \(cluster.ids.count)", .error) }
+            guard (1...source.memberCount).contains(Int(id)) else {
+                report("there is no member \(id): members are 1 to \(source.memberCount)", .error)
+                return true
+            }
             state.selected = id
             report("member \(id) selected")
-        case .kill(let target): member(target, "kill") { id in try cluster.crash(id); return "member \(id) killed" }
-        case .restart(let target): member(target, "restart") { id in
+        default: return false
+        }
+        return true
+    }
+
+    private func apply(_ action: Action, to cluster: Cluster) {
+        switch action {
+        case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select:
+            break
+        case .putRandom:
+            let key = "k\(Int.random(in: 0..<1000, using: &random))"
+            put(key: key, value: randomValue(bytes: 256), on: cluster)
+        case .put(let key, let value): put(key: key, value: Array(value.utf8), on: cluster)
+        case .get(let key): get(key, from: cluster)
+        case .delete(let key): delete(key, on: cluster)
+        case .toggleLoad: setLoad(running: !state.loadRunning, rate: state.loadRate, on: cluster)
+        case .changeLoadRate(let faster): setLoad(running: state.loadRunning, rate: step(Self.loadRates, from: state.loadRate, up: faster), on: cluster)
+        case .setLoadRate(let rate): setLoad(running: rate > 0, rate: rate > 0 ? rate : state.loadRate, on: cluster)
+        case .kill(let target): member(target, cluster, "kill") { id in try cluster.crash(id); return "member \(id) killed" }
+        case .restart(let target): member(target, cluster, "restart") { id in
             guard cluster.memberState(id) == .down else { return "member \(id) is not down" }
             try cluster.restart(id)
             return "member \(id) restarted from its data"
         }
-        case .pause(let target): member(target, "pause") { id in try cluster.pause(id); return "member \(id) paused" }
-        case .resume(let target): member(target, "resume") { id in try cluster.resume(id); return "member \(id) resumed" }
-        case .togglePause(let target): member(target, "pause") { id in
+        case .pause(let target): member(target, cluster, "pause") { id in try cluster.pause(id); return "member \(id) paused" }
+        case .resume(let target): member(target, cluster, "resume") { id in try cluster.resume(id); return "member \(id) resumed" }
+        case .togglePause(let target): member(target, cluster, "pause") { id in
             if cluster.memberState(id) == .paused {
                 try cluster.resume(id)
                 return "member \(id) resumed"
@@ -45,8 +76,8 @@ extension Controller {
             try cluster.pause(id)
             return "member \(id) paused"
         }
-        case .isolate(let target): member(target, "isolate") { id in cluster.isolate(id); return "member \(id) isolated" }
-        case .transfer(let target): member(target, "transfer to") { id in
+        case .isolate(let target): member(target, cluster, "isolate") { id in cluster.isolate(id); return "member \(id) isolated" }
+        case .transfer(let target): member(target, cluster, "transfer to") { id in
             guard cluster.leader != nil else { return "no leader to transfer from" }
             try cluster.transferLeadership(to: id)
             return "leadership transfer to member \(id) requested"
@@ -57,33 +88,26 @@ extension Controller {
         case .heal:
             cluster.heal()
             report("network healed")
-        case .togglePauseAll: setPaused(!state.paused)
-        case .step: singleStep()
+        case .togglePauseAll: setPaused(!state.paused, cluster)
+        case .step: singleStep(cluster)
         case .changeSpeed(let faster):
-            setSpeed(step(state.simulated ? Self.speedsSimulated : Self.speedsRealTime, from: state.speed, up: faster))
-        case .setSpeed(let speed): setSpeed(speed)
+            setSpeed(step(state.simulated ? Self.speedsSimulated : Self.speedsRealTime, from: state.speed, up: faster), cluster)
+        case .setSpeed(let speed): setSpeed(speed, cluster)
         case .setLatency(let millis):
             baseNetwork.latencyMicros = UInt64(millis * 1000)
-            applyNetwork()
+            applyNetwork(cluster)
             report("network latency \(Format.millis(millis)) ms")
         case .setLoss(let percent):
             baseNetwork.lossRate = percent / 100
-            applyNetwork()
+            applyNetwork(cluster)
             report("network loss \(Format.millis(percent))%")
-        case .cycleTheme:
-            guard let next = themes.name(after: state.themeName) else { return report("no theme files found", .warning) }
-            setTheme(next)
-        case .setTheme(let name): setTheme(name)
-        case .selectTrace(let older):
-            state.traceOffset = older ? min(state.traceOffset + 1, 31) : max(state.traceOffset - 1, 0)
-        case .cycleDetailPane: state.detailPane = state.detailPane.next
         case .resetLatency:
             cluster.resetLatency()
             report("latency statistics reset")
         }
     }
 
-    private func member(_ target: MemberTarget, _ verb: String, _ body: (NodeID) throws -> String) {
+    private func member(_ target: MemberTarget, _ cluster: Cluster, _ verb: String, _ body: (NodeID) throws -> String) {
         let id: NodeID
         switch target {
         case .selected: id = state.selected
@@ -99,10 +123,9 @@ extension Controller {
         }
     }
 
-    private func put(key: String, value: [UInt8]) {
+    private func put(key: String, value: [UInt8], on cluster: Cluster) {
         let inbox = self.inbox
         let started = cluster.nowNanos()
-        let cluster = self.cluster
         report("put \(key) (\(value.count) B) proposed")
         cluster.put(key: Array(key.utf8), value: value) { result in
             let millis = Format.millis(nanos: cluster.nowNanos() - started)
@@ -115,7 +138,7 @@ extension Controller {
         }
     }
 
-    private func get(_ key: String) {
+    private func get(_ key: String, from cluster: Cluster) {
         do {
             let read = try cluster.get(key: Array(key.utf8))
             if let kv = read.keyValue {
@@ -129,7 +152,7 @@ extension Controller {
         }
     }
 
-    private func delete(_ key: String) {
+    private func delete(_ key: String, on cluster: Cluster) {
         let inbox = self.inbox
         report("del \(key) proposed")
         cluster.delete(key: Array(key.utf8)) { result in
@@ -144,12 +167,12 @@ extension Controller {
         }
     }
 
-    private func randomValue(bytes: Int) -> [UInt8] {
+    func randomValue(bytes: Int) -> [UInt8] {
         let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
         return (0..<bytes).map { _ in letters[Int.random(in: 0..<letters.count, using: &random)] }
     }
 
-    private func setLoad(running: Bool, rate: Double) {
+    private func setLoad(running: Bool, rate: Double, on cluster: Cluster) {
         load?.stop()
         load = nil
         state.loadRate = rate
@@ -163,7 +186,7 @@ extension Controller {
         report("load: \(Format.millis(rate)) puts/s from \(clients) client\(clients == 1 ? "" : "s")")
     }
 
-    private func setPaused(_ paused: Bool) {
+    private func setPaused(_ paused: Bool, _ cluster: Cluster) {
         state.paused = paused
         if !state.simulated {
             stepEndsNanos = nil
@@ -177,7 +200,7 @@ extension Controller {
         report(paused ? "paused: space resumes, s steps" : "running")
     }
 
-    private func singleStep() {
+    private func singleStep(_ cluster: Cluster) {
         guard state.paused else { return report("single-step works while paused: press space first", .warning) }
         if state.simulated {
             cluster.advance(byNanos: Self.stepNanos)
@@ -191,18 +214,18 @@ extension Controller {
         }
     }
 
-    private func setSpeed(_ speed: Double) {
+    private func setSpeed(_ speed: Double, _ cluster: Cluster) {
         let top = state.simulated ? Self.speedsSimulated.last! : 1
         state.speed = min(max(speed, Self.speedsRealTime[0]), top)
         if !state.simulated {
             cluster.setTickScale(1 / state.speed)
-            applyNetwork()
+            applyNetwork(cluster)
         }
         report("speed \(Format.speed(state.speed))" + (speed > top ? " (real time runs at most 1x)" : ""))
     }
 
     /// The network as set, its latency stretched by slow motion in real time.
-    private func applyNetwork() {
+    private func applyNetwork(_ cluster: Cluster) {
         var settings = baseNetwork
         if !state.simulated && state.speed < 1 {
             settings.latencyMicros = UInt64(Double(settings.latencyMicros) / state.speed)
@@ -212,7 +235,7 @@ extension Controller {
     }
 
     /// The next value up or down a ladder of choices from `current`.
-    private func step(_ ladder: [Double], from current: Double, up: Bool) -> Double {
+    func step(_ ladder: [Double], from current: Double, up: Bool) -> Double {
         if up { return ladder.first { $0 > current + 1e-9 } ?? ladder.last! }
         return ladder.last { $0 < current - 1e-9 } ?? ladder.first!
     }

@@ -23,7 +23,12 @@ final class Inbox: Sendable {
 /// Turns keys into actions and carries the actions out on the cluster. Runs on the UI thread;
 /// it never waits for the cluster: writes complete later and report through an inbox.
 public final class Controller {
-    public let cluster: Cluster
+    public let source: DataSource
+    /// The cluster rafttop runs; nil when attached to an external one.
+    public var cluster: Cluster? {
+        if case .inProcess(let cluster) = source { return cluster }
+        return nil
+    }
     public var state = UIState()
     public private(set) var theme: Theme
     /// Grows every time the theme changes, so the backend knows to set colours again.
@@ -49,16 +54,31 @@ public final class Controller {
     public static let speedsSimulated: [Double] = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]
     public static let loadRates: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
 
-    public init(cluster: Cluster, themes: ThemeCatalog, theme: Theme, themeName: String, seed: UInt64, logger: Logger) {
-        self.cluster = cluster
+    public convenience init(cluster: Cluster, themes: ThemeCatalog, theme: Theme, themeName: String, seed: UInt64, logger: Logger) {
+        self.init(source: .inProcess(cluster), themes: themes, theme: theme, themeName: themeName, seed: seed, logger: logger)
+    }
+
+    /// A controller over a cluster rafttop only watches and writes to.
+    public convenience init(attached: any AttachedCluster, themes: ThemeCatalog, theme: Theme, themeName: String, seed: UInt64, logger: Logger) {
+        self.init(source: .attached(attached), themes: themes, theme: theme, themeName: themeName, seed: seed, logger: logger)
+    }
+
+    init(source: DataSource, themes: ThemeCatalog, theme: Theme, themeName: String, seed: UInt64, logger: Logger) {
+        self.source = source
         self.themes = themes
         self.theme = theme
         self.logger = logger
-        baseNetwork = cluster.networkSettings
         random = SplitMix64(seed: seed)
-        state.simulated = cluster.config.driver != .realTime
+        switch source {
+        case .inProcess(let cluster):
+            baseNetwork = cluster.networkSettings
+            state.simulated = cluster.config.driver != .realTime
+        case .attached:
+            baseNetwork = SimulatedNetwork.Settings()
+            state.attached = true
+        }
         state.themeName = themeName
-        state.startNanos = cluster.nowNanos()
+        state.startNanos = source.nowNanos()
     }
 
     /// Handles one key press: the command line and the help overlay take keys first.
@@ -72,7 +92,7 @@ public final class Controller {
                 state.commandLineOpen = false
                 guard !line.isEmpty else { return }
                 logger.info("command: \(line)")
-                switch CommandParser.parse(line, memberCount: cluster.ids.count) {
+                switch CommandParser.parse(line, memberCount: source.memberCount) {
                 case .success(let action): apply(action)
                 case .failure(let error): report(error.message, .error)
                 }
@@ -98,6 +118,7 @@ public final class Controller {
     /// Runs once per frame before the snapshot is taken: moves simulated time on, ends a real-time
     /// single step, and picks up results that arrived.
     public func beginFrame(frameNanos: UInt64) {
+        guard case .inProcess(let cluster) = source else { return drainInbox() }
         if state.simulated {
             if !state.paused {
                 cluster.advance(byNanos: UInt64(Double(frameNanos) * state.speed))
@@ -106,9 +127,18 @@ public final class Controller {
             stepEndsNanos = nil
             pausedByUser = cluster.pauseAll()
         }
+        drainInbox()
+    }
+
+    private func drainInbox() {
         for message in inbox.drain() {
             state.status = message
         }
+    }
+
+    /// The snapshot the next frame shows.
+    public func snapshot() -> ClusterSnapshot {
+        source.snapshot()
     }
 
     /// Runs once per frame with the frame's snapshot: puts per second and the p99 interval.
@@ -124,7 +154,7 @@ public final class Controller {
             rateWindowStart = (now, snapshot.putsAcknowledged)
         }
         if now >= lastIntervalNanos + 1_000_000_000 {
-            cluster.closeLatencyInterval()
+            source.closeLatencyInterval()
             lastIntervalNanos = now
         }
     }
@@ -133,6 +163,7 @@ public final class Controller {
     public func stop() {
         load?.stop()
         load = nil
+        if case .attached(let external) = source { external.stopLoad() }
     }
 
     func setTheme(_ nameOrPath: String) {

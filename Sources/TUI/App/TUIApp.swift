@@ -24,7 +24,7 @@ public enum TUIApp {
             // Simulated time follows the wall clock between frames, however often keys force one.
             controller.beginFrame(frameNanos: min(now - lastFrame, 4 * frameNanos))
             lastFrame = now
-            let snapshot = controller.cluster.snapshot()
+            let snapshot = controller.snapshot()
             controller.observe(snapshot)
             if themeVersion != controller.themeVersion {
                 terminal.apply(theme: controller.theme)

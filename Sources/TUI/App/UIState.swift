@@ -39,6 +39,8 @@ public struct UIState: Sendable {
     /// Slow motion: 1 is real speed, 0.1 ten times slower.
     public var speed = 1.0
     public var simulated = false
+    /// Watching an external cluster: only puts, reads, deletes and the load act on it.
+    public var attached = false
     public var putsPerSecond = 0.0
     /// The load generator's rate in puts per second, and whether it runs.
     public var loadRate = 50.0

@@ -9,8 +9,8 @@ enum HeaderView {
         let running: (String, StyleRole) = state.paused ? ("PAUSED", .warning) : ("running", .applied)
         let leader = snapshot.leader.map { "m\($0)" } ?? "none"
         let load = state.loadRunning ? "load \(Format.millis(state.loadRate))/s" : "load off"
-        let data = snapshot.dataDirectory ?? "memory"
-        let segments: [(String, StyleRole)] = [
+        let data = snapshot.attached == nil ? "data " + (snapshot.dataDirectory ?? "memory") : "attached to etcd"
+        var segments: [(String, StyleRole)] = [
             ("rafttop", .title),
             ("\(snapshot.members.count) members", .text),
             ("leader \(leader)", snapshot.leader == nil ? .error : .leader),
@@ -20,8 +20,10 @@ enum HeaderView {
             ("puts \(Format.count(snapshot.putsAcknowledged)) (\(Int(state.putsPerSecond.rounded()))/s)", .text),
             ("p50 \(Format.millis(micros: latency.percentileMicros(50))) p99 \(Format.millis(micros: latency.percentileMicros(99))) ms", .text),
             (load, state.loadRunning ? .accent : .dim),
-            ("data \(data)", .dim),
+            (data, .dim),
         ]
+        // An external cluster runs at its own pace: no pause, no slow motion.
+        if snapshot.attached != nil { segments.removeSubrange(4...5) }
         // "? help" keeps its place at the right end of the first line.
         let help = "? help"
         canvas.write(help, x: area.maxX - help.count - 1, y: area.y, role: .accent, clip: area)

@@ -17,25 +17,40 @@ public enum Screen {
         }
         let layout = Layout.compute(width: canvas.width, height: canvas.height, memberCount: snapshot.members.count)
         HeaderView.render(snapshot, state, into: &canvas, area: layout.header)
-        MembersTable.render(snapshot, state, into: &canvas, area: layout.members)
-        WALPane.render(snapshot, state, into: &canvas, area: layout.wal)
-        if let area = layout.latency { LatencyPane.render(snapshot, into: &canvas, area: area) }
-        if let area = layout.trace { TracePane.render(snapshot, state, into: &canvas, area: area) }
-        if let area = layout.messages { MessagesPane.render(snapshot, into: &canvas, area: area) }
-        if let area = layout.events { EventsPane.render(snapshot, state, into: &canvas, area: area) }
+        if let attached = snapshot.attached {
+            AttachedMembersTable.render(attached, leader: snapshot.leader, state, into: &canvas, area: layout.members)
+            AttachedWritesPane.render(attached, state, into: &canvas, area: layout.wal)
+        } else {
+            MembersTable.render(snapshot, state, into: &canvas, area: layout.members)
+            WALPane.render(snapshot, state, into: &canvas, area: layout.wal)
+        }
+        if let area = layout.latency { render(.latency, snapshot, state, into: &canvas, area: area) }
+        if let area = layout.trace { render(.trace, snapshot, state, into: &canvas, area: area) }
+        if let area = layout.messages { render(.messages, snapshot, state, into: &canvas, area: area) }
+        if let area = layout.events { render(.events, snapshot, state, into: &canvas, area: area) }
         if let area = layout.detail {
-            switch state.detailPane {
-            case .latency: LatencyPane.render(snapshot, into: &canvas, area: area)
-            case .trace: TracePane.render(snapshot, state, into: &canvas, area: area)
-            case .messages: MessagesPane.render(snapshot, into: &canvas, area: area)
-            case .events: EventsPane.render(snapshot, state, into: &canvas, area: area)
-            }
+            render(state.detailPane, snapshot, state, into: &canvas, area: area)
             let hint = " tab: \(state.detailPane.next.rawValue) "
             canvas.write(hint, x: area.maxX - hint.count - 1, y: area.y, role: .dim, clip: area)
         }
         StatusLine.render(state, into: &canvas, area: layout.status)
         if state.helpVisible {
             HelpOverlay.render(into: &canvas, area: Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2))
+        }
+    }
+
+    /// One detail pane; an external cluster cannot fill the trace and message panes, so those say so.
+    private static func render(_ pane: DetailPane, _ snapshot: ClusterSnapshot, _ state: UIState, into canvas: inout Canvas, area: Rect) {
+        switch pane {
+        case .latency: LatencyPane.render(snapshot, into: &canvas, area: area)
+        case .events: EventsPane.render(snapshot, state, into: &canvas, area: area)
+        case .trace where snapshot.attached != nil:
+            UnavailablePane.render(title: "trace", what: "per-stage put traces", why: "etcd keeps them inside its members", into: &canvas, area: area)
+        case .messages where snapshot.attached != nil:
+            UnavailablePane.render(title: "messages in flight", what: "raft messages between members",
+                                   why: "they travel on the members' peer connections, not the client API", into: &canvas, area: area)
+        case .trace: TracePane.render(snapshot, state, into: &canvas, area: area)
+        case .messages: MessagesPane.render(snapshot, into: &canvas, area: area)
         }
     }
 }

@@ -27,7 +27,9 @@ enum StatusLine {
             }
             canvas.write(status.text, x: area.x + 1, y: area.y, role: role, clip: Rect(x: area.x, y: area.y, width: max(0, rightX - 1 - area.x), height: 1))
         } else {
-            canvas.write("p put  l load  K kill leader  1-9 select  : command  ? help  q quit", x: area.x + 1, y: area.y, role: .dim,
+            let hint = state.attached ? "p put  l load  + - rate  1-9 select  : command  ? help  q quit"
+                : "p put  l load  K kill leader  1-9 select  : command  ? help  q quit"
+            canvas.write(hint, x: area.x + 1, y: area.y, role: .dim,
                          clip: Rect(x: area.x, y: area.y, width: max(0, rightX - 1 - area.x), height: 1))
         }
         if rightX > area.x + area.width / 2 {

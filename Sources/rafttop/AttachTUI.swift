@@ -1,0 +1,49 @@
+import ArgumentParser
+import Dispatch
+import EtcdAPI
+import Foundation
+import Logging
+import TUI
+
+extension Attach {
+    /// The terminal UI over the external cluster, until q or Ctrl-C.
+    func runTUI() throws {
+        let logPath = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("rafttop-attach-\(getpid()).log").path
+        let sink = FileLogHandler.Sink(path: logPath)
+        LoggingSystem.bootstrap { label in
+            guard let sink else { return SwiftLogNoOpLogHandler() }
+            return FileLogHandler(label: label, sink: sink)
+        }
+        let logger = Logger(label: "rafttop")
+        logger.info("attaching to \(endpointList.joined(separator: ","))")
+
+        let attachment = try EtcdAttachment(endpoints: endpointList, pollInterval: .milliseconds(intervalMillis),
+                                            requestTimeout: .milliseconds(timeoutMillis))
+        attachment.start()
+        let controller = Controller(attached: attachment, themes: ThemeCatalog(directories: ThemeCatalog.defaultDirectories()),
+                                    theme: .builtIn, themeName: "default", seed: UInt64(Date().timeIntervalSince1970 * 1000), logger: logger)
+        controller.apply(.setTheme(theme))
+        let outcome: Result<Void, TerminalError>
+        do {
+            try TUIApp.run(controller: controller, framesPerSecond: fps)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        controller.stop()
+        let acknowledged = attachment.snapshot().putsAcknowledged
+        let closed = DispatchSemaphore(value: 0)
+        Task {
+            await attachment.shutdown()
+            closed.signal()
+        }
+        closed.wait()
+        logger.info("detached after \(acknowledged) acknowledged puts")
+        sink?.close()
+        if case .failure(let error) = outcome {
+            FileHandle.standardError.write(Data("rafttop: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        print("rafttop: \(acknowledged) puts acknowledged; log in \(sink?.path ?? "(no log: \(logPath) could not be opened)")")
+    }
+}

@@ -1,0 +1,66 @@
+import Cluster
+import Foundation
+import Testing
+@testable import TUI
+
+/// The screen attached to an external cluster, from a hand-built snapshot: members up and down,
+/// and the panes an external cluster cannot fill saying so.
+@Suite struct AttachedRenderTests {
+    static func member(_ id: UInt64, up: Bool, leader: Bool = false) -> AttachedMember {
+        AttachedMember(id: id, endpoint: "127.0.0.1:2379\(id)", reachable: up, memberID: up ? 0xabc0 + id : 0, isLeader: leader,
+                       raftTerm: up ? 4 : 0, raftIndex: up ? 120 : 0, raftAppliedIndex: up ? 119 : 0, revision: up ? 57 : 0,
+                       dbSizeBytes: up ? 20480 : 0, version: up ? "3.4.23" : "", statusMicros: 900,
+                       errors: up ? [] : ["connection refused"])
+    }
+
+    static func snapshot() -> ClusterSnapshot {
+        let members = [member(1, up: true, leader: true), member(2, up: true), member(3, up: false)]
+        let write = AttachedWrite(key: "k42", valueBytes: 256, revision: 57, raftTerm: 4, via: 1, latencyMicros: 2100, atNanos: 0)
+        var latency = LatencyRecorder()
+        latency.record(micros: 2100)
+        return .attached(AttachedView(endpoints: members.map(\.endpoint), members: members, writes: [write]), nowNanos: 0,
+                         latency: latency, events: [ClusterEvent(atNanos: 0, kind: .leaderElected(leader: 1, term: 4, electionNanos: nil))],
+                         putsAcknowledged: 1, putsFailed: 0)
+    }
+
+    static func state() -> UIState {
+        var state = UIState()
+        state.attached = true
+        return state
+    }
+
+    @Test func theWideScreenShowsEveryMemberAndSaysWhatItCannotShow() throws {
+        let text = Screen.render(Self.snapshot(), Self.state(), width: 140, height: 40).text
+        let lines = text.split(separator: "\n")
+        let leaderRow = try #require(lines.first { $0.contains("m1 ") && $0.contains("127.0.0.1:23791") })
+        #expect(leaderRow.contains("leader") && leaderRow.contains(" 120 ") && leaderRow.contains("119"))
+        #expect(leaderRow.contains("20.0 KiB"))
+        let downRow = lines.first { $0.contains("m3 ") && $0.contains("127.0.0.1:23793") }
+        #expect(downRow?.contains("down") == true && downRow?.contains("connection refused") == true)
+        #expect(text.contains("leader m1"))
+        #expect(text.contains("term 4"))
+        #expect(text.contains("attached to etcd") && !text.contains("speed 1x"))
+        #expect(text.contains("WAL entries: not available when attached to an external cluster"))
+        #expect(text.contains("per-stage put traces: not available when attached to an external cluster"))
+        // The messages pane is narrower: its sentence wraps.
+        #expect(text.contains("raft messages between members: not available when"))
+        #expect(text.components(separatedBy: "attached to an external cluster").count - 1 == 3)
+        #expect(text.contains("k42") && text.contains("revision 57"))
+        #expect(text.contains("member 1 elected leader for term 4"))
+        #expect(!text.contains("K kill leader"))
+    }
+
+    @Test func theNarrowScreenSaysSoInEachDetailPane() {
+        var state = Self.state()
+        for pane in DetailPane.allCases {
+            state.detailPane = pane
+            let text = Screen.render(Self.snapshot(), state, width: 80, height: 24).text
+            #expect(text.contains("m3") && text.contains("down"))
+            switch pane {
+            case .trace, .messages: #expect(text.contains("not available when attached"), "\(pane)")
+            case .latency: #expect(text.contains("n=1"))
+            case .events: #expect(text.contains("elected leader"))
+            }
+        }
+    }
+}
