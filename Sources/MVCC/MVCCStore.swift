@@ -21,10 +21,8 @@ public final class MVCCStore {
 
     public init() {}
 
-    /// Keys with a live value now.
-    public var keyCount: Int {
-        keyIndexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
-    }
+    /// Keys with a live value now, kept as writes happen so a view can ask every frame.
+    public internal(set) var keyCount = 0
 
     /// Revisions held in memory (live values, older values and tombstones not yet compacted).
     public var retainedRevisions: Int { values.count + tombstones.count }
@@ -146,6 +144,7 @@ public final class MVCCStore {
         let previousRevision = keyIndexes[request.key, default: { isNewKey = true; return KeyIndex() }()]
             .put(returningLive: revision)
         if isNewKey { sortedKeys.insert(request.key) }
+        if previousRevision == nil { keyCount += 1 }
         let previous = previousRevision.flatMap { values[$0] }
         let kv = KeyValue(
             key: request.key, value: request.value,
@@ -170,6 +169,7 @@ public final class MVCCStore {
             tombstones[revision] = key
             history.append(revision)
             deleted.append(previous)
+            keyCount -= 1
             if watchers.count > 0 {
                 write.events.append(WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: previous))
             }

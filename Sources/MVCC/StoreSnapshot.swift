@@ -96,6 +96,7 @@ extension MVCCStore {
         tombstones = restoredTombstones
         keyIndexes = indexes
         sortedKeys = SortedKeys(indexes.keys)
+        keyCount = indexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
         history = Array(order[order.partitionPoint { $0.main < compacted }...])
     }
 }

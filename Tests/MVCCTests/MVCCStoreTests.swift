@@ -142,3 +142,22 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(store.consistentIndex == 7)
     }
 }
+
+@Suite struct KeyCountTests {
+    @Test func keyCountFollowsPutsDeletesAndRestores() throws {
+        let store = MVCCStore()
+        for k in ["a", "b", "c"] { _ = try store.put(PutRequest(key: b(k), value: b("1"))) }
+        _ = try store.put(PutRequest(key: b("a"), value: b("2")))
+        #expect(store.keyCount == 3)
+        _ = try store.deleteRange(DeleteRangeRequest(range: KeyRange(key: b("a"), rangeEnd: b("c"))))
+        #expect(store.keyCount == 1)
+        _ = try store.put(PutRequest(key: b("a"), value: b("3")))
+        #expect(store.keyCount == 2)
+        try store.compact(store.currentRevision)
+        #expect(store.keyCount == 2)
+        let copy = MVCCStore()
+        try copy.restore(fromSnapshot: store.snapshotData())
+        #expect(copy.keyCount == 2)
+        #expect(try copy.range(RangeRequest(range: KeyRange(key: [0], rangeEnd: [0]), countOnly: true)).count == 2)
+    }
+}
