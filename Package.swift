@@ -70,13 +70,13 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "Cluster", "Server", "MVCC", "Raft"]),
-        .testTarget(name: "FuzzTests", dependencies: ["Raft", "WAL", "MVCC", "Server"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Check", "Raft", "WAL", "MVCC", "Server"]),
         // Runs the built `rafttop` binary as a person would.
         .testTarget(name: "CLITests", dependencies: ["rafttop"]),
         .testTarget(
             name: "EtcdAPITests",
             dependencies: [
-                "EtcdAPI", "Cluster", "Server", "MVCC", "Raft",
+                "EtcdAPI", "Check", "Cluster", "Server", "MVCC", "Raft",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -1,3 +1,4 @@
+import Check
 import MVCC
 import Raft
 import Server

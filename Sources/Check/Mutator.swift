@@ -3,14 +3,14 @@ import Raft
 /// Seeded mutations of valid encodings, as a fuzzer makes them: bit flips, byte changes,
 /// truncation, insertion of random or interesting bytes, and splices of two inputs. The same
 /// seed gives the same inputs, so a failure names the seed and iteration that replay it.
-struct Mutator {
+public struct Mutator {
     private var random: SplitMix64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         random = SplitMix64(seed: seed)
     }
 
-    mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(random.next() % UInt64(n)) }
+    public mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(random.next() % UInt64(n)) }
 
     /// Values that break length and count fields.
     private static let interesting: [[UInt8]] = [
@@ -19,7 +19,7 @@ struct Mutator {
     ]
 
     /// One to four mutations of `input`; `corpus` gives splice partners.
-    mutating func mutate(_ input: [UInt8], corpus: [[UInt8]]) -> [UInt8] {
+    public mutating func mutate(_ input: [UInt8], corpus: [[UInt8]]) -> [UInt8] {
         var bytes = input
         for _ in 0..<(1 + below(4)) {
             switch below(7) {
