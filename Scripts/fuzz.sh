@@ -4,7 +4,7 @@
 #   Scripts/fuzz.sh [seconds per target, default 10] [target...]
 #
 # Targets: message (Raft's message decoder), wal (WAL segment and snapshot file decoders).
-# A target is its sources compiled into one module with the entry point in Fuzz/, since
+# A target is its sources compiled into one module with the entry point in Scripts/fuzz/, since
 # -sanitize=fuzzer brings libFuzzer's own main and SwiftPM has no such sanitizer. Crashes are
 # written to .build/fuzz/<target>/crash-*; replay one with: .build/fuzz/<target>/fuzz CRASHFILE
 set -eu
@@ -28,11 +28,11 @@ for target in $targets; do
     echo "building fuzz target $target"
     case $target in
     message)
-        swiftc $flags -module-name RaftFuzz $(find Sources/Raft -name '*.swift') Fuzz/MessageFuzzer.swift \
+        swiftc $flags -module-name RaftFuzz $(find Sources/Raft -name '*.swift') Scripts/fuzz/MessageFuzzer.swift \
             -o "$out/$target/fuzz" 2>&1 | grep -v "ld.gold: warning" || true ;;
     wal)
         build_raft_module
-        swiftc $flags -module-name WAL -I "$out" $(find Sources/WAL -name '*.swift') Fuzz/WALFuzzer.swift \
+        swiftc $flags -module-name WAL -I "$out" $(find Sources/WAL -name '*.swift') Scripts/fuzz/WALFuzzer.swift \
             "$out/libRaft.a" -o "$out/$target/fuzz" 2>&1 | grep -v "ld.gold: warning" || true ;;
     *)
         echo "unknown target $target" >&2
