@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "rafttop",
             dependencies: [
-                "Raft", "WAL", "MVCC", "Server", "Cluster", "EtcdAPI", "TUI", "Check",
+                "Raft", "Locking", "WAL", "MVCC", "Server", "Cluster", "EtcdAPI", "TUI", "Check",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

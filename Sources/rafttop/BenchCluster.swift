@@ -24,6 +24,9 @@ struct BenchCluster: ParsableCommand {
     @Flag(help: "Print one JSON line instead of a table.")
     var json = false
 
+    @Option(help: "Put to these etcd v3 endpoints (host:port, comma-separated: `rafttop serve` or a real etcd) instead of an in-process cluster.")
+    var endpoints: String?
+
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
@@ -34,6 +37,9 @@ struct BenchCluster: ParsableCommand {
     }
 
     func run() throws {
+        if let endpoints {
+            return try runAgainst(endpoints.split(separator: ",").map { String($0) })
+        }
         let setup = try storage.makeClusterConfig(members: members)
         let cluster = try Cluster(config: setup.config)
         defer {
@@ -68,6 +74,20 @@ struct BenchCluster: ParsableCommand {
         print(json ? result.json : result.text)
     }
 
+    private func runAgainst(_ endpointList: [String]) throws {
+        let bench = EndpointBench(endpoints: endpointList, clients: clients, seconds: duration, valueSize: valueSize)
+        let outcome = try runBlocking { try await bench.run() }
+        let latency = outcome.latency
+        let result = BenchResult(
+            members: endpointList.count, clients: clients, valueSize: valueSize, seconds: outcome.elapsedSeconds,
+            putsPerSecond: Double(outcome.acknowledged) / outcome.elapsedSeconds,
+            p50Millis: Double(latency.percentileMicros(50)) / 1000, p90Millis: Double(latency.percentileMicros(90)) / 1000,
+            p99Millis: Double(latency.percentileMicros(99)) / 1000, maxMillis: Double(latency.maxMicros) / 1000,
+            fsyncsPerSecond: 0, entriesPerFsync: 0, errors: outcome.failed,
+            storage: "etcd v3 endpoints " + endpointList.joined(separator: ","))
+        print(json ? result.json : result.text)
+    }
+
     private func totals(_ cluster: Cluster) -> (fsyncs: Int, entries: Int) {
         var fsyncs = 0
         var entries = 0
@@ -95,6 +115,14 @@ struct BenchResult {
     var errors: Int
     var storage: String
 
+    /// Remote members' fsyncs are not visible to the client.
+    var fsyncText: String {
+        if fsyncsPerSecond == 0 && entriesPerFsync == 0 && storage.hasPrefix("etcd v3 endpoints") {
+            return "not visible (remote members)"
+        }
+        return String(format: "%.0f", fsyncsPerSecond) + " (all members), " + String(format: "%.1f", entriesPerFsync) + " entries per fsync"
+    }
+
     var json: String {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
         return "{\"members\":\(members),\"clients\":\(clients),\"value_size\":\(valueSize),\"seconds\":\(f(seconds)),"
@@ -108,7 +136,7 @@ struct BenchResult {
         \(members) members, \(clients) clients, \(valueSize) B values, \(String(format: "%.1f", seconds)) s, storage: \(storage)
         puts/s        \(String(format: "%.0f", putsPerSecond))
         latency ms    p50 \(String(format: "%.2f", p50Millis))  p90 \(String(format: "%.2f", p90Millis))  p99 \(String(format: "%.2f", p99Millis))  max \(String(format: "%.2f", maxMillis))
-        fsyncs/s      \(String(format: "%.0f", fsyncsPerSecond)) (all members), \(String(format: "%.1f", entriesPerFsync)) entries per fsync
+        fsyncs/s      \(fsyncText)
         errors        \(errors)
         """
     }

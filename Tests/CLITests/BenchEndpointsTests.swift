@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// `rafttop bench --endpoints` puts to a running `rafttop serve` over etcd's gRPC API.
+@Suite(.serialized) struct BenchEndpointsTests {
+    @Test func benchAgainstServeEndpointsCountsAcknowledgedPuts() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = directory + "/serve.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: Rafttop.binaryPath)
+        serve.arguments = ["serve", "--in-memory", "--client-port-base", "0", "--no-gateway"]
+        serve.standardOutput = FileHandle(forWritingAtPath: log)
+        serve.standardError = FileHandle(forWritingAtPath: log)
+        try serve.run()
+        defer {
+            if serve.isRunning { serve.terminate() }
+            serve.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(60)
+        var output = ""
+        while !output.contains("try: ") && Date() < deadline && serve.isRunning {
+            usleep(50_000)
+            output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        let endpoints = output.split(separator: "\n").filter { $0.hasPrefix("member ") }.compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            guard let at = words.firstIndex(of: "gRPC"), at + 1 < words.count else { return nil }
+            return String(words[at + 1])
+        }
+        try #require(endpoints.count == 3, "rafttop serve printed: \(output)")
+
+        let result = try Rafttop.run(["bench", "--endpoints", endpoints.joined(separator: ","), "--clients", "4",
+                                      "--duration", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((object["puts_per_second"] as? Double ?? 0) > 0)
+        #expect(object["errors"] as? Int == 0)
+        #expect((object["storage"] as? String ?? "").hasPrefix("etcd v3 endpoints"))
+    }
+}
