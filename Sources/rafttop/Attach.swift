@@ -2,7 +2,6 @@ import ArgumentParser
 import Dispatch
 import EtcdAPI
 import Foundation
-import Synchronization
 
 /// Watches a running etcd cluster (or `rafttop serve`) through Maintenance.Status: in the terminal
 /// UI, or headless with --once or --json.
@@ -63,19 +62,13 @@ struct Attach: ParsableCommand {
         interrupt.resume()
         defer { interrupt.cancel() }
 
-        let finished = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<Bool, any Error>?>(nil)
-        Task {
-            let result = await polling.result
-            outcome.withLock { $0 = result }
-            finished.signal()
+        let allAnswered: Bool
+        do {
+            allAnswered = try runBlocking { try await polling.value }
+        } catch is CancellationError {
+            return
         }
-        finished.wait()
-        switch outcome.withLock({ $0 })! {
-        case .success(let allAnswered): if !allAnswered { throw ExitCode(1) }
-        case .failure(is CancellationError): break
-        case .failure(let error): throw error
-        }
+        if !allAnswered { throw ExitCode(1) }
     }
 
     static func json(_ statuses: [EndpointStatus]) throws -> String {

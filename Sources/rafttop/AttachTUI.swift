@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import EtcdAPI
 import Foundation
 import Logging
@@ -32,12 +31,7 @@ extension Attach {
         }
         controller.stop()
         let acknowledged = attachment.snapshot().putsAcknowledged
-        let closed = DispatchSemaphore(value: 0)
-        Task {
-            await attachment.shutdown()
-            closed.signal()
-        }
-        closed.wait()
+        try? runBlocking { await attachment.shutdown() }
         logger.info("detached after \(acknowledged) acknowledged puts")
         sink?.close()
         if case .failure(let error) = outcome {

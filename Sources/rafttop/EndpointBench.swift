@@ -1,5 +1,4 @@
 import Cluster
-import Dispatch
 import EtcdAPI
 import Locking
 
@@ -66,22 +65,4 @@ struct EndpointBench {
         return Outcome(acknowledged: acknowledged, failed: failed, elapsedSeconds: seconds,
                        latency: recorder.withLock { $0 })
     }
-}
-
-/// Runs async work from a synchronous command and waits for it.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let outcome = Locked<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body())
-        } catch {
-            result = .failure(error)
-        }
-        outcome.withLock { $0 = result }
-        done.signal()
-    }
-    done.wait()
-    return try outcome.withLock { $0! }.get()
 }

@@ -3,7 +3,6 @@ import Cluster
 import Dispatch
 import EtcdAPI
 import Foundation
-import Synchronization
 
 /// Runs the cluster with no UI, serving etcd's v3 API so etcdctl and other etcd clients can drive it.
 struct Serve: ParsableCommand {
@@ -68,19 +67,11 @@ struct Serve: ParsableCommand {
         let signals = Self.cancelOnSignals([SIGINT, SIGTERM], task: serving)
         defer { signals.forEach { $0.cancel() } }
 
-        let finished = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
-        Task {
-            do {
-                try await serving.value
-            } catch is CancellationError {
-            } catch {
-                outcome.set(error)
-            }
-            finished.signal()
+        do {
+            try runBlocking { try await serving.value }
+        } catch is CancellationError {
+            // Ctrl-C or SIGTERM: a clean stop.
         }
-        finished.wait()
-        if let error = outcome.error { throw error }
         print("rafttop serve: stopped")
     }
 
@@ -105,12 +96,4 @@ struct Serve: ParsableCommand {
             return source
         }
     }
-}
-
-/// The error a background task ended with, read after it finished.
-private final class Outcome: Sendable {
-    private let stored = Mutex<(any Error)?>(nil)
-
-    func set(_ error: any Error) { stored.withLock { $0 = error } }
-    var error: (any Error)? { stored.withLock { $0 } }
 }
