@@ -64,7 +64,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Check"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "Raft"]),
         .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft"]),

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Check
 
 /// The simulation seeds running right now, one slot per test case, so that a crash (a failed
 /// precondition inside Raft kills the whole test process) still prints each seed with its replay
@@ -15,20 +11,8 @@ enum SeedsInFlight {
         slots.initialize(repeating: 0, count: slotCount * 2)
         return slots
     }()
-    nonisolated(unsafe) static var previousActions: [Int32: sigaction] = [:]
-
     private static let handlersInstalled: Bool = {
-        for signal in [SIGILL, SIGTRAP, SIGABRT, SIGSEGV] {
-            var action = sigaction()
-            #if canImport(Glibc)
-            action.__sigaction_handler.sa_handler = reportSeedsAndCrash
-            #else
-            action.__sigaction_u.__sa_handler = reportSeedsAndCrash
-            #endif
-            var previous = sigaction()
-            sigaction(signal, &action, &previous)
-            previousActions[signal] = previous
-        }
+        CrashReport.install(reportSeedsAndCrash)
         return true
     }()
 
@@ -48,37 +32,15 @@ private func reportSeedsAndCrash(_ signal: Int32) {
     for slot in 0..<SeedsInFlight.slotCount {
         let seed = SeedsInFlight.seeds[2 * slot]
         guard seed != 0 else { continue }
-        writeStderr("\nsimulation crashed while running seed ")
-        writeStderr(seed)
-        writeStderr(" with ")
-        writeStderr(SeedsInFlight.seeds[2 * slot + 1])
-        writeStderr(" members; replay: swift run rafttop check raft --seed ")
-        writeStderr(seed)
-        writeStderr(" --members ")
-        writeStderr(SeedsInFlight.seeds[2 * slot + 1])
-        writeStderr("\n")
+        CrashReport.write("\nsimulation crashed while running seed ")
+        CrashReport.write(seed)
+        CrashReport.write(" with ")
+        CrashReport.write(SeedsInFlight.seeds[2 * slot + 1])
+        CrashReport.write(" members; replay: swift run rafttop check raft --seed ")
+        CrashReport.write(seed)
+        CrashReport.write(" --members ")
+        CrashReport.write(SeedsInFlight.seeds[2 * slot + 1])
+        CrashReport.write("\n")
     }
-    var previous = SeedsInFlight.previousActions[signal] ?? sigaction()
-    sigaction(signal, &previous, nil)
-    raise(signal)
-}
-
-private func writeStderr(_ text: StaticString) {
-    _ = write(2, text.utf8Start, text.utf8CodeUnitCount)
-}
-
-private func writeStderr(_ value: UInt64) {
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    withUnsafeMutableBytes(of: &digits) { buffer in
-        var n = value
-        var start = buffer.count
-        repeat {
-            start -= 1
-            buffer[start] = UInt8(48 + n % 10)
-            n /= 10
-        } while n > 0
-        _ = write(2, buffer.baseAddress! + start, buffer.count - start)
-    }
+    CrashReport.chainToPrevious(signal)
 }
