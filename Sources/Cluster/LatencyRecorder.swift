@@ -21,6 +21,13 @@ public struct LatencyRecorder: Sendable {
         errors += 1
     }
 
+    /// Adds every latency and error `other` recorded (its interval history is not carried over).
+    public mutating func merge(_ other: LatencyRecorder) {
+        histogram.add(other.histogram)
+        interval.add(other.interval)
+        errors += other.errors
+    }
+
     /// Closes the current interval (the UI calls this once a second).
     public mutating func closeInterval() {
         p99History.append(interval.totalCount > 0 ? interval.valueAtPercentile(99) : 0)

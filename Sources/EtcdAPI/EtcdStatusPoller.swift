@@ -31,10 +31,12 @@ public struct EndpointStatus: Sendable, Hashable, Codable {
 
 public enum EtcdStatusPollerError: Error, Sendable, CustomStringConvertible {
     case badEndpoint(String)
+    case noLeader([String])
 
     public var description: String {
         switch self {
         case .badEndpoint(let e): "endpoint \"\(e)\" is not host:port"
+        case .noLeader(let endpoints): "no leader among \(endpoints.joined(separator: ",")) within 15 s"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import EtcdAPI
 import Foundation
 import Server
 
@@ -27,11 +28,19 @@ struct BenchCluster: ParsableCommand {
     @Option(help: "Put to these etcd v3 endpoints (host:port, comma-separated: `rafttop serve` or a real etcd) instead of an in-process cluster.")
     var endpoints: String?
 
+    @Option(help: "With --endpoints: HTTP/2 connections the clients share (etcd's benchmark tool has the same knob).")
+    var connections: Int = 8
+
+    @Option(help: "Print the process's resident size every this many seconds of the measured load (a soak: memory must stay flat).")
+    var rssEvery: Double?
+
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
         guard ClusterConfig.memberRange.contains(members) else { throw ValidationError("--members must be 1 to 7") }
         guard clients > 0 else { throw ValidationError("--clients must be at least 1") }
+        guard connections > 0 else { throw ValidationError("--connections must be at least 1") }
+        if let rssEvery, rssEvery <= 0 { throw ValidationError("--rss-every must be positive") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard valueSize >= 0 && valueSize <= 1_000_000 else { throw ValidationError("--value-size must be 0 to 1000000") }
     }
@@ -41,6 +50,9 @@ struct BenchCluster: ParsableCommand {
             return try runAgainst(endpoints.split(separator: ",").map { String($0) })
         }
         let setup = try storage.makeClusterConfig(members: members)
+        // The disk alone, in the members' directory, before the load: what a put's latency is
+        // set beside.
+        let fdatasync = try setup.directory.map { try DiskProbe.fdatasyncLatency(in: $0) }
         let cluster = try Cluster(config: setup.config)
         defer {
             cluster.shutdown()
@@ -54,7 +66,7 @@ struct BenchCluster: ParsableCommand {
         let startCounts = totals(cluster)
         let startAcked = load.counts.acknowledged
         let started = cluster.nowNanos()
-        sleepSeconds(duration)
+        let rssSamples = measure(for: duration, started: started, cluster: cluster)
         let elapsed = Double(cluster.nowNanos() - started) / 1e9
         let acked = load.counts.acknowledged - startAcked
         let endCounts = totals(cluster)
@@ -70,13 +82,44 @@ struct BenchCluster: ParsableCommand {
             p50Millis: Double(latency.percentileMicros(50)) / 1000, p90Millis: Double(latency.percentileMicros(90)) / 1000,
             p99Millis: Double(latency.percentileMicros(99)) / 1000, maxMillis: Double(latency.maxMicros) / 1000,
             fsyncsPerSecond: Double(fsyncs) / elapsed, entriesPerFsync: fsyncs > 0 ? Double(entries) / Double(fsyncs) : 0,
-            errors: latency.errors, storage: storage.description)
+            errors: latency.errors, storage: storage.description,
+            fdatasyncP50Millis: fdatasync.map { Double($0.percentileMicros(50)) / 1000 },
+            rssSamples: rssSamples)
         print(json ? result.json : result.text)
     }
 
+    /// Waits out the measured `duration`; with `--rss-every`, samples the resident size on the
+    /// way and prints each sample as it is taken, so a long soak shows progress.
+    private func measure(for duration: Double, started: UInt64, cluster: Cluster) -> [RSSSample] {
+        guard let rssEvery else {
+            sleepSeconds(duration)
+            return []
+        }
+        var samples: [RSSSample] = []
+        var next = rssEvery
+        while next <= duration + 1e-9 {
+            let elapsed = Double(cluster.nowNanos() - started) / 1e9
+            if next > elapsed { sleepSeconds(next - elapsed) }
+            let sample = RSSSample(seconds: next, bytes: residentBytes() ?? 0)
+            samples.append(sample)
+            if !json {
+                print(String(format: "rss at %5.0f s   %7.1f MB", sample.seconds, Double(sample.bytes) / 1_048_576))
+                fflush(nil)
+            }
+            next += rssEvery
+        }
+        let left = duration - Double(cluster.nowNanos() - started) / 1e9
+        if left > 0 { sleepSeconds(left) }
+        return samples
+    }
+
     private func runAgainst(_ endpointList: [String]) throws {
-        let bench = EndpointBench(endpoints: endpointList, clients: clients, seconds: duration, valueSize: valueSize)
-        let outcome = try runBlocking { try await bench.run() }
+        GRPCTaskExecutor.useEventLoops()
+        let load = PutLoad(endpoints: endpointList, clients: clients, connections: connections, valueSize: valueSize)
+        let outcome = try runBlocking { try await load.run(seconds: duration) }
+        if let error = outcome.firstError {
+            FileHandle.standardError.write(Data("rafttop bench: \(outcome.failed) puts failed, the first with: \(error)\n".utf8))
+        }
         let latency = outcome.latency
         let result = BenchResult(
             members: endpointList.count, clients: clients, valueSize: valueSize, seconds: outcome.elapsedSeconds,
@@ -84,7 +127,8 @@ struct BenchCluster: ParsableCommand {
             p50Millis: Double(latency.percentileMicros(50)) / 1000, p90Millis: Double(latency.percentileMicros(90)) / 1000,
             p99Millis: Double(latency.percentileMicros(99)) / 1000, maxMillis: Double(latency.maxMicros) / 1000,
             fsyncsPerSecond: 0, entriesPerFsync: 0, errors: outcome.failed,
-            storage: "etcd v3 endpoints " + endpointList.joined(separator: ","))
+            storage: "etcd v3 endpoints " + endpointList.joined(separator: ",") + ", puts to " + outcome.target
+                + ", \(min(connections, clients)) connections")
         print(json ? result.json : result.text)
     }
 
@@ -98,6 +142,11 @@ struct BenchCluster: ParsableCommand {
         }
         return (fsyncs, entries)
     }
+}
+
+struct RSSSample {
+    var seconds: Double
+    var bytes: Int
 }
 
 struct BenchResult {
@@ -114,6 +163,9 @@ struct BenchResult {
     var entriesPerFsync: Double
     var errors: Int
     var storage: String
+    /// The disk's fdatasync p50 measured in the same run (in-process bench on disk only).
+    var fdatasyncP50Millis: Double?
+    var rssSamples: [RSSSample] = []
 
     /// Remote members' fsyncs are not visible to the client.
     var fsyncText: String {
@@ -128,7 +180,10 @@ struct BenchResult {
         return "{\"members\":\(members),\"clients\":\(clients),\"value_size\":\(valueSize),\"seconds\":\(f(seconds)),"
             + "\"puts_per_second\":\(f(putsPerSecond)),\"p50_ms\":\(f(p50Millis)),\"p90_ms\":\(f(p90Millis)),"
             + "\"p99_ms\":\(f(p99Millis)),\"max_ms\":\(f(maxMillis)),\"fsyncs_per_second\":\(f(fsyncsPerSecond)),"
-            + "\"entries_per_fsync\":\(f(entriesPerFsync)),\"errors\":\(errors),\"storage\":\"\(storage)\"}"
+            + "\"entries_per_fsync\":\(f(entriesPerFsync)),\"errors\":\(errors),\"storage\":\"\(storage)\""
+            + (fdatasyncP50Millis.map { ",\"fdatasync_p50_ms\":\(f($0)),\"p50_over_fdatasync\":\(f(p50Millis / max($0, 0.001)))" } ?? "")
+            + (rssSamples.isEmpty ? "" : ",\"rss_mb\":[" + rssSamples.map { f(Double($0.bytes) / 1_048_576) }.joined(separator: ",") + "]")
+            + "}"
     }
 
     var text: String {
@@ -138,6 +193,9 @@ struct BenchResult {
         latency ms    p50 \(String(format: "%.2f", p50Millis))  p90 \(String(format: "%.2f", p90Millis))  p99 \(String(format: "%.2f", p99Millis))  max \(String(format: "%.2f", maxMillis))
         fsyncs/s      \(fsyncText)
         errors        \(errors)
-        """
+        """ + (fdatasyncP50Millis.map {
+            "\nfdatasync     p50 " + String(format: "%.2f", $0) + " ms on this disk, same run (put p50 is "
+                + String(format: "%.1f", p50Millis / max($0, 0.001)) + "x)"
+        } ?? "") + (rssSamples.isEmpty ? "" : "\nrss MB        " + rssSamples.map { String(format: "%.0f", Double($0.bytes) / 1_048_576) }.joined(separator: " "))
     }
 }

@@ -43,6 +43,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        GRPCTaskExecutor.useEventLoops()
         let setup = try storage.makeClusterConfig(members: members)
         let cluster = try Cluster(config: setup.config)
         defer {

@@ -18,6 +18,8 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
 
     struct Setup {
         var config: ClusterConfig
+        /// Where the members' files are; nil in memory.
+        var directory: String?
         var cleanUp: () -> Void
     }
 
@@ -25,16 +27,16 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         if inMemory {
             config.makePersistence = { _ in MemoryPersistence() }
-            return Setup(config: config, cleanUp: {})
+            return Setup(config: config, directory: nil, cleanUp: {})
         }
         if let dataDirectory {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             config.storeOnDisk(in: dataDirectory)
-            return Setup(config: config, cleanUp: {})
+            return Setup(config: config, directory: dataDirectory, cleanUp: {})
         }
         let temporary = try makeTemporaryDirectory()
         config.storeOnDisk(in: temporary)
-        return Setup(config: config, cleanUp: { try? FileManager.default.removeItem(atPath: temporary) })
+        return Setup(config: config, directory: temporary, cleanUp: { try? FileManager.default.removeItem(atPath: temporary) })
     }
 
     func validate() throws {

@@ -30,12 +30,19 @@ import Testing
     @Test func benchPrintsFiguresAndKeepsANamedDataDirectory() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try Rafttop.run(["bench", "--duration", "1", "--clients", "4", "--json", "--data-dir", directory])
+        let result = try Rafttop.run(["bench", "--duration", "1", "--clients", "4", "--json", "--data-dir", directory,
+                                      "--rss-every", "0.5"])
         #expect(result.status == 0, "\(result.stderr)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect((object["puts_per_second"] as? Double ?? 0) > 0)
         #expect((object["fsyncs_per_second"] as? Double ?? 0) > 0)
+        // The disk's own fdatasync, measured in the same run, and the put p50 set beside it.
+        #expect((object["fdatasync_p50_ms"] as? Double ?? 0) > 0)
+        #expect((object["p50_over_fdatasync"] as? Double ?? 0) > 0)
+        let rss = try #require(object["rss_mb"] as? [Double])
+        #expect(rss.count == 2 && rss.allSatisfy { $0 > 1 })
+        #expect(!FileManager.default.fileExists(atPath: directory + "/fdatasync-probe"))
         #expect(FileManager.default.fileExists(atPath: directory + "/member-1/wal"))
 
         let dump = try Rafttop.run(["wal", "dump", directory + "/member-1/wal"])

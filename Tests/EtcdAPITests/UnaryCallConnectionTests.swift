@@ -1,0 +1,68 @@
+import EtcdAPI
+import Foundation
+import SwiftProtobuf
+import Testing
+
+/// The lean unary-call client the endpoint bench puts with, against a served cluster.
+@Suite struct UnaryCallConnectionTests {
+    @Test func putsThenReadsOverOneConnectionWithManyStreams() async throws {
+        try await APIHarness.with { api in
+            let leader = try #require(api.cluster.leader)
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: leader))
+            // More calls than fit in HTTP/2's initial 64 KiB connection window, so the client
+            // must give the window back or the server would stop answering.
+            let value = Data(repeating: 0x61, count: 64)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<8 {
+                    group.addTask {
+                        for i in 0..<300 {
+                            var put = Etcdserverpb_PutRequest()
+                            put.key = Data("k\(client)-\(i % 10)".utf8)
+                            put.value = value
+                            put.prevKv = true
+                            let answer = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
+                            let response = try Etcdserverpb_PutResponse(serializedBytes: answer)
+                            #expect(response.header.revision > 1)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var range = Etcdserverpb_RangeRequest()
+            range.key = Data("k".utf8)
+            range.rangeEnd = Data("l".utf8)
+            range.countOnly = true
+            let answer = try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes())
+            #expect(try Etcdserverpb_RangeResponse(serializedBytes: answer).count == 80)
+            await connection.close()
+        }
+    }
+
+    @Test func anEtcdErrorArrivesAsItsStatusAndMessage() async throws {
+        try await APIHarness.with(members: 1) { api in
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
+            defer { Task { await connection.close() } }
+            let put = Etcdserverpb_PutRequest()
+            await #expect(throws: UnaryCallError.status(code: 3, message: "etcdserver: key is not provided")) {
+                _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
+            }
+            let unknown = UnaryCallError.self
+            await #expect(throws: unknown) {
+                _ = try await connection.call(path: "/etcdserverpb.KV/NoSuchMethod", message: [])
+            }
+        }
+    }
+
+    @Test func aClosedConnectionFailsCallsInsteadOfHanging() async throws {
+        try await APIHarness.with(members: 1) { api in
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
+            var range = Etcdserverpb_RangeRequest()
+            range.key = Data("k".utf8)
+            _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes())
+            await connection.close()
+            await #expect(throws: UnaryCallError.self) {
+                _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes())
+            }
+        }
+    }
+}
