@@ -10,19 +10,30 @@ extension MVCCStore {
     static let snapshotMagic: [UInt8] = Array("MVC1".utf8)
 
     public func snapshotData() -> [UInt8] {
-        var out = ByteWriter()
+        // One pass sizes the buffer exactly and gathers the records, so the encoding neither
+        // regrows a buffer of many megabytes nor looks each revision up again.
+        var records: [(revision: Revision, kv: KeyValue?, tombstone: [UInt8])] = []
+        records.reserveCapacity(values.count + tombstones.count)
+        var bytes = 4 + 3 * 8 + 8
+        for (revision, kv) in values {
+            records.append((revision, kv, []))
+            bytes += 16 + 1 + 4 + kv.key.count + 4 + kv.value.count + 24
+        }
+        for (revision, key) in tombstones {
+            records.append((revision, nil, key))
+            bytes += 16 + 1 + 4 + key.count
+        }
+        records.sort { $0.revision < $1.revision }
+        var out = ByteWriter(capacity: bytes)
         out.bytes(Self.snapshotMagic)
         out.int64(currentRevision)
         out.int64(compactRevision)
         out.uint64(consistentIndex)
-        var revisions = Array(values.keys)
-        revisions.append(contentsOf: tombstones.keys)
-        revisions.sort()
-        out.uint64(UInt64(revisions.count))
-        for revision in revisions {
-            out.int64(revision.main)
-            out.int64(revision.sub)
-            if let kv = values[revision] {
+        out.uint64(UInt64(records.count))
+        for record in records {
+            out.int64(record.revision.main)
+            out.int64(record.revision.sub)
+            if let kv = record.kv {
                 out.uint8(0)
                 out.lengthPrefixed(kv.key)
                 out.lengthPrefixed(kv.value)
@@ -31,9 +42,10 @@ extension MVCCStore {
                 out.int64(kv.lease)
             } else {
                 out.uint8(1)
-                out.lengthPrefixed(tombstones[revision]!)
+                out.lengthPrefixed(record.tombstone)
             }
         }
+        precondition(out.buffer.count == bytes, "snapshot size estimate \(bytes) differs from the \(out.buffer.count) bytes encoded")
         return out.buffer
     }
 

@@ -55,7 +55,8 @@ public struct Snapshotter: Sendable {
             if fs.exists(temporaryPath) { try fs.remove(temporaryPath) }
             let file = try fs.create(temporaryPath)
             defer { file.close() }
-            try file.append(SnapshotCodec.encode(snapshot))
+            try file.append(SnapshotCodec.header(for: snapshot))
+            try file.append(snapshot.data)
             try file.sync()
             try fs.rename(temporaryPath, to: path)
             try fs.syncDirectory(directory)
