@@ -10,7 +10,7 @@ public final class MVCCStore {
     /// snapshot of the store never applies an entry twice.
     public internal(set) var consistentIndex: UInt64 = 0
 
-    var keyIndexes: [[UInt8]: KeyIndex] = [:]
+    var keyIndexes: [StoreKey: KeyIndex] = [:]
     var sortedKeys = SortedKeys()
     /// The value written at each retained revision; deletes are in `tombstones` instead.
     var values: [Revision: KeyValue] = [:]
@@ -48,7 +48,7 @@ public final class MVCCStore {
         var count: Int64 = 0
         let limit = request.limit > 0 ? request.limit : Int64.max
         for key in sortedKeys.keys(in: request.range) {
-            guard let revision = keyIndexes[key]?.revision(atMain: atMain), let kv = values[revision] else { continue }
+            guard let revision = keyIndexes[StoreKey(key)]?.revision(atMain: atMain), let kv = values[revision] else { continue }
             count += 1
             if !request.countOnly && Int64(kvs.count) < limit {
                 if request.keysOnly {
@@ -65,7 +65,7 @@ public final class MVCCStore {
 
     /// The value of one key as of `atMain`, if it existed then.
     func value(of key: [UInt8], atMain: Int64) -> KeyValue? {
-        guard let revision = keyIndexes[key]?.revision(atMain: atMain) else { return nil }
+        guard let revision = keyIndexes[StoreKey(key)]?.revision(atMain: atMain) else { return nil }
         return values[revision]
     }
 
@@ -141,7 +141,7 @@ public final class MVCCStore {
         let revision = write.nextRevision()
         var isNewKey = false
         // One lookup finds the key's live revision and records the new one.
-        let previousRevision = keyIndexes[request.key, default: { isNewKey = true; return KeyIndex() }()]
+        let previousRevision = keyIndexes[StoreKey(request.key), default: { isNewKey = true; return KeyIndex() }()]
             .put(returningLive: revision)
         if isNewKey { sortedKeys.insert(request.key) }
         if previousRevision == nil { keyCount += 1 }
@@ -165,7 +165,7 @@ public final class MVCCStore {
         for key in sortedKeys.keys(in: request.range) {
             guard let previous = value(of: key, atMain: write.main) else { continue }
             let revision = write.nextRevision()
-            keyIndexes[key]!.tombstone(revision)
+            keyIndexes[StoreKey(key)]!.tombstone(revision)
             tombstones[revision] = key
             history.append(revision)
             deleted.append(previous)
@@ -207,11 +207,19 @@ public final class MVCCStore {
 
     /// etcd refuses a transaction whose branches write a key twice (a put and a delete, or two puts).
     private func validate(_ request: TxnRequest) throws(MVCCError) {
-        for branch in [request.success, request.failure] {
+        for branch in [request.success, request.failure] where Self.mayWriteTwice(branch) {
             var puts = Set<[UInt8]>()
             var deletes: [KeyRange] = []
             try collectWrites(branch, puts: &puts, deletes: &deletes)
         }
+    }
+
+    /// A branch of one plain operation cannot write a key twice; a put (a one-operation
+    /// transaction) skips building the sets that would show it.
+    private static func mayWriteTwice(_ ops: [RequestOp]) -> Bool {
+        guard ops.count == 1 else { return ops.count > 1 }
+        if case .txn = ops[0] { return true }
+        return false
     }
 
     private func collectWrites(_ ops: [RequestOp], puts: inout Set<[UInt8]>, deletes: inout [KeyRange]) throws(MVCCError) {
@@ -245,11 +253,11 @@ public final class MVCCStore {
         // Only keys written since the last compaction can hold revisions it drops: every other
         // key was already cut down to its one visible revision then.
         let firstKept = history.partitionPoint { $0.main < revision }
-        var touched = Set<[UInt8]>()
+        var touched = Set<StoreKey>()
         for r in history[..<firstKept] {
-            if let key = values[r]?.key ?? tombstones[r] { touched.insert(key) }
+            if let key = values[r]?.key ?? tombstones[r] { touched.insert(StoreKey(key)) }
         }
-        var emptied: [[UInt8]] = []
+        var emptied: [StoreKey] = []
         for key in touched {
             guard var index = keyIndexes[key] else { continue }
             let dropped = index.compact(atMain: revision)
@@ -266,7 +274,7 @@ public final class MVCCStore {
         }
         for key in emptied {
             keyIndexes.removeValue(forKey: key)
-            sortedKeys.remove(key)
+            sortedKeys.remove(key.bytes)
         }
         history.removeFirst(firstKept)
         compactRevision = revision

@@ -71,7 +71,7 @@ extension MVCCStore {
         }
         var restoredValues: [Revision: KeyValue] = [:]
         var restoredTombstones: [Revision: [UInt8]] = [:]
-        var indexes: [[UInt8]: KeyIndex] = [:]
+        var indexes: [StoreKey: KeyIndex] = [:]
         var order: [Revision] = []
         var previous: Revision?
         for _ in 0..<count {
@@ -82,7 +82,7 @@ extension MVCCStore {
             let kind = try input.uint8()
             let key = try input.lengthPrefixed()
             guard !key.isEmpty else { throw input.error("empty key at revision \(revision)") }
-            var index = indexes[key] ?? KeyIndex()
+            var index = indexes[StoreKey(key)] ?? KeyIndex()
             switch kind {
             case 0:
                 let value = try input.lengthPrefixed()
@@ -96,7 +96,7 @@ extension MVCCStore {
             default:
                 throw input.error("unknown record kind \(kind) at revision \(revision)")
             }
-            indexes[key] = index
+            indexes[StoreKey(key)] = index
             order.append(revision)
         }
         try input.expectEnd()
@@ -107,7 +107,7 @@ extension MVCCStore {
         values = restoredValues
         tombstones = restoredTombstones
         keyIndexes = indexes
-        sortedKeys = SortedKeys(indexes.keys)
+        sortedKeys = SortedKeys(indexes.keys.lazy.map(\.bytes))
         keyCount = indexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
         history = Array(order[order.partitionPoint { $0.main < compacted }...])
     }
