@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the same put load, with one client (`rafttop bench --endpoints`), against a three-member
 # etcd 3.4 (Debian's etcd-server) and against `rafttop serve`, both on loopback on this machine,
-# and prints puts/s and p50/p99 for each client count with the ratio.
+# and prints puts/s and p50/p99 for each client count with the ratios (rafttop / etcd) of
+# puts/s and of p50.
 # Usage: Scripts/compare-etcd.sh [seconds per run, default 5] [client counts, default "1 16 64 256"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,12 +37,15 @@ rafttop_endpoints=127.0.0.1:32379,127.0.0.1:32380,127.0.0.1:32381
 for _ in $(seq 100); do grep -q "try: " "$work/serve.log" && break; sleep 0.1; done
 
 field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])['$1'])"; }
-printf "%-8s %12s %9s %9s %12s %9s %9s %8s\n" clients "etcd puts/s" "p50 ms" "p99 ms" "rafttop p/s" "p50 ms" "p99 ms" ratio
+echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+    "$(etcd --version 2>/dev/null | head -1), ${seconds} s per run, 256-byte values"
+printf "%-8s %12s %9s %9s %12s %9s %9s %9s %9s\n" clients "etcd puts/s" "p50 ms" "p99 ms" "rafttop p/s" "p50 ms" "p99 ms" "puts x" "p50 x"
 for c in $counts; do
     e=$("$bin" bench --endpoints "$etcd_endpoints" --clients "$c" --duration "$seconds" --json)
     r=$("$bin" bench --endpoints "$rafttop_endpoints" --clients "$c" --duration "$seconds" --json)
     ep=$(echo "$e" | field puts_per_second); rp=$(echo "$r" | field puts_per_second)
-    printf "%-8s %12.0f %9.2f %9.2f %12.0f %9.2f %9.2f %7.2fx\n" "$c" "$ep" "$(echo "$e" | field p50_ms)" \
-        "$(echo "$e" | field p99_ms)" "$rp" "$(echo "$r" | field p50_ms)" "$(echo "$r" | field p99_ms)" \
-        "$(python3 -c "print($rp / $ep if $ep else 0)")"
+    e50=$(echo "$e" | field p50_ms); r50=$(echo "$r" | field p50_ms)
+    printf "%-8s %12.0f %9.2f %9.2f %12.0f %9.2f %9.2f %8.2fx %8.2fx\n" "$c" "$ep" "$e50" \
+        "$(echo "$e" | field p99_ms)" "$rp" "$r50" "$(echo "$r" | field p99_ms)" \
+        "$(python3 -c "print($rp / $ep if $ep else 0)")" "$(python3 -c "print($r50 / $e50 if $e50 else 0)")"
 done

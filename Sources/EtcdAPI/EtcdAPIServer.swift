@@ -1,6 +1,7 @@
 import Cluster
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import NIOCore
 import Raft
 
 /// Where and how the cluster serves etcd's API.
@@ -44,7 +45,8 @@ public enum EtcdAPIServerError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Serves etcd's v3 API for every member of a cluster: KV, Watch, Maintenance and Cluster over
-/// gRPC on one port per member, and the JSON gateway on a second port per member.
+/// gRPC on one port per member (unary KV calls answered by a lean front server, everything else
+/// by gRPC's full server behind it), and the JSON gateway on a second port per member.
 public struct EtcdAPIServer: Sendable {
     public let cluster: Cluster
     public let config: EtcdAPIServerConfig
@@ -75,16 +77,31 @@ public struct EtcdAPIServer: Sendable {
         transportConfig.rpc.maxRequestPayloadSize = cluster.config.member.maxRequestBytes + 512 * 1024
         let host = config.listenAddress
         try await withThrowingDiscardingTaskGroup { group in
-            var servers: [(NodeID, GRPCServer<HTTP2ServerTransport.Posix>)] = []
+            // Each member's full gRPC server listens on an internal loopback port; its public
+            // port is a front server that answers unary KV calls itself and relays the rest.
+            var fronts: [(NodeID, FrontServer)] = []
             for id in cluster.ids {
                 let api = api(for: id)
-                let port = config.port(base: config.clientPortBase, member: id)
-                let address: GRPCNIOTransportCore.SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
                 let server = GRPCServer(
-                    transport: .http2NIOPosix(address: address, transportSecurity: .plaintext, config: transportConfig),
+                    transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext, config: transportConfig),
                     services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api)])
                 group.addTask { try await server.serve() }
-                servers.append((id, server))
+                let port = config.port(base: config.clientPortBase, member: id)
+                let wanted = Self.hostPort(host, port)
+                do {
+                    guard let internalPort = try await server.listeningAddress?.ipv4?.port else {
+                        throw EtcdAPIServerError.listenFailed(address: "127.0.0.1:0", reason: "no address bound")
+                    }
+                    let front = try await FrontServer.bind(
+                        host: host, port: port, api: api, requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize),
+                        backend: try .init(ipAddress: "127.0.0.1", port: internalPort))
+                    group.addTask { try await front.serve() }
+                    fronts.append((id, front))
+                } catch let error as EtcdAPIServerError {
+                    throw error
+                } catch {
+                    throw EtcdAPIServerError.listenFailed(address: wanted, reason: "\(error)")
+                }
             }
             var gateways: [NodeID: GatewayListener] = [:]
             if let base = config.gatewayPortBase {
@@ -100,16 +117,10 @@ public struct EtcdAPIServer: Sendable {
                 }
             }
             var endpoints: [MemberEndpoint] = []
-            for (id, server) in servers {
-                let wanted = Self.hostPort(host, config.port(base: config.clientPortBase, member: id))
-                let bound: GRPCNIOTransportCore.SocketAddress?
-                do {
-                    bound = try await server.listeningAddress
-                } catch {
-                    throw EtcdAPIServerError.listenFailed(address: wanted, reason: "\(error)")
-                }
-                guard let port = bound?.ipv4?.port ?? bound?.ipv6?.port else {
-                    throw EtcdAPIServerError.listenFailed(address: wanted, reason: "no address bound")
+            for (id, front) in fronts {
+                guard let port = front.port else {
+                    throw EtcdAPIServerError.listenFailed(address: Self.hostPort(host, config.port(base: config.clientPortBase, member: id)),
+                                                          reason: "no address bound")
                 }
                 let grpc = Self.hostPort(host, port)
                 directory.set("http://\(grpc)", for: id)

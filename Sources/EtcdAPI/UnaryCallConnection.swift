@@ -97,9 +97,6 @@ final class UnaryCallHandler: ChannelDuplexHandler {
     typealias OutboundIn = UnaryCall
     typealias OutboundOut = HTTP2Frame
 
-    /// gRPC's message prefix: a compression flag and a 4-byte big-endian length.
-    static let prefixBytes = 5
-
     /// The stream window this side announces; a stream's window is topped up at half of it.
     static let streamWindowBytes = 1 << 20
     /// HTTP/2's fixed initial connection window; topped up at half of it.
@@ -142,10 +139,7 @@ final class UnaryCallHandler: ChannelDuplexHandler {
             "content-type": "application/grpc", "te": "trailers",
         ]
         context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers)))), promise: nil)
-        var body = context.channel.allocator.buffer(capacity: Self.prefixBytes + call.message.count)
-        body.writeInteger(UInt8(0))
-        body.writeInteger(UInt32(call.message.count))
-        body.writeBytes(call.message)
+        let body = GRPCWire.framed(call.message, allocator: context.channel.allocator)
         context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(body), endStream: true)))),
                       promise: promise)
     }
@@ -157,7 +151,7 @@ final class UnaryCallHandler: ChannelDuplexHandler {
             guard pending[frame.streamID] != nil else { return }
             if let status = headers.headers.first(name: "grpc-status") {
                 pending[frame.streamID]?.status = Int(status) ?? 2
-                pending[frame.streamID]?.message = Self.percentDecoded(headers.headers.first(name: "grpc-message") ?? "")
+                pending[frame.streamID]?.message = GRPCWire.percentDecoded(headers.headers.first(name: "grpc-message") ?? "")
             }
             if headers.endStream { finish(frame.streamID) }
         case .data(let payload):
@@ -224,29 +218,10 @@ final class UnaryCallHandler: ChannelDuplexHandler {
             call.answer.fail(UnaryCallError.status(code: status, message: call.message))
             return
         }
-        guard call.body.count >= Self.prefixBytes, call.body[0] == 0 else {
+        guard let message = GRPCWire.onlyMessage(in: call.body) else {
             call.answer.fail(UnaryCallError.connection("the answer is not one uncompressed gRPC message"))
             return
         }
-        call.answer.succeed(Array(call.body[Self.prefixBytes...]))
-    }
-
-    /// grpc-message is percent-encoded UTF-8.
-    static func percentDecoded(_ text: String) -> String {
-        guard text.contains("%") else { return text }
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8.makeIterator()
-        while let byte = utf8.next() {
-            guard byte == UInt8(ascii: "%"), let high = utf8.next(), let low = utf8.next() else {
-                bytes.append(byte)
-                continue
-            }
-            if let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-            } else {
-                bytes.append(contentsOf: [byte, high, low])
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        call.answer.succeed(Array(message))
     }
 }

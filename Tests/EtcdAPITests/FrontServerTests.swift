@@ -1,0 +1,70 @@
+import EtcdAPI
+import Foundation
+import SwiftProtobuf
+import Testing
+
+/// A member's gRPC port: unary KV calls answered by the front server itself, everything else
+/// relayed to the full gRPC server behind it.
+@Suite struct FrontServerTests {
+    @Test func anOversizedRequestIsRefusedAsGRPCRefusesIt() async throws {
+        try await APIHarness.with(members: 1, maxRequestBytes: 1024) { api in
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
+            var put = Etcdserverpb_PutRequest()
+            put.key = Data("big".utf8)
+            put.value = Data(repeating: 1, count: 600 * 1024)
+            do {
+                _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
+                Issue.record("an oversized put was accepted")
+            } catch let UnaryCallError.status(code, message) {
+                #expect(code == 8)
+                #expect(message.contains("larger than max"))
+            }
+            // Under the transport's limit but over the member's: etcd's own error.
+            put.value = Data(repeating: 1, count: 2048)
+            await #expect(throws: UnaryCallError.status(code: 3, message: "etcdserver: request is too large")) {
+                _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
+            }
+            // The connection still serves.
+            put.value = Data("small".utf8)
+            _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
+            await connection.close()
+        }
+    }
+
+    @Test func aMalformedMessageGetsAnErrorNamingIt() async throws {
+        try await APIHarness.with(members: 1) { api in
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
+            do {
+                _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: [0xFF, 0xFF, 0xFF])
+                Issue.record("a malformed range was answered")
+            } catch let UnaryCallError.status(code, message) {
+                #expect(code == 3)
+                #expect(message.contains("RangeRequest"))
+            }
+            await connection.close()
+        }
+    }
+
+    @Test func relayedAndDirectCallsShareOneConnection() async throws {
+        try await APIHarness.with { api in
+            let leader = try #require(api.cluster.leader)
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: leader))
+            var put = Etcdserverpb_PutRequest()
+            put.key = Data("k".utf8)
+            put.value = Data("v".utf8)
+            let written = try Etcdserverpb_PutResponse(
+                serializedBytes: try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes()))
+            // Status is relayed to the full server, on the same connection.
+            let status = try Etcdserverpb_StatusResponse(
+                serializedBytes: try await connection.call(path: "/etcdserverpb.Maintenance/Status",
+                                                           message: try Etcdserverpb_StatusRequest().serializedBytes()))
+            #expect(status.header.memberID == UInt64(leader))
+            #expect(status.header.revision >= written.header.revision)
+            let members = try Etcdserverpb_MemberListResponse(
+                serializedBytes: try await connection.call(path: "/etcdserverpb.Cluster/MemberList",
+                                                           message: try Etcdserverpb_MemberListRequest().serializedBytes()))
+            #expect(members.members.count == 3)
+            await connection.close()
+        }
+    }
+}
