@@ -131,6 +131,11 @@ final class UnaryCallHandler: ChannelDuplexHandler {
             promise?.succeed()
             return
         }
+        guard Int32(nextStreamID) <= Int32.max - 2 else {
+            call.answer.fail(UnaryCallError.connection("this connection has used all its stream IDs; open a new one"))
+            promise?.succeed()
+            return
+        }
         let id = nextStreamID
         nextStreamID = HTTP2StreamID(Int32(id) + 2)
         pending[id] = Pending(answer: call.answer)

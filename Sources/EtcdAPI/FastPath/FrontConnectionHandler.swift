@@ -176,6 +176,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     // MARK: Calls relayed to the full server
 
     private func startRelay(_ id: HTTP2StreamID, headers: HTTP2Frame, context: ChannelHandlerContext) {
+        // A connection has 2^30 client streams; a relay that used them all is replaced.
+        if let used = relay, Int32(used.nextStreamID) > Int32.max - 2 {
+            used.channel?.close(promise: nil)
+            relayClosed(context: context)
+        }
         if relay == nil { connectRelay(context: context) }
         let backID = relay!.nextStreamID
         relay!.nextStreamID = HTTP2StreamID(Int32(backID) + 2)
@@ -221,6 +226,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             channel.flush()
             channel.closeFuture.whenComplete { [handler = NIOLoopBound(self, eventLoop: context.eventLoop),
                                                  boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)] _ in
+                // Only if it is still the relay: a replaced one has already been let go.
+                guard handler.value.relay?.channel === channel else { return }
                 handler.value.relayClosed(context: boundContext.value)
             }
         case .failure(let error):
