@@ -24,7 +24,7 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
     func makeClusterConfig(members: Int) throws -> Setup {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         if inMemory {
-            config.makePersistence = { _ in MemoryPersistence() }
+            config.makePersistence = { _, _ in MemoryPersistence() }
             return Setup(config: config, cleanUp: {})
         }
         if let dataDirectory {
