@@ -146,8 +146,7 @@ public final class SimulatedDisk: FileSystem {
     public func crash(using generator: inout some RandomNumberGenerator) {
         let now = clockNanos()
         state.withLock { s in
-            s.completeSyncs(throughNanos: now)
-            s.pendingSyncs.removeAll()
+            s.abandonSyncs(atNanos: now)
             s.generation += 1
             s.locks.removeAll()
             s.names = s.durableNames

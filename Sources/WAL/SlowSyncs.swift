@@ -3,6 +3,9 @@ import Raft
 /// A slow disk: syncs that take simulated time, completing in the order they were issued.
 extension SimulatedDisk {
     /// A sync issued while the disk was slow (or behind one that was), durable at `completesAtNanos`.
+    ///
+    /// A real process would still be blocked in this sync, so nothing written after it can be
+    /// on the disk if the power fails first: `contentsAtIssue` is every file as it was then.
     struct PendingSync {
         enum Target {
             /// The file's bytes as they were when the sync was issued.
@@ -13,6 +16,7 @@ extension SimulatedDisk {
 
         var target: Target
         var completesAtNanos: UInt64
+        var contentsAtIssue: [Int: [UInt8]]
     }
 
     struct Slowness {
@@ -66,7 +70,8 @@ extension SimulatedDisk.State {
             slowness = slow
         }
         let startNanos = max(now, pendingSyncs.last?.completesAtNanos ?? 0)
-        pendingSyncs.append(SimulatedDisk.PendingSync(target: target, completesAtNanos: startNanos + delayNanos))
+        pendingSyncs.append(SimulatedDisk.PendingSync(target: target, completesAtNanos: startNanos + delayNanos,
+                                                      contentsAtIssue: inodes.mapValues(\.current)))
     }
 
     /// Syncs `target`: at once on a fast disk, else queued.
@@ -78,6 +83,21 @@ extension SimulatedDisk.State {
             enqueue(target, nowNanos: now)
         }
         dropUnreferencedInodes()
+    }
+
+    /// Power fails at `now`: the syncs due by then are durable, the others never completed, and
+    /// the files are as they were when the first of those was issued (the process was blocked
+    /// in it). What they hold beyond their durable bytes is then kept, lost or torn as usual.
+    mutating func abandonSyncs(atNanos now: UInt64) {
+        completeSyncs(throughNanos: now)
+        if let blocked = pendingSyncs.first {
+            for id in Array(inodes.keys) {
+                guard var inode = inodes[id] else { continue }
+                inode.current = blocked.contentsAtIssue[id] ?? inode.durable
+                inodes[id] = inode
+            }
+        }
+        pendingSyncs.removeAll()
     }
 
     /// Makes durable, in order, every pending sync due by `now`.

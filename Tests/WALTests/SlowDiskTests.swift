@@ -53,6 +53,23 @@ import Testing
         }
     }
 
+    /// A process blocked in a sync writes nothing more, so what the simulator wrote after a
+    /// sync that never completed is gone after the crash, even where unsynced bytes survive.
+    @Test func nothingWrittenAfterAnUnfinishedSyncSurvivesACrash() throws {
+        for seed in UInt64(0)..<16 {
+            let clock = TestClock()
+            let disk = try Self.slowedDiskWithOneSync(clock)
+            let file = try disk.open("/d/f")
+            try [UInt8](repeating: 8, count: 500).withUnsafeBytes { try file.append($0) }
+            file.close()
+            clock.set(49 * Self.millis)
+            var generator = SplitMix64(seed: seed)
+            disk.crash(using: &generator)
+            let kept = try #require(disk.contents(of: "/d/f"))
+            #expect(kept.count <= 1_000 && !kept.contains(8), "seed \(seed): \(kept.count) bytes")
+        }
+    }
+
     @Test func syncsCompleteInTheOrderTheyWereIssued() throws {
         let clock = TestClock()
         let disk = SimulatedDisk(clockNanos: clock.read)
