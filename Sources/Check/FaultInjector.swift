@@ -21,6 +21,9 @@ public enum ClusterFault: String, Sendable, Hashable, Codable, CodingKeyRepresen
     /// The network's delay grows and varies, so messages arrive late and out of order.
     case messageDelay = "message-delay"
     case leaderTransfer = "leader-transfer"
+    /// A member's disk turns slow for a while: each sync takes tens to hundreds of
+    /// milliseconds, so its raft loop waits in fsync and Raft sees a slow follower or leader.
+    case slowDisk = "slow-disk"
 }
 
 /// Chooses and applies faults from a seed. Keeps no more than a minority of members down or
@@ -59,7 +62,7 @@ struct FaultInjector {
             return
         }
         let tolerable = (ids.count - 1) / 2
-        switch below(9) {
+        switch below(10) {
         case 0 where !running.isEmpty && down.count + paused.count < tolerable + 1:
             try cluster.crash(running[below(running.count)])
             counts[.crash, default: 0] += 1
@@ -85,6 +88,8 @@ struct FaultInjector {
         case 7:
             try cluster.transferLeadership(to: ids[below(ids.count)])
             counts[.leaderTransfer, default: 0] += 1
+        case 8:
+            try slowDisk(in: cluster)
         default:
             break
         }
@@ -109,13 +114,28 @@ struct FaultInjector {
         cluster.setNetwork(settings)
     }
 
+    /// Slows the leader's disk or any member's for 0.3 to 3 s: 20, 100 or 400 ms a sync,
+    /// steady or with up to as much again of jitter.
+    private mutating func slowDisk(in cluster: Cluster) throws {
+        let ids = cluster.ids
+        let anyMember = ids[below(ids.count)]
+        let member = below(2) == 0 ? (cluster.leader ?? anyMember) : anyMember
+        let latencyMillis = UInt64([20, 100, 400][below(3)])
+        let jitterMillis = below(2) == 0 ? 0 : latencyMillis
+        let durationMillis = UInt64(300 + below(2_700))
+        try cluster.slowDisk(member, latencyNanos: latencyMillis * 1_000_000, jitterNanos: jitterMillis * 1_000_000,
+                             durationNanos: durationMillis * 1_000_000, seed: random.next())
+        counts[.slowDisk, default: 0] += 1
+    }
+
     /// A LAN: a fraction of a millisecond, a little jitter, nothing lost.
     static let calm = SimulatedNetwork.Settings(latencyMicros: 300, jitterMicros: 1000)
 
-    /// Ends the faults: every member up, the network whole and calm.
+    /// Ends the faults: every member up, the network whole and calm, the disks fast.
     static func heal(_ cluster: Cluster) throws {
         cluster.heal()
         cluster.setNetwork(calm)
+        cluster.restoreDiskSpeed()
         for id in cluster.ids {
             try cluster.resume(id)
             try cluster.restart(id)

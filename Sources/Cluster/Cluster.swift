@@ -58,7 +58,7 @@ public final class Cluster: Sendable {
         }
         var persistences: [NodeID: any RaftPersistence] = [:]
         for id in config.ids {
-            persistences[id] = try config.makePersistence(id)
+            persistences[id] = try config.makePersistence(id, clock)
         }
         self.persistences = persistences
         state = Locked(State(network: SimulatedNetwork(settings: config.network, seed: seed)))

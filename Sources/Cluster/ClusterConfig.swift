@@ -16,9 +16,9 @@ public struct ClusterConfig: Sendable {
     /// The template every member's configuration starts from (id and peers are set per member).
     public var member: MemberConfig
     public var network: SimulatedNetwork.Settings
-    /// Makes each member's persistence; called once per member id, and its result reused across
-    /// restarts so a restart recovers what was persisted.
-    public var makePersistence: @Sendable (NodeID) throws -> any RaftPersistence
+    /// Makes each member's persistence, given the cluster's clock; called once per member id,
+    /// and its result reused across restarts so a restart recovers what was persisted.
+    public var makePersistence: @Sendable (NodeID, any MonotonicClock) throws -> any RaftPersistence
     /// Where the members keep their data, shown in the UI; nil when they keep it in memory.
     public var dataDirectory: String?
 
@@ -29,7 +29,7 @@ public struct ClusterConfig: Sendable {
         self.driver = driver
         member = MemberConfig(id: 1, peers: [])
         network = SimulatedNetwork.Settings()
-        makePersistence = { _ in MemoryPersistence() }
+        makePersistence = { _, _ in MemoryPersistence() }
     }
 
     public var ids: [NodeID] { (1...memberCount).map { NodeID($0) } }
@@ -48,12 +48,15 @@ public enum ClusterError: Error, Sendable, CustomStringConvertible {
     case invalidMemberCount(Int)
     case unknownMember(NodeID)
     case memberStartFailed(NodeID, String)
+    /// A fault for simulated disks, asked of a cluster whose members are elsewhere.
+    case notOnSimulatedDisks
 
     public var description: String {
         switch self {
         case .invalidMemberCount(let n): "a cluster has 1 to 7 members, not \(n)"
         case .unknownMember(let id): "there is no member \(id)"
         case .memberStartFailed(let id, let why): "member \(id) could not start: \(why)"
+        case .notOnSimulatedDisks: "the members are not on simulated disks"
         }
     }
 }

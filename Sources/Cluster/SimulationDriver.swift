@@ -3,7 +3,8 @@ import Server
 
 extension Cluster {
     /// Simulated mode: runs everything due in the next `nanos` of simulated time, in a fixed
-    /// order (timers, messages, ticks in member order, then every member's cycles until quiet).
+    /// order (timers, messages, ticks in member order, then every member's cycles until quiet);
+    /// a member whose raft loop waits for a slow disk goes on when its write is durable.
     public func advance(byNanos nanos: UInt64) {
         precondition(isSimulated, "advance(byNanos:) drives a simulated cluster")
         guard let manual = clock as? ManualClock else { return }
@@ -26,6 +27,8 @@ extension Cluster {
             var candidates: [UInt64] = []
             for id in ids where s.states[id] == .up || s.states[id] == .partitioned {
                 if let t = s.nextTickNanos[id] { candidates.append(t) }
+                // A raft loop waiting for a slow disk goes on when the write is durable.
+                if let t = s.members[id]?.persistingUntilNanos { candidates.append(t) }
             }
             if let due = s.network.nextDueNanos { candidates.append(due) }
             if let timer = s.timers.map(\.dueNanos).min() { candidates.append(timer) }

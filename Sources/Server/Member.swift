@@ -52,12 +52,21 @@ public final class Member: Sendable {
         case snapshot(Snapshot)
     }
 
+    /// A Ready written to a slow simulated disk, not yet durable.
+    struct SyncingReady {
+        let ready: Ready
+        let startedNanos: UInt64
+        let durableAtNanos: UInt64
+    }
+
     let raft: Locked<RaftSide>
     let inbox = Locked(Inbox())
     let ids: Locked<RequestIDGenerator>
     let nextReadContext = Atomic<UInt64>(1)
     let applier: Locked<Applier>
     let applyQueue = Locked<[ApplyItem]>([])
+    /// Only the raft loop touches it; locked because the driver asks when it will be durable.
+    let syncing = Locked<SyncingReady?>(nil)
     let waits = Locked(WaitRegistry())
     let metrics = Locked(MemberMetrics())
     let stopped = Atomic<Bool>(false)

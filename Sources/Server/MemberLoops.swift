@@ -7,9 +7,19 @@ extension Member {
     ///
     /// As in etcd, the leader sends its MsgApps and heartbeats before its own WAL write, so the
     /// write overlaps replication; every other message waits until the write is durable.
+    ///
+    /// On a simulated slow disk the write is durable only later in simulated time: the Ready
+    /// then stays in flight, and until it is durable the cycle takes nothing from the inbox, as
+    /// a raft loop blocked in fsync would not, and returns false.
     @discardableResult
     public func raftCycle() throws -> Bool {
         guard !stopped.load(ordering: .relaxed) else { return false }
+        if let inFlight = syncing.withLock({ $0 }) {
+            guard clock.nowNanos() >= inFlight.durableAtNanos else { return false }
+            syncing.withLock { $0 = nil }
+            finishPersisting(inFlight.ready, fsyncNanos: inFlight.durableAtNanos - inFlight.startedNanos)
+            return true
+        }
         let started = clock.nowNanos()
         let took = drainInbox(at: started)
         guard let rd = takeReady(at: started) else { return took }
@@ -20,8 +30,23 @@ extension Member {
             try persistence.saveSnapshot(snapshot)
         }
         let fsyncNanos = try persistence.save(hardState: rd.hardState, entries: rd.entries, mustSync: rd.mustSync)
-        let persisted = clock.nowNanos()
+        if let durableAt = persistence.durableAtNanos(), durableAt > clock.nowNanos() {
+            syncing.withLock { $0 = SyncingReady(ready: rd, startedNanos: started, durableAtNanos: durableAt) }
+            return true
+        }
+        finishPersisting(rd, fsyncNanos: fsyncNanos)
+        return true
+    }
 
+    /// When a Ready waiting for a slow disk will be durable; nil when none is waiting.
+    public var persistingUntilNanos: UInt64? {
+        syncing.withLock { $0?.durableAtNanos }
+    }
+
+    /// The rest of a Ready once its writes are durable: advance Raft, send what had to wait for
+    /// the write, queue committed entries for the apply loop.
+    private func finishPersisting(_ rd: Ready, fsyncNanos: UInt64) {
+        let persisted = clock.nowNanos()
         raft.withLock { side in
             if let snapshot = rd.snapshot {
                 try? side.storage.applySnapshot(snapshot)
@@ -61,7 +86,6 @@ extension Member {
                 }
             }
         }
-        return true
     }
 
     /// Steps everything that arrived into Raft under one hold of its lock. Returns whether

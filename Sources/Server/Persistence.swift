@@ -15,6 +15,14 @@ public protocol RaftPersistence: AnyObject, Sendable {
     func load() throws -> RecoveredState
     /// Syncs and lets go of the files (the member shut down cleanly).
     func close()
+    /// When everything saved so far becomes durable, if that is still ahead in simulated time:
+    /// a simulated slow disk whose syncs return before they complete. The raft loop waits for
+    /// it as it would wait in fsync. Nil when `save` returned with its writes durable.
+    func durableAtNanos() -> UInt64?
+}
+
+extension RaftPersistence {
+    public func durableAtNanos() -> UInt64? { nil }
 }
 
 public struct RecoveredState: Sendable {

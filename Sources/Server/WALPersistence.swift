@@ -100,13 +100,16 @@ public final class WALPersistence: RaftPersistence {
     }
 }
 
-/// A member on a simulated disk: a crash loses or tears what was not synced.
+/// A member on a simulated disk: a crash loses or tears what was not synced, and a slowed
+/// disk (`disk.slowSyncs`) makes saves durable only later in simulated time.
 public final class SimulatedDiskPersistence: RaftPersistence, CrashablePersistence {
-    public let disk = SimulatedDisk()
+    public let disk: SimulatedDisk
     let persistence: WALPersistence
     private let random: Locked<SplitMix64>
 
+    /// `clockNanos` is simulated time: the WAL's fsync timings and a slow disk's syncs read it.
     public init(memberID: UInt64, clusterID: UInt64, seed: UInt64, clockNanos: @escaping @Sendable () -> UInt64) {
+        disk = SimulatedDisk(clockNanos: clockNanos)
         persistence = WALPersistence(fs: disk, directory: "/member-\(memberID)", memberID: memberID, clusterID: clusterID,
                                      options: WALOptions(segmentSizeBytes: 64 * 1024, clockNanos: clockNanos))
         random = Locked(SplitMix64(seed: seed))
@@ -121,6 +124,8 @@ public final class SimulatedDiskPersistence: RaftPersistence, CrashablePersisten
     public func saveSnapshot(_ snapshot: Snapshot) throws { try persistence.saveSnapshot(snapshot) }
 
     public func close() { persistence.close() }
+
+    public func durableAtNanos() -> UInt64? { disk.syncsCompleteAtNanos }
 
     public func crash() {
         persistence.abandon()

@@ -6,6 +6,10 @@ import Locking
 /// directory, the names made durable by the last `syncDirectory`. `crash(using:)` keeps what
 /// is durable and, from a seeded generator, keeps, loses or tears what is not. Directories
 /// themselves are always durable. Handles and locks taken before a crash are dead after it.
+///
+/// A disk can be made slow for a while (`slowSyncs`): then a sync returns at once but its
+/// bytes become durable only later in simulated time, and syncs complete in the order they
+/// were issued, as a device's write queue drains. `syncsCompleteAtNanos` says when.
 public final class SimulatedDisk: FileSystem {
     /// The unit a torn write zero-fills: a disk writes whole sectors or none.
     public static let sectorBytes = 512
@@ -25,11 +29,20 @@ public final class SimulatedDisk: FileSystem {
         /// Bumped by each crash; handles remember the generation that opened them.
         var generation = 0
         var syncCount = 0
+        /// Syncs issued and not yet durable, oldest first, completing in that order.
+        var pendingSyncs: [PendingSync] = []
+        var slowness: Slowness?
     }
 
     let state = Locked(State())
+    /// Simulated time, for a slow disk's syncs.
+    let clockNanos: @Sendable () -> UInt64
 
-    public init() {}
+    /// A disk; `clockNanos` tells a slow disk the simulated time (a disk never made slow does
+    /// not read it).
+    public init(clockNanos: @escaping @Sendable () -> UInt64 = { 0 }) {
+        self.clockNanos = clockNanos
+    }
 
     public func open(_ path: String) throws(FileSystemError) -> any DiskFile {
         let path = normalized(path)
@@ -112,12 +125,8 @@ public final class SimulatedDisk: FileSystem {
             guard s.directories.contains(dir) else {
                 throw FileSystemError(operation: "fsync directory", path: path, reason: .notFound)
             }
-            s.durableNames = s.durableNames.filter { parentDirectory($0.key) != dir }
-            for (name, inode) in s.names where parentDirectory(name) == dir {
-                s.durableNames[name] = inode
-            }
             s.syncCount += 1
-            s.dropUnreferencedInodes()
+            s.sync(.directory(dir, names: s.names.filter { parentDirectory($0.key) == dir }), nowNanos: clockNanos())
         }
     }
 
@@ -135,7 +144,9 @@ public final class SimulatedDisk: FileSystem {
     /// Simulates power loss: every name and byte not yet durable is kept, lost or torn, as
     /// `generator` decides. Locks are released and open handles die.
     public func crash(using generator: inout some RandomNumberGenerator) {
+        let now = clockNanos()
         state.withLock { s in
+            s.abandonSyncs(atNanos: now)
             s.generation += 1
             s.locks.removeAll()
             s.names = s.durableNames
@@ -200,6 +211,8 @@ public final class SimulatedDisk: FileSystem {
         _ body: (inout Inode, inout State) -> R
     ) throws(FileSystemError) -> R {
         try state.withLock { (s) throws(FileSystemError) -> R in
+            // Settled first: `body` works on a copy of the inode that is stored back after it.
+            s.completeSyncs(throughNanos: clockNanos())
             guard s.generation == generation, var inode = s.inodes[id] else {
                 throw FileSystemError(operation: operation, path: path, reason: .errno(5))  // EIO: handle from before a crash
             }
@@ -218,7 +231,10 @@ public final class SimulatedDisk: FileSystem {
 
 extension SimulatedDisk.State {
     mutating func dropUnreferencedInodes() {
-        let live = Set(names.values).union(durableNames.values)
+        var live = Set(names.values).union(durableNames.values)
+        for case .directory(_, let pendingNames) in pendingSyncs.map(\.target) {
+            live.formUnion(pendingNames.values)
+        }
         inodes = inodes.filter { live.contains($0.key) }
     }
 }
@@ -263,9 +279,14 @@ final class SimulatedFile: DiskFile {
     }
 
     func sync() throws(FileSystemError) {
+        let now = disk.clockNanos()
         try access("fdatasync") { file, state in
-            file.durable = file.current
             state.syncCount += 1
+            if state.syncsAreInstant(atNanos: now) {
+                file.durable = file.current
+            } else {
+                state.enqueue(.file(inode: inode, bytes: file.current), nowNanos: now)
+            }
         }
     }
 
@@ -311,7 +332,7 @@ private func normalized(_ path: String) -> String {
     "/" + path.split(separator: "/").joined(separator: "/")
 }
 
-private func parentDirectory(_ path: String) -> String {
+func parentDirectory(_ path: String) -> String {
     let components = path.split(separator: "/")
     return "/" + components.dropLast().joined(separator: "/")
 }

@@ -12,7 +12,7 @@ struct CheckCluster: ParsableCommand {
             Each seed runs members with their WALs on simulated disks, the put path and MVCC, while \
             concurrent clients put, get, delete and compare-and-set a few keys and faults strike: \
             crashes that lose unsynced writes, restarts, pauses, partitions, message loss, \
-            duplication, delay and reordering, leader transfers. The history is checked for \
+            duplication, delay and reordering, leader transfers, slow disks. The history is checked for \
             linearizability per key, and the members' applied logs, revisions and acknowledged \
             writes are checked too. A failing seed replays exactly with --seed.
             """

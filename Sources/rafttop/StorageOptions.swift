@@ -26,7 +26,7 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
     func makeClusterConfig(members: Int) throws -> Setup {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         if inMemory {
-            config.makePersistence = { _ in MemoryPersistence() }
+            config.makePersistence = { _, _ in MemoryPersistence() }
             return Setup(config: config, directory: nil, cleanUp: {})
         }
         if let dataDirectory {

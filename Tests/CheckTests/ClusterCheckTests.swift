@@ -22,11 +22,13 @@ import Testing
         #expect(summary.violations == 0, "\(summary.text)")
         #expect(summary.operationsChecked > 20 * Self.operationsPerSeed, "most operations were checked")
         #expect(summary.faults.values.reduce(0, +) > 100, "faults were injected")
+        #expect(summary.faults[.slowDisk, default: 0] > 0, "slow disks were injected")
     }
 
     @Test func fiveMembers() {
         let summary = Self.run(seeds: 1001...1030, members: 5)
         #expect(summary.violations == 0, "\(summary.text)")
+        #expect(summary.faults[.slowDisk, default: 0] > 0, "slow disks were injected")
     }
 
     /// Members that answer reads from their own store, skipping ReadIndex, serve stale reads:
