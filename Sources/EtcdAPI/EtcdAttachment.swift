@@ -43,15 +43,7 @@ public final class EtcdAttachment: AttachedCluster {
     /// Connects to `endpoints` (host:port, or http://host:port as etcdctl takes them); call
     /// `start` to begin polling and `shutdown` to close the connections.
     public init(endpoints: [String], pollInterval: Duration = .milliseconds(200), requestTimeout: Duration = .seconds(2)) throws(EtcdStatusPollerError) {
-        var clients: [Client] = []
-        for endpoint in endpoints {
-            let (host, port) = try EtcdStatusPoller.parse(endpoint)
-            do {
-                clients.append(GRPCClient(transport: try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)))
-            } catch {
-                throw .badEndpoint(endpoint)
-            }
-        }
+        let clients = try EtcdStatusPoller.clients(for: endpoints)
         self.endpoints = endpoints
         self.clients = clients
         self.pollInterval = pollInterval

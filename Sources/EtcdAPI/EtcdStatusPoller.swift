@@ -79,6 +79,20 @@ public struct EtcdStatusPoller: Sendable {
         }
     }
 
+    /// One plaintext gRPC client per endpoint (not yet connected: run `runConnections`).
+    static func clients(for endpoints: [String]) throws(EtcdStatusPollerError) -> [GRPCClient<HTTP2ClientTransport.Posix>] {
+        var clients: [GRPCClient<HTTP2ClientTransport.Posix>] = []
+        for endpoint in endpoints {
+            let (host, port) = try parse(endpoint)
+            do {
+                clients.append(GRPCClient(transport: try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)))
+            } catch {
+                throw .badEndpoint(endpoint)
+            }
+        }
+        return clients
+    }
+
     static func parse(_ endpoint: String) throws(EtcdStatusPollerError) -> (String, Int) {
         var rest = Substring(endpoint)
         for scheme in ["http://", "https://"] where rest.hasPrefix(scheme) { rest = rest.dropFirst(scheme.count) }

@@ -115,15 +115,7 @@ public struct PutLoad: Sendable {
     /// The endpoint whose member leads, asked over Maintenance.Status for up to 15 s; the first
     /// endpoint that answers when none reports a leader it can be matched to.
     private func leaderEndpoint() async throws(EtcdStatusPollerError) -> String {
-        var clients: [GRPCClient<HTTP2ClientTransport.Posix>] = []
-        for endpoint in endpoints {
-            let (host, port) = try EtcdStatusPoller.parse(endpoint)
-            do {
-                clients.append(GRPCClient(transport: try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)))
-            } catch {
-                throw .badEndpoint(endpoint)
-            }
-        }
+        let clients = try EtcdStatusPoller.clients(for: endpoints)
         let poller = EtcdStatusPoller(endpoints: endpoints, clients: clients)
         let asked = clients
         let found: String? = await withTaskGroup(of: String?.self) { group in
