@@ -30,8 +30,8 @@ public struct KeyRange: Sendable, Hashable {
 
     public func contains(_ candidate: [UInt8]) -> Bool {
         if isSingleKey { return candidate == key }
-        if candidate.lexicographicallyPrecedes(key) { return false }
-        return isOpenEnded || candidate.lexicographicallyPrecedes(rangeEnd)
+        if candidate.bytesPrecede(key) { return false }
+        return isOpenEnded || candidate.bytesPrecede(rangeEnd)
     }
 }
 
@@ -46,7 +46,7 @@ struct SortedKeys {
 
     /// Builds from keys in any order.
     init(_ unsorted: some Sequence<[UInt8]>) {
-        let sorted = unsorted.sorted { $0.lexicographicallyPrecedes($1) }
+        let sorted = unsorted.sorted { $0.bytesPrecede($1) }
         count = sorted.count
         var start = 0
         while start < sorted.count {
@@ -62,7 +62,7 @@ struct SortedKeys {
         var hi = chunks.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if key.lexicographicallyPrecedes(chunks[mid][0]) {
+            if key.bytesPrecede(chunks[mid][0]) {
                 hi = mid
             } else {
                 lo = mid + 1
@@ -76,7 +76,7 @@ struct SortedKeys {
         var hi = chunk.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if chunk[mid].lexicographicallyPrecedes(key) {
+            if chunk[mid].bytesPrecede(key) {
                 lo = mid + 1
             } else {
                 hi = mid
@@ -135,7 +135,7 @@ struct SortedKeys {
                     if key == range.key { result.append(key) }
                     return result
                 }
-                if !range.isOpenEnded && !key.lexicographicallyPrecedes(range.rangeEnd) { return result }
+                if !range.isOpenEnded && !key.bytesPrecede(range.rangeEnd) { return result }
                 result.append(key)
                 offset += 1
             }

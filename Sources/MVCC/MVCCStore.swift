@@ -191,7 +191,7 @@ public final class MVCCStore {
         let order: Int
         switch compare.target {
         case .value(let v):
-            order = kv.value == v ? 0 : (kv.value.lexicographicallyPrecedes(v) ? -1 : 1)
+            order = kv.value == v ? 0 : (kv.value.bytesPrecede(v) ? -1 : 1)
         case .version(let v): order = kv.version == v ? 0 : (kv.version < v ? -1 : 1)
         case .createRevision(let v): order = kv.createRevision == v ? 0 : (kv.createRevision < v ? -1 : 1)
         case .modRevision(let v): order = kv.modRevision == v ? 0 : (kv.modRevision < v ? -1 : 1)
