@@ -2,6 +2,21 @@ import Testing
 @testable import MVCC
 
 @Suite struct SortedKeysTests {
+    @Test func bytewiseOrderAgreesWithLexicographicOrder() {
+        var state: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        // Short keys over a small alphabet, so prefixes, equal keys and empty keys all occur.
+        let keys = (0..<400).map { _ in (0..<next(4)).map { _ in UInt8([0, 1, 0x7f, 0x80, 0xff][next(5)]) } }
+        for a in keys {
+            for b in keys.prefix(60) {
+                #expect(a.bytesPrecede(b) == a.lexicographicallyPrecedes(b), "\(a) vs \(b)")
+            }
+        }
+    }
+
     @Test(arguments: [1, 2, 3])
     func matchesASortedArrayUnderRandomInsertsAndRemoves(seed: Int) {
         var state = UInt64(seed)
