@@ -43,7 +43,7 @@ public enum EtcdAPIServerError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Serves etcd's v3 API for every member of a cluster: KV, Watch, Maintenance and Cluster over
+/// Serves etcd's v3 API for every member of a cluster: KV, Watch, Maintenance, Cluster and Auth over
 /// gRPC on one port per member, and the JSON gateway on a second port per member.
 public struct EtcdAPIServer: Sendable {
     public let cluster: Cluster
@@ -82,7 +82,8 @@ public struct EtcdAPIServer: Sendable {
                 let address: GRPCNIOTransportCore.SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
                 let server = GRPCServer(
                     transport: .http2NIOPosix(address: address, transportSecurity: .plaintext, config: transportConfig),
-                    services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api)])
+                    services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
+                               AuthService(api: api)])
                 group.addTask { try await server.serve() }
                 servers.append((id, server))
             }

@@ -178,7 +178,7 @@ import Testing
         // One more wrong guess blocks the name; while blocked even the right password is refused
         // without being checked.
         #expect(throws: AuthError.authFailed) { try member.authenticate(username: "alice", password: "guess") }
-        #expect(throws: AuthError.tooManyFailedAttempts(retryAfterMillis: 100)) {
+        #expect(throws: AuthError.tooManyFailedAttempts(retryAfterMillis: AuthRateLimiter.firstDelayNanos / 1_000_000)) {
             try member.authenticate(username: "alice", password: "alice-pw")
         }
         // Other names are not blocked.
@@ -186,7 +186,7 @@ import Testing
 
         group.clock.advance(byNanos: AuthRateLimiter.firstDelayNanos)
         #expect(throws: AuthError.authFailed) { try member.authenticate(username: "alice", password: "guess") }
-        #expect(throws: AuthError.tooManyFailedAttempts(retryAfterMillis: 200)) {
+        #expect(throws: AuthError.tooManyFailedAttempts(retryAfterMillis: 2 * AuthRateLimiter.firstDelayNanos / 1_000_000)) {
             try member.authenticate(username: "alice", password: "guess")
         }
         group.clock.advance(byNanos: 2 * AuthRateLimiter.firstDelayNanos)

@@ -17,7 +17,8 @@ import Testing
             now += wait
             #expect(limiter.retryAfterNanos(user: "u", now: now) == nil)
         }
-        #expect(delays.prefix(4) == [100_000_000, 200_000_000, 400_000_000, 800_000_000])
+        let first = AuthRateLimiter.firstDelayNanos
+        #expect(delays.prefix(4) == [first, 2 * first, 4 * first, 8 * first])
         #expect(delays.last == AuthRateLimiter.maxDelayNanos)
         limiter.recordSuccess(user: "u")
         limiter.recordFailure(user: "u", now: now)

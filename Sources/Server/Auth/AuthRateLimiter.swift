@@ -4,8 +4,8 @@
 /// guesser learns nothing from them. A right password clears the name.
 struct AuthRateLimiter {
     static let freeFailures = 3
-    static let firstDelayNanos: UInt64 = 100_000_000
-    static let maxDelayNanos: UInt64 = 30_000_000_000
+    static let firstDelayNanos: UInt64 = 1_000_000_000
+    static let maxDelayNanos: UInt64 = 60_000_000_000
     /// Names remembered at once; beyond it, names no longer blocked are forgotten first.
     static let capacity = 4096
 

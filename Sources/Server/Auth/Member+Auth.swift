@@ -88,3 +88,13 @@ extension Member {
         applier.withLock { $0.auth }
     }
 }
+
+extension Member {
+    /// Checks that `username` may `access` all of `range` under the auth state applied now (a
+    /// watch's read permission).
+    public func checkPermission(username: String, access: Permission.Access, range: KeyRange) throws(AuthError) {
+        try applier.withLock { applier throws(AuthError) in
+            try applier.auth.check(username: username, access: access, range: range)
+        }
+    }
+}
