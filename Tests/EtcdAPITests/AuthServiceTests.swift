@@ -87,4 +87,36 @@ import Testing
             }
         }
     }
+
+    /// The first answer to a watch of `key` on a stream carrying `metadata`.
+    static func firstWatchResponse(_ client: APIHarness.Client, _ key: String, metadata: Metadata) async throws -> Etcdserverpb_WatchResponse {
+        let watch = Etcdserverpb_Watch.Client(wrapping: client)
+        let first = try await watch.watch(metadata: metadata) { writer in
+            try await writer.write(WatchTests.create(key))
+            try await Task.sleep(for: .seconds(60))
+        } onResponse: { response in
+            for try await message in response.messages { return message }
+            throw TimedOut(what: "a watch response")
+        }
+        return first
+    }
+
+    @Test func watchesNeedATokenAndReadPermission() async throws {
+        try await APIHarness.with { harness in
+            try await harness.withClient(3) { client in
+                let auth = Etcdserverpb_Auth.Client(wrapping: client)
+                try await Self.setUp(auth)
+                let token = try await Self.authenticate(auth, "alice", "alice-pw")
+
+                let anonymous = try await Self.firstWatchResponse(client, "k", metadata: [:])
+                #expect(anonymous.canceled && anonymous.cancelReason == "etcdserver: user name is empty")
+                let denied = try await Self.firstWatchResponse(client, "other", metadata: ["token": .string(token)])
+                #expect(denied.canceled && denied.cancelReason == "etcdserver: permission denied")
+                let allowed = try await Self.firstWatchResponse(client, "k", metadata: ["token": .string(token)])
+                #expect(allowed.created && !allowed.canceled)
+                let forged = await rpcFailure { _ = try await Self.firstWatchResponse(client, "k", metadata: ["token": "forged.1"]) }
+                #expect(forged?.0 == .unauthenticated && forged?.1 == "etcdserver: invalid auth token")
+            }
+        }
+    }
 }
