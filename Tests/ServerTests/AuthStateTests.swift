@@ -101,4 +101,15 @@ import Testing
         #expect(try state.apply(.userGet(name: "alice")) == .roles([]))
         #expect(throws: AuthError.invalidAuthMgmt) { try state.apply(.roleDelete(name: "root")) }
     }
+
+    @Test func aSnapshotFromBeforeAuthLoadsWithAuthOff() throws {
+        let store = MVCCStore()
+        _ = try store.put(PutRequest(key: bytes("k"), value: bytes("v")))
+        let old = try AppliedSnapshot(decoding: store.snapshotData())
+        #expect(old.store == store.snapshotData())
+        #expect(old.auth == AuthState())
+        let state = try Self.enabledState([])
+        let current = try AppliedSnapshot(decoding: AppliedSnapshot(store: store.snapshotData(), auth: state).encoded())
+        #expect(current.auth == state)
+    }
 }
