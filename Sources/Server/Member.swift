@@ -112,17 +112,17 @@ public final class Member: Sendable {
     /// request is checked afresh.
     public func propose(_ operation: InternalRequest.Operation, credentials: Credentials = .none,
                         completion: @escaping Completion) {
-        proposeOnce(operation, credentials: credentials, attempt: 0, completion: completion)
+        proposeAgainOnOldAuth(operation, credentials: credentials, attempt: 0, completion: completion)
     }
 
-    private func proposeOnce(_ operation: InternalRequest.Operation, credentials: Credentials, attempt: Int,
-                             completion: @escaping Completion) {
+    private func proposeAgainOnOldAuth(_ operation: InternalRequest.Operation, credentials: Credentials, attempt: Int,
+                                       completion: @escaping Completion) {
         proposeOnce(operation, credentials: credentials) { [weak self] result in
             guard let self, case .failure(.auth(.authOldRevision)) = result, attempt < self.config.maxAuthRetries else {
                 return completion(result)
             }
             self.metrics.withLock { $0.authRetries += 1 }
-            self.proposeOnce(operation, credentials: credentials, attempt: attempt + 1, completion: completion)
+            self.proposeAgainOnOldAuth(operation, credentials: credentials, attempt: attempt + 1, completion: completion)
         }
     }
 

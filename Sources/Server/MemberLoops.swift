@@ -97,7 +97,7 @@ extension Member {
             }
         }
         if let refused {
-            // 6. A refused proposal fails at once and counts in proposalsFailed.
+            // 7. A refused proposal fails at once and counts in proposalsFailed.
             let failure = ServerError(refused)
             let failed = waits.withLock { w in
                 input.proposals.compactMap { w.finish(id: $0.id, appliedAt: nil, now: now, error: failure) }
