@@ -7,6 +7,8 @@ import Testing
 struct AuthEndToEndTests {
     typealias E2E = EtcdctlEndToEndTests
     static let passwords = ["root": "Root-Pw-7731", "ro": "Reader-Pw-4410", "app": "Writer-Pw-9052"]
+    /// app's password after `user passwd`.
+    static let newAppPassword = "Changed-Pw-3321"
 
     static func user(_ name: String) -> String { "--user=\(name):\(passwords[name]!)" }
 
@@ -68,6 +70,12 @@ struct AuthEndToEndTests {
         #expect(try E2E.ok(restarted, [Self.user("app"), "get", "app/x"]) == "app/x\n1\n")
         #expect(try Self.failure(restarted, ["get", "foo"]).contains("etcdserver: user name is empty"))
 
+        #expect(try E2E.ok(restarted, [Self.user("root"), "user", "passwd", "app", "--interactive=false"],
+                           stdin: Self.newAppPassword + "\n") == "Password updated\n")
+        #expect(try Self.failure(restarted, [Self.user("app"), "get", "app/x"])
+                .contains("etcdserver: authentication failed, invalid user ID or password"))
+        #expect(try E2E.ok(restarted, ["--user=app:\(Self.newAppPassword)", "get", "app/x"]) == "app/x\n1\n")
+
         #expect(try E2E.ok(restarted, [Self.user("root"), "role", "revoke-permission", "reader", "foo"]) == "Permission of key foo is revoked from role reader\n")
         #expect(try Self.failure(restarted, [Self.user("ro"), "get", "foo"]).contains("etcdserver: permission denied"))
         #expect(try E2E.ok(restarted, [Self.user("root"), "auth", "disable"]) == "Authentication Disabled\n")
@@ -80,7 +88,7 @@ struct AuthEndToEndTests {
         #expect(dump.status == 0)
         #expect(dump.stdout.contains("user add ro"))
         let printed = served.process.output + restarted.process.output + dump.stdout + dump.stderr
-        for (name, password) in Self.passwords {
+        for (name, password) in Self.passwords.merging(["app (changed)": Self.newAppPassword], uniquingKeysWith: { $1 }) {
             #expect(!printed.contains(password), "\(name)'s password printed")
             for file in try Self.files(under: directory) {
                 let contents = try Data(contentsOf: URL(fileURLWithPath: file))
