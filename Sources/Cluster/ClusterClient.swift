@@ -7,23 +7,34 @@ extension Cluster {
     /// Puts through the leader (or through `member`, which forwards to it), retrying when there
     /// is no leader or the member stopped, until the request timeout. A timeout is not
     /// retried: the put may or may not have happened.
-    public func put(key: [UInt8], value: [UInt8], via member: NodeID? = nil, completion: @escaping Completion = { _ in }) {
-        request(.put(PutRequest(key: key, value: value)), via: member, completion: completion)
+    public func put(key: [UInt8], value: [UInt8], via member: NodeID? = nil, credentials: Credentials = .none,
+                    completion: @escaping Completion = { _ in }) {
+        request(.put(PutRequest(key: key, value: value)), via: member, credentials: credentials, completion: completion)
     }
 
-    public func request(_ operation: InternalRequest.Operation, via member: NodeID? = nil,
+    public func request(_ operation: InternalRequest.Operation, via member: NodeID? = nil, credentials: Credentials = .none,
                         completion: @escaping Completion = { _ in }) {
         let started = clock.nowNanos()
-        attempt(operation, via: member, started: started, deadline: started + config.member.requestTimeoutNanos,
-                completion: completion)
+        let call = Call(operation: operation, credentials: credentials, started: started,
+                        deadline: started + config.member.requestTimeoutNanos, completion: completion)
+        attempt(call, via: member)
     }
 
-    private func attempt(_ operation: InternalRequest.Operation, via preferred: NodeID?, started: UInt64,
-                         deadline: UInt64, completion: @escaping Completion) {
+    /// One client request and what every attempt at it needs.
+    private struct Call: Sendable {
+        let operation: InternalRequest.Operation
+        let credentials: Credentials
+        let started: UInt64
+        let deadline: UInt64
+        let completion: Completion
+    }
+
+    private func attempt(_ call: Call, via preferred: NodeID?) {
+        let (operation, started, completion) = (call.operation, call.started, call.completion)
         guard let target = pickMember(preferred) else {
-            return retryOrFail(operation, error: .noLeader, started: started, deadline: deadline, completion: completion)
+            return retryOrFail(call, error: .noLeader)
         }
-        target.propose(operation) { [weak self] result in
+        target.propose(operation, credentials: call.credentials) { [weak self] result in
             guard let self else { return completion(result) }
             switch result {
             case .success:
@@ -34,16 +45,15 @@ extension Cluster {
                 }
                 completion(result)
             case .failure(let error):
-                self.retryOrFail(operation, error: error, started: started, deadline: deadline, completion: completion)
+                self.retryOrFail(call, error: error)
             }
         }
     }
 
-    private func retryOrFail(_ operation: InternalRequest.Operation, error: ServerError, started: UInt64,
-                             deadline: UInt64, completion: @escaping Completion) {
-        if Self.isRetryable(error) && clock.nowNanos() < deadline {
+    private func retryOrFail(_ call: Call, error: ServerError) {
+        if Self.isRetryable(error) && clock.nowNanos() < call.deadline {
             schedule(afterNanos: config.member.tickNanos) { [weak self] in
-                self?.attempt(operation, via: nil, started: started, deadline: deadline, completion: completion)
+                self?.attempt(call, via: nil)
             }
             return
         }
@@ -52,7 +62,7 @@ extension Cluster {
             s.latency.recordError()
             s.events.append(ClusterEvent(atNanos: clock.nowNanos(), kind: .clientError(error.description)))
         }
-        completion(.failure(error))
+        call.completion(.failure(error))
     }
 
     /// Errors after which the request certainly did not happen, so trying again is safe.

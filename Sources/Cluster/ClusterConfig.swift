@@ -35,6 +35,8 @@ public struct ClusterConfig: Sendable {
     public var ids: [NodeID] { (1...memberCount).map { NodeID($0) } }
 
     func memberConfig(for id: NodeID, incarnation: UInt64, seed: UInt64) -> MemberConfig {
+        // A copy of `member`, so every member holds the same `AuthSessions`: a token from one
+        // works on all of them.
         var c = member
         c.id = id
         c.peers = ids

@@ -40,10 +40,18 @@ extension Cluster {
 
     /// Reads `key` from the store of `member`, or of the leader (of any running member when
     /// there is none). The read does not go through Raft: it shows what that member has applied.
-    public func get(key: [UInt8], from member: NodeID? = nil) throws(ClusterReadError) -> KeyRead {
+    /// With a `username`, the read needs that user's read permission when auth is on.
+    public func get(key: [UInt8], from member: NodeID? = nil, as username: String? = nil) throws(ClusterReadError) -> KeyRead {
         let candidates = member.map { [$0] } ?? ([leader].compactMap { $0 } + ids)
         for id in candidates where memberState(id) != .down {
             guard let m = self.member(id) else { continue }
+            if let username {
+                do throws(AuthError) {
+                    try m.checkPermission(username: username, access: .read, range: KeyRange(key: key))
+                } catch {
+                    throw ClusterReadError.auth(id, error)
+                }
+            }
             do {
                 let result = try m.localRange(RangeRequest(range: KeyRange(key: key)))
                 return KeyRead(member: id, keyValue: result.kvs.first, revision: result.revision)
@@ -56,8 +64,9 @@ extension Cluster {
     }
 
     /// Deletes `key` through the leader, as `put` puts.
-    public func delete(key: [UInt8], via member: NodeID? = nil, completion: @escaping Completion = { _ in }) {
-        request(.deleteRange(DeleteRangeRequest(range: KeyRange(key: key))), via: member, completion: completion)
+    public func delete(key: [UInt8], via member: NodeID? = nil, credentials: Credentials = .none,
+                       completion: @escaping Completion = { _ in }) {
+        request(.deleteRange(DeleteRangeRequest(range: KeyRange(key: key))), via: member, credentials: credentials, completion: completion)
     }
 }
 
@@ -65,12 +74,14 @@ public enum ClusterReadError: Error, Sendable, Hashable, CustomStringConvertible
     case memberDown(NodeID)
     case noMemberRunning
     case store(NodeID, String)
+    case auth(NodeID, AuthError)
 
     public var description: String {
         switch self {
         case .memberDown(let id): "member \(id) is down"
         case .noMemberRunning: "no member is running"
         case .store(let id, let why): "member \(id) could not read: \(why)"
+        case .auth(let id, let error): "member \(id) refused the read: \(error)"
         }
     }
 }

@@ -30,6 +30,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case other(String)
     /// A method of etcd's API that rafttop does not serve.
     case unimplemented(String)
+    /// Auth refused the request (see `AuthError` for etcd's wording).
+    case auth(AuthError)
 
     public var code: RPCError.Code {
         switch self {
@@ -44,6 +46,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .corrupt: .dataLoss
         case .other, .leaderTransferTimeout: .unknown
         case .unimplemented: .unimplemented
+        case .auth(let error): Self.code(of: error)
         }
     }
 
@@ -71,6 +74,20 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidArgument(let why): why
         case .other(let text): text
         case .unimplemented(let method): "rafttop does not serve \(method)"
+        case .auth(let error): error.description
+        }
+    }
+
+    /// etcd's status code for each auth error.
+    static func code(of error: AuthError) -> RPCError.Code {
+        switch error {
+        case .userEmpty, .roleEmpty, .authFailed, .permissionNotGiven, .invalidAuthMgmt, .authOldRevision: .invalidArgument
+        case .rootUserNotExist, .rootRoleNotExist, .userAlreadyExist, .userNotFound, .roleAlreadyExist, .roleNotFound,
+             .roleNotGranted, .permissionNotGranted, .authNotEnabled:
+            .failedPrecondition
+        case .permissionDenied: .permissionDenied
+        case .invalidAuthToken: .unauthenticated
+        case .tooManyFailedAttempts: .resourceExhausted
         }
     }
 
@@ -85,6 +102,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .proposalDropped: self = .other("raft proposal dropped")
         case .store(let storeError): self = EtcdAPIError(storeError)
         case .malformedRequest: self = .invalidArgument(error.description)
+        case .auth(let authError): self = .auth(authError)
         }
     }
 

@@ -44,9 +44,9 @@ public enum EtcdAPIServerError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Serves etcd's v3 API for every member of a cluster: KV, Watch, Maintenance and Cluster over
-/// gRPC on one port per member (unary KV calls answered by a lean front server, everything else
-/// by gRPC's full server behind it), and the JSON gateway on a second port per member.
+/// Serves etcd's v3 API for every member of a cluster: KV, Watch, Maintenance, Cluster and Auth
+/// over gRPC on one port per member (unary KV calls answered by a lean front server, everything
+/// else by gRPC's full server behind it), and the JSON gateway on a second port per member.
 public struct EtcdAPIServer: Sendable {
     public let cluster: Cluster
     public let config: EtcdAPIServerConfig
@@ -84,7 +84,8 @@ public struct EtcdAPIServer: Sendable {
                 let api = api(for: id)
                 let server = GRPCServer(
                     transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext, config: transportConfig),
-                    services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api)])
+                    services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
+                               AuthService(api: api)])
                 group.addTask { try await server.serve() }
                 let port = config.port(base: config.clientPortBase, member: id)
                 let wanted = Self.hostPort(host, port)

@@ -3,19 +3,19 @@ import Server
 
 /// etcd's KV service: Range, Put, DeleteRange, Txn, Compact.
 extension MemberAPI {
-    public func range(_ request: Etcdserverpb_RangeRequest) async throws(EtcdAPIError) -> Etcdserverpb_RangeResponse {
+    public func range(_ request: Etcdserverpb_RangeRequest, credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_RangeResponse {
         let checked = try request.checked()
-        let response = try await member().read(checked, serializable: request.serializable)
+        let response = try await member().read(checked, serializable: request.serializable, credentials: credentials)
         guard case .range(let result) = response.outcome else { throw unexpected(response.outcome) }
         var out = request.response(from: result)
         out.header = header(response.header)
         return out
     }
 
-    public func put(_ request: Etcdserverpb_PutRequest) async throws(EtcdAPIError) -> Etcdserverpb_PutResponse {
+    public func put(_ request: Etcdserverpb_PutRequest, credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_PutResponse {
         let put = try request.checked()
-        if request.ignoreValue { return try await putKeepingValue(put) }
-        let response = try await member().proposed(.put(put))
+        if request.ignoreValue { return try await putKeepingValue(put, credentials: credentials) }
+        let response = try await member().proposed(.put(put), credentials: credentials)
         guard case .put(let result) = response.outcome else { throw unexpected(response.outcome) }
         var out = Etcdserverpb_PutResponse()
         out.header = header(response.header)
@@ -25,17 +25,17 @@ extension MemberAPI {
 
     /// etcd's put with ignore_value: write the key again with the value it has. The value is read
     /// first and written by a transaction that holds only if the key has not changed since.
-    private func putKeepingValue(_ put: PutRequest) async throws(EtcdAPIError) -> Etcdserverpb_PutResponse {
+    private func putKeepingValue(_ put: PutRequest, credentials: Credentials) async throws(EtcdAPIError) -> Etcdserverpb_PutResponse {
         let attempts = 5
         for _ in 0..<attempts {
-            let read = try await member().read(RangeRequest(range: KeyRange(key: put.key)), serializable: false)
+            let read = try await member().read(RangeRequest(range: KeyRange(key: put.key)), serializable: false, credentials: credentials)
             guard case .range(let current) = read.outcome else { throw unexpected(read.outcome) }
             guard let kv = current.kvs.first else { throw .keyNotFound }
             var again = put
             again.value = kv.value
             let txn = TxnRequest(compare: [Compare(range: KeyRange(key: put.key), target: .modRevision(kv.modRevision), result: .equal)],
                                  success: [.put(again)])
-            let response = try await member().proposed(.txn(txn))
+            let response = try await member().proposed(.txn(txn), credentials: credentials)
             guard case .txn(let result) = response.outcome else { throw unexpected(response.outcome) }
             guard result.succeeded else { continue }
             var out = Etcdserverpb_PutResponse()
@@ -46,8 +46,8 @@ extension MemberAPI {
         throw .other("etcdserver: key kept changing during a put with ignore_value")
     }
 
-    public func deleteRange(_ request: Etcdserverpb_DeleteRangeRequest) async throws(EtcdAPIError) -> Etcdserverpb_DeleteRangeResponse {
-        let response = try await member().proposed(.deleteRange(try request.checked()))
+    public func deleteRange(_ request: Etcdserverpb_DeleteRangeRequest, credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_DeleteRangeResponse {
+        let response = try await member().proposed(.deleteRange(try request.checked()), credentials: credentials)
         guard case .deleteRange(let result) = response.outcome else { throw unexpected(response.outcome) }
         var out = Etcdserverpb_DeleteRangeResponse()
         out.header = header(response.header)
@@ -56,8 +56,8 @@ extension MemberAPI {
         return out
     }
 
-    public func txn(_ request: Etcdserverpb_TxnRequest) async throws(EtcdAPIError) -> Etcdserverpb_TxnResponse {
-        let response = try await member().proposed(.txn(try request.checked()))
+    public func txn(_ request: Etcdserverpb_TxnRequest, credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_TxnResponse {
+        let response = try await member().proposed(.txn(try request.checked()), credentials: credentials)
         guard case .txn(let result) = response.outcome else { throw unexpected(response.outcome) }
         var out = Etcdserverpb_TxnResponse()
         out.header = header(response.header)
@@ -66,8 +66,8 @@ extension MemberAPI {
         return out
     }
 
-    public func compact(_ request: Etcdserverpb_CompactionRequest) async throws(EtcdAPIError) -> Etcdserverpb_CompactionResponse {
-        let response = try await member().proposed(.compact(revision: request.revision))
+    public func compact(_ request: Etcdserverpb_CompactionRequest, credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_CompactionResponse {
+        let response = try await member().proposed(.compact(revision: request.revision), credentials: credentials)
         guard case .compact = response.outcome else { throw unexpected(response.outcome) }
         var out = Etcdserverpb_CompactionResponse()
         out.header = header(response.header)

@@ -58,18 +58,18 @@ final class EndpointDirectory: Sendable {
 }
 
 extension Member {
-    /// Proposes `operation` and waits until it is applied.
-    func proposed(_ operation: InternalRequest.Operation) async throws(EtcdAPIError) -> Response {
+    /// Proposes `operation` as the user `credentials` name and waits until it is applied.
+    func proposed(_ operation: InternalRequest.Operation, credentials: Credentials) async throws(EtcdAPIError) -> Response {
         let result = await withCheckedContinuation { continuation in
-            propose(operation) { continuation.resume(returning: $0) }
+            propose(operation, credentials: credentials) { continuation.resume(returning: $0) }
         }
         return try result.get(orThrow: EtcdAPIError.init)
     }
 
     /// Reads a range, linearizable unless `serializable`.
-    func read(_ request: RangeRequest, serializable: Bool) async throws(EtcdAPIError) -> Response {
+    func read(_ request: RangeRequest, serializable: Bool, credentials: Credentials) async throws(EtcdAPIError) -> Response {
         let result = await withCheckedContinuation { continuation in
-            range(request, serializable: serializable) { continuation.resume(returning: $0) }
+            range(request, serializable: serializable, credentials: credentials) { continuation.resume(returning: $0) }
         }
         return try result.get(orThrow: EtcdAPIError.init)
     }

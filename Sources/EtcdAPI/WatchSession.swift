@@ -36,13 +36,16 @@ final class WatchSession: Sendable {
 
     let api: MemberAPI
     let member: Member
+    /// The stream's user; empty without one.
+    let username: String
     private let state = Locked(State())
     private let outbox: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
     private let queuedResponses = Atomic<Int>(0)
 
-    init(api: MemberAPI, member: Member, outbox: AsyncStream<Etcdserverpb_WatchResponse>.Continuation) {
+    init(api: MemberAPI, member: Member, username: String, outbox: AsyncStream<Etcdserverpb_WatchResponse>.Continuation) {
         self.api = api
         self.member = member
+        self.username = username
         self.outbox = outbox
     }
 
@@ -77,6 +80,11 @@ final class WatchSession: Sendable {
                 return refuse("mvcc: duplicate watch ID provided on the WatchStream")
             }
             let range = KeyRange(key: key, rangeEnd: rangeEnd)
+            do throws(AuthError) {
+                try member.checkPermission(username: username, access: .read, range: range)
+            } catch {
+                return refuse(error.description)
+            }
             do throws(ServerError) {
                 let (storeID, revision) = try member.watch(range: range, startRevision: request.startRevision, prevKV: request.prevKv)
                 s.watchers[id] = Watcher(

@@ -1,10 +1,13 @@
 import MVCC
 import Raft
 
-/// The applied side of a member: the store, and where in the log it stands.
+/// The applied side of a member: the store, the auth state, and where in the log it stands.
 /// Guarded by the member's apply lock; only the apply loop writes it.
 struct Applier {
     let store = MVCCStore()
+    private(set) var auth = AuthState()
+    /// Told when an applied auth change ends tokens (a user deleted, a password changed, auth off).
+    let sessions: AuthSessions
     private(set) var appliedIndex: UInt64 = 0
     private(set) var confState = ConfState()
     /// The index of the last snapshot taken or installed.
@@ -12,11 +15,13 @@ struct Applier {
 
     /// Loads a snapshot: the store's state and the configuration at its index.
     mutating func install(_ snapshot: Snapshot) throws(ServerError) {
+        let parts = try AppliedSnapshot(decoding: snapshot.data)
         do {
-            try store.restore(fromSnapshot: snapshot.data)
+            try store.restore(fromSnapshot: parts.store)
         } catch {
             throw .store(error)
         }
+        auth = parts.auth
         appliedIndex = snapshot.metadata.index
         confState = snapshot.metadata.confState
         snapshotIndex = snapshot.metadata.index
@@ -43,7 +48,49 @@ struct Applier {
             // Every member skips the same undecodable entry, so they stay in agreement.
             return InternalRequest.peekID(entry.data).map { ($0, .failure(.malformedRequest(error.description))) }
         }
+        do throws(AuthError) {
+            try checkPermission(request)
+        } catch {
+            return (request.id, .failure(.auth(error)))
+        }
         return (request.id, execute(request.operation, term: term, member: member))
+    }
+
+    /// The apply-time check of etcd's authApplierV3: auth operations need the root role; writes
+    /// and reads inside a transaction need permission at the auth revision they were proposed at.
+    private func checkPermission(_ request: InternalRequest) throws(AuthError) {
+        guard auth.enabled else { return }
+        switch request.operation {
+        case .auth: try auth.checkAdmin(username: request.username)
+        case .compact: return
+        case .put(let put):
+            try check(request, .write, KeyRange(key: put.key))
+            if put.prevKV { try check(request, .read, KeyRange(key: put.key)) }
+        case .deleteRange(let delete):
+            try check(request, .write, delete.range)
+            if delete.prevKV { try check(request, .read, delete.range) }
+        case .txn(let txn): try check(request, txn)
+        }
+    }
+
+    private func check(_ request: InternalRequest, _ txn: TxnRequest) throws(AuthError) {
+        for compare in txn.compare { try check(request, .read, compare.range) }
+        for op in txn.success + txn.failure {
+            switch op {
+            case .range(let range): try check(request, .read, range.range)
+            case .put(let put):
+                try check(request, .write, KeyRange(key: put.key))
+                if put.prevKV { try check(request, .read, KeyRange(key: put.key)) }
+            case .deleteRange(let delete):
+                try check(request, .write, delete.range)
+                if delete.prevKV { try check(request, .read, delete.range) }
+            case .txn(let nested): try check(request, nested)
+            }
+        }
+    }
+
+    private func check(_ request: InternalRequest, _ access: Permission.Access, _ range: KeyRange) throws(AuthError) {
+        try auth.check(username: request.username, authRevision: request.authRevision, access: access, range: range)
     }
 
     /// Marks a configuration entry applied.
@@ -53,8 +100,16 @@ struct Applier {
         store.setConsistentIndex(entry.index)
     }
 
-    private func execute(_ operation: InternalRequest.Operation, term: UInt64, member: NodeID) -> Result<Response, ServerError> {
-        do {
+    private mutating func execute(_ operation: InternalRequest.Operation, term: UInt64, member: NodeID) -> Result<Response, ServerError> {
+        if case .auth(let authOperation) = operation {
+            do throws(AuthError) {
+                let result = try applyAuth(authOperation)
+                return .success(Response(header: header(term: term, member: member), outcome: .auth(result)))
+            } catch {
+                return .failure(.auth(error))
+            }
+        }
+        do throws(MVCCError) {
             let outcome: Response.Outcome
             switch operation {
             case .put(let put): outcome = .put(try store.put(put))
@@ -63,11 +118,38 @@ struct Applier {
             case .compact(let revision):
                 try store.compact(revision)
                 outcome = .compact
+            case .auth: preconditionFailure("auth operations are applied above")
             }
             return .success(Response(header: header(term: term, member: member), outcome: outcome))
         } catch {
             return .failure(.store(error))
         }
+    }
+
+    private mutating func applyAuth(_ operation: AuthOperation) throws(AuthError) -> AuthResult {
+        let result = try auth.apply(operation)
+        switch operation {
+        case .userDelete(let name), .userChangePassword(let name, _): sessions.invalidate(username: name)
+        case .disable: sessions.invalidateAll()
+        default: break
+        }
+        return result
+    }
+
+    /// The bytes of a Raft snapshot: the store and the auth state.
+    func snapshotData() -> [UInt8] {
+        AppliedSnapshot(store: store.snapshotData(), auth: auth).encoded()
+    }
+
+    /// Reads a range for `username` (empty: no user), after checking read permission against the
+    /// auth state as it is now.
+    func read(_ request: RangeRequest, username: String, term: UInt64, member: NodeID) -> Result<Response, ServerError> {
+        do throws(AuthError) {
+            try auth.check(username: username, access: .read, range: request.range)
+        } catch {
+            return .failure(.auth(error))
+        }
+        return read(request, term: term, member: member)
     }
 
     func read(_ request: RangeRequest, term: UInt64, member: NodeID) -> Result<Response, ServerError> {

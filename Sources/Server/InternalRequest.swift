@@ -8,6 +8,7 @@ public struct InternalRequest: Sendable, Hashable {
         case deleteRange(DeleteRangeRequest)
         case txn(TxnRequest)
         case compact(revision: Int64)
+        case auth(AuthOperation)
     }
 
     /// Unique per request (see `RequestIDGenerator`); the proposer waits on it.
@@ -31,6 +32,7 @@ public struct InternalRequest: Sendable, Hashable {
         case .deleteRange(let delete): "delete \(printable(delete.range.key))\(delete.range.isSingleKey ? "" : "..")"
         case .txn(let txn): "txn \(txn.compare.count) cmp, \(txn.success.count)/\(txn.failure.count) ops"
         case .compact(let revision): "compact @\(revision)"
+        case .auth(let operation): operation.summary
         }
     }
 }

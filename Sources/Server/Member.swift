@@ -75,6 +75,9 @@ public final class Member: Sendable {
     /// Mirrors of the raft side's positions, readable without its lock.
     let committedIndex = Atomic<UInt64>(0)
     let appliedIndex = Atomic<UInt64>(0)
+    /// Mirrors of the applied auth state's switch and revision, for the put path's header.
+    let authEnabled = Atomic<Bool>(false)
+    let authRevision = Atomic<UInt64>(1)
     /// Called when the member has work for its driver (a proposal or message arrived).
     let wake: @Sendable () -> Void
 
@@ -90,7 +93,7 @@ public final class Member: Sendable {
 
         let recovered = try persistence.load()
         let storage = MemoryStorage()
-        var applier = Applier()
+        var applier = Applier(sessions: config.authSessions)
         if let snapshot = recovered.snapshot {
             try storage.applySnapshot(snapshot)
             try applier.install(snapshot)
@@ -105,15 +108,36 @@ public final class Member: Sendable {
         raft = Locked(RaftSide(node: node, storage: storage, term: recovered.hardState.term, commit: recovered.hardState.commit))
         committedIndex.store(recovered.hardState.commit, ordering: .relaxed)
         appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
+        authEnabled.store(applier.auth.enabled, ordering: .relaxed)
+        authRevision.store(applier.auth.revision, ordering: .relaxed)
         self.applier = Locked(applier)
     }
 
     // MARK: The put path
 
-    /// Proposes a write and calls `completion` when it is applied (or fails): etcd's
-    /// processInternalRaftRequestOnce.
-    public func propose(_ operation: InternalRequest.Operation, username: String = "",
+    /// Proposes a write and calls `completion` when it is applied (or fails): etcd's raftRequest.
+    /// When the apply answers that the auth revision the request was checked at is old (the
+    /// auth state changed in between), it proposes again, up to `maxAuthRetries` times, so the
+    /// request is checked afresh.
+    public func propose(_ operation: InternalRequest.Operation, credentials: Credentials = .none,
                         completion: @escaping Completion) {
+        proposeAgainOnOldAuth(operation, credentials: credentials, attempt: 0, completion: completion)
+    }
+
+    private func proposeAgainOnOldAuth(_ operation: InternalRequest.Operation, credentials: Credentials, attempt: Int,
+                                       completion: @escaping Completion) {
+        proposeOnce(operation, credentials: credentials) { [weak self] result in
+            guard let self, case .failure(.auth(.authOldRevision)) = result, attempt < self.config.maxAuthRetries else {
+                return completion(result)
+            }
+            self.metrics.withLock { $0.authRetries += 1 }
+            self.proposeAgainOnOldAuth(operation, credentials: credentials, attempt: attempt + 1, completion: completion)
+        }
+    }
+
+    /// etcd's processInternalRaftRequestOnce.
+    private func proposeOnce(_ operation: InternalRequest.Operation, credentials: Credentials,
+                             completion: @escaping Completion) {
         let received = clock.nowNanos()
         guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
         // 1. A member whose apply falls far behind its commit takes no more work.
@@ -123,38 +147,59 @@ public final class Member: Sendable {
         }
         // 2. A unique id: member, start time, counter.
         let id = ids.withLock { $0.next() }
-        let request = InternalRequest(id: id, username: username, operation: operation)
-        // 3. Encode and check the size.
+        // 3. Who is asking, and at which auth revision (etcd's AuthInfoFromCtx).
+        let authInfo: AuthInfo
+        do throws(AuthError) {
+            authInfo = try self.authInfo(credentials)
+        } catch {
+            metrics.withLock { $0.proposalsFailed += 1 }
+            return completion(.failure(.auth(error)))
+        }
+        let authChecked = authEnabled.load(ordering: .relaxed) ? clock.nowNanos() : nil
+        let request = InternalRequest(id: id, username: authInfo.username, authRevision: authInfo.revision, operation: operation)
+        // 4. Encode and check the size.
         let data = request.encoded()
         if data.count > config.maxRequestBytes {
             metrics.withLock { $0.proposalsFailed += 1 }
             return completion(.failure(.requestTooLarge(bytes: data.count, limitBytes: config.maxRequestBytes)))
         }
-        // 4. Register the waiter with etcd's deadline.
-        let trace = StageTrace(requestID: id, member: self.id, summary: request.summary, receivedNanos: received)
+        // 5. Register the waiter with etcd's deadline.
+        var trace = StageTrace(requestID: id, member: self.id, summary: request.summary, receivedNanos: received)
+        trace.authCheckedNanos = authChecked
+        trace.username = authInfo.username
         waits.withLock {
             $0.register(id: id, trace: trace, deadlineNanos: received + config.requestTimeoutNanos, completion: completion)
         }
-        // 5. Propose: the raft loop hands everything queued to Raft at once.
+        // 6. Propose: the raft loop hands everything queued to Raft at once.
         inbox.withLock { $0.proposals.append((id, data)) }
         wake()
     }
 
-    public func put(_ request: PutRequest, completion: @escaping Completion) {
-        propose(.put(request), completion: completion)
+    public func put(_ request: PutRequest, credentials: Credentials = .none, completion: @escaping Completion) {
+        propose(.put(request), credentials: credentials, completion: completion)
     }
 
     /// Reads a range. A linearizable read first confirms, through ReadIndex, that it sees every
     /// write acknowledged before it; a serializable one reads this member's store as it is.
-    public func range(_ request: RangeRequest, serializable: Bool = false, completion: @escaping Completion) {
+    /// Either way, with auth on, the user needs read permission on the whole range.
+    public func range(_ request: RangeRequest, serializable: Bool = false, credentials: Credentials = .none,
+                      completion: @escaping Completion) {
         guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
+        let username: String
+        do throws(AuthError) {
+            username = try authInfo(credentials).username
+        } catch {
+            return completion(.failure(.auth(error)))
+        }
         if serializable || config.unsafeLocalReads {
             let term = raft.withLock { $0.term }
-            return completion(applier.withLock { $0.read(request, term: term, member: id) })
+            return completion(applier.withLock { $0.read(request, username: username, term: term, member: id) })
         }
         let deadline = clock.nowNanos() + config.requestTimeoutNanos
         let context = nextReadContext.add(1, ordering: .relaxed).oldValue
-        waits.withLock { $0.registerRead(context: context, request: request, deadlineNanos: deadline, completion: completion) }
+        waits.withLock {
+            $0.registerRead(context: context, request: request, username: username, deadlineNanos: deadline, completion: completion)
+        }
         inbox.withLock { $0.readContexts.append(context) }
         wake()
     }

@@ -34,6 +34,12 @@ public struct MemberConfig: Sendable {
     /// Test-only sabotage, for showing that `rafttop check` notices: answer linearizable reads
     /// from the local store without ReadIndex, so a lagging or deposed member serves stale reads.
     public var unsafeLocalReads = false
+    /// Tokens and the wrong-password limiter; members of one process share one (see `AuthSessions`).
+    public var authSessions = AuthSessions()
+    /// PBKDF2 rounds for passwords hashed on this member; stored with each hash.
+    public var passwordHashIterations = PasswordHash.defaultIterations
+    /// How many times a request is proposed again after its apply answered "auth revision old".
+    public var maxAuthRetries = 8
 
     public init(id: NodeID, peers: [NodeID]) {
         self.id = id

@@ -121,7 +121,7 @@ extension Member {
             }
         }
         if let refused {
-            // 6. A refused proposal fails at once and counts in proposalsFailed.
+            // 7. A refused proposal fails at once and counts in proposalsFailed.
             let failure = ServerError(refused)
             let failed = waits.withLock { w in
                 input.proposals.compactMap { w.finish(id: $0.id, appliedAt: nil, now: now, error: failure) }
@@ -201,6 +201,8 @@ extension Member {
                 }
             }
             appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
+            authEnabled.store(applier.auth.enabled, ordering: .relaxed)
+            authRevision.store(applier.auth.revision, ordering: .relaxed)
             try maybeSnapshot(&applier)
         }
         maybeAutoCompact()
@@ -251,7 +253,7 @@ extension Member {
         let ready = waits.withLock { $0.takeServableReads(applied: applied) }
         guard !ready.isEmpty else { return false }
         let term = raft.withLock { $0.term }
-        let results = applier.withLock { applier in ready.map { applier.read($0.request, term: term, member: id) } }
+        let results = applier.withLock { applier in ready.map { applier.read($0.request, username: $0.username, term: term, member: id) } }
         for (read, result) in zip(ready, results) { read.completion(result) }
         return true
     }
@@ -262,7 +264,7 @@ extension Member {
         let applied = applier.appliedIndex
         guard applied > applier.snapshotIndex + config.snapshotCount else { return }
         let confState = applier.confState
-        let data = applier.store.snapshotData()
+        let data = applier.snapshotData()
         let snapshot = try raft.withLock { side in
             try side.storage.createSnapshot(at: applied, confState: confState, data: data)
         }
@@ -285,10 +287,11 @@ extension Member {
         let store = applier.withLock { a in
             (a.appliedIndex, a.store.currentRevision, a.store.compactRevision, a.store.keyCount, a.snapshotIndex)
         }
+        let auth = AuthStatus(enabled: authEnabled.load(ordering: .relaxed), revision: authRevision.load(ordering: .relaxed))
         return MemberStatus(
             id: id, raft: raftStatus, appliedIndex: store.0, proposalsPending: pending, readsPending: readsPending,
             metrics: metrics.withLock { $0 }, storeRevision: store.1, storeCompactRevision: store.2,
-            keyCount: store.3, snapshotIndex: store.4, stopped: isStopped)
+            keyCount: store.3, snapshotIndex: store.4, auth: auth, stopped: isStopped)
     }
 
     /// The most recent finished stage traces, oldest first.

@@ -4,6 +4,8 @@ import Raft
 public struct MemberMetrics: Sendable, Hashable {
     public var proposalsFailed = 0
     public var leaderChangesSeen = 0
+    /// Requests proposed again because their apply answered "auth revision old".
+    public var authRetries = 0
     public var walFsyncCount = 0
     public var walFsyncNanosTotal: UInt64 = 0
     public var walFsyncNanosLast: UInt64 = 0
@@ -37,6 +39,8 @@ public struct MemberStatus: Sendable, Hashable {
     public var storeCompactRevision: Int64
     public var keyCount: Int
     public var snapshotIndex: UInt64
+    /// Whether auth is on, and the auth revision, as this member applied them.
+    public var auth: AuthStatus
     public var stopped: Bool
 
     /// The member's metrics in Prometheus's text format, under etcd's names.

@@ -32,6 +32,9 @@ extension InternalRequest {
         case .compact(let revision):
             out.uint8(4)
             out.int64(revision)
+        case .auth(let operation):
+            out.uint8(5)
+            operation.encode(into: &out)
         }
         return out.buffer
     }
@@ -57,6 +60,7 @@ extension InternalRequest {
         case 2: operation = .deleteRange(try Self.decodeDelete(&input))
         case 3: operation = .txn(try Self.decodeTxn(&input, depth: 0))
         case 4: operation = .compact(revision: try input.int64())
+        case 5: operation = .auth(try AuthOperation(decoding: &input))
         default: throw DecodingError(offset: input.offset - 1, reason: "unknown operation kind \(kind)")
         }
         try input.expectEnd()

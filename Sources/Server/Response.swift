@@ -17,6 +17,7 @@ public struct Response: Sendable, Hashable {
         case txn(TxnResult)
         case compact
         case range(RangeResult)
+        case auth(AuthResult)
     }
 
     public var header: ResponseHeader

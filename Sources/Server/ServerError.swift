@@ -20,6 +20,9 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case store(MVCCError)
     /// The request does not decode (a corrupt entry or a malformed client request).
     case malformedRequest(String)
+    /// Auth refused the request: no or a bad user or token, no permission, or an auth change
+    /// that is not allowed.
+    case auth(AuthError)
 
     public var description: String {
         switch self {
@@ -31,6 +34,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .proposalDropped: "raft proposal dropped"
         case .store(let error): error.description
         case .malformedRequest(let why): "etcdserver: malformed request: \(why)"
+        case .auth(let error): error.description
         }
     }
 

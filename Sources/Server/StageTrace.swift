@@ -4,7 +4,7 @@ import Raft
 /// etcd made visible. Stages a request never reached stay nil.
 public struct StageTrace: Sendable, Hashable {
     public enum Stage: String, Sendable, CaseIterable {
-        case received, proposed, leaderAppended, leaderSynced, committed, applied, responded
+        case received, authChecked, proposed, leaderAppended, leaderSynced, committed, applied, responded
     }
 
     public var requestID: UInt64
@@ -13,6 +13,10 @@ public struct StageTrace: Sendable, Hashable {
     /// The Raft index of the entry, once the leader appended it.
     public var index: UInt64 = 0
     public var receivedNanos: UInt64
+    /// When the member put the user name and auth revision in the header; only with auth on.
+    public var authCheckedNanos: UInt64?
+    /// The user the request ran as; empty without one.
+    public var username = ""
     public var proposedNanos: UInt64?
     public var leaderAppendedNanos: UInt64?
     public var leaderSyncedNanos: UInt64?
@@ -34,6 +38,7 @@ public struct StageTrace: Sendable, Hashable {
     public func time(of stage: Stage) -> UInt64? {
         switch stage {
         case .received: receivedNanos
+        case .authChecked: authCheckedNanos
         case .proposed: proposedNanos
         case .leaderAppended: leaderAppendedNanos
         case .leaderSynced: leaderSyncedNanos

@@ -12,6 +12,8 @@ struct WaitRegistry {
 
     struct ReadWaiter {
         let request: RangeRequest
+        /// Who reads, when auth is on (empty otherwise): checked when the read is served.
+        let username: String
         let completion: Completion
         let deadlineNanos: UInt64
         /// The read position, once the leader confirmed it.
@@ -106,8 +108,9 @@ struct WaitRegistry {
 
     // MARK: Reads
 
-    mutating func registerRead(context: UInt64, request: RangeRequest, deadlineNanos: UInt64, completion: @escaping Completion) {
-        reads[context] = ReadWaiter(request: request, completion: completion, deadlineNanos: deadlineNanos)
+    mutating func registerRead(context: UInt64, request: RangeRequest, username: String, deadlineNanos: UInt64,
+                               completion: @escaping Completion) {
+        reads[context] = ReadWaiter(request: request, username: username, completion: completion, deadlineNanos: deadlineNanos)
     }
 
     mutating func confirmRead(context: UInt64, index: UInt64) {

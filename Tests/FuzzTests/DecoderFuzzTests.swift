@@ -64,6 +64,10 @@ import Testing
             failure: [.range(RangeRequest(range: KeyRange(key: Array("k".utf8)))),
                       .deleteRange(DeleteRangeRequest(range: KeyRange(key: Array("q".utf8))))])),
         .compact(revision: 42),
+        .auth(.userAdd(name: "alice", password: PasswordHash(hashing: "pw", iterations: 2))),
+        .auth(.roleGrantPermission(role: "r", permission: Permission(kind: .readwrite, range: KeyRange.prefix(Array("app/".utf8))))),
+        .auth(.roleRevokePermission(role: "r", range: KeyRange(key: Array("k".utf8)))),
+        .auth(.enable),
     ]
 
     @Test func internalRequests() {
@@ -72,6 +76,20 @@ import Testing
             guard let request = try? InternalRequest(decoding: bytes) else { return }
             #expect((try? InternalRequest(decoding: request.encoded())) == request)
             _ = InternalRequest.peekID(bytes)
+        }
+    }
+
+    @Test func authSnapshots() throws {
+        var state = AuthState()
+        for operation in [AuthOperation.userAdd(name: "root", password: PasswordHash(hashing: "pw", iterations: 2)),
+                          .userGrantRole(user: "root", role: "root"), .roleAdd(name: "r"),
+                          .roleGrantPermission(role: "r", permission: Permission(kind: .read, range: KeyRange(key: Array("k".utf8)))),
+                          .userAdd(name: "bob", password: nil), .userGrantRole(user: "bob", role: "r"), .enable] {
+            _ = try state.apply(operation)
+        }
+        Self.fuzz([state.snapshotData(), AuthState().snapshotData()], seed: 11) { bytes in
+            guard let decoded = try? AuthState(snapshotData: bytes) else { return }
+            #expect((try? AuthState(snapshotData: decoded.snapshotData())) == decoded)
         }
     }
 

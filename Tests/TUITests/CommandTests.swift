@@ -1,3 +1,4 @@
+import MVCC
 import Raft
 import Testing
 @testable import TUI
@@ -33,6 +34,14 @@ import Testing
         ("speed 2x", .setSpeed(2)),
         ("step", .step),
         ("theme nord", .setTheme("nord")),
+        ("user alice", .setUser("alice")),
+        ("user", .setUser(nil)),
+        ("auth enable", .auth(.enable)),
+        ("auth off", .auth(.disable)),
+        ("role reader read foo", .auth(.grantPermission(role: "reader", kind: .read, range: KeyRange(key: Array("foo".utf8))))),
+        ("role app readwrite app/*", .auth(.grantPermission(role: "app", kind: .readwrite, range: .prefix(Array("app/".utf8))))),
+        ("revoke app app/*", .auth(.revokePermission(role: "app", range: .prefix(Array("app/".utf8))))),
+        ("grant alice reader", .auth(.grantRole(user: "alice", role: "reader"))),
         ("help", .toggleHelp),
         ("quit", .quit),
     ])
@@ -46,6 +55,9 @@ import Testing
                 .replacingOccurrences(of: "PERCENT", with: "1").replacingOccurrences(of: "NAME", with: "nord")
                 .replacingOccurrences(of: "RATE", with: "10").replacingOccurrences(of: "MS", with: "5")
                 .replacingOccurrences(of: "FACTOR", with: "0.5").replacingOccurrences(of: " N", with: " 1")
+                .replacingOccurrences(of: "on|off", with: "on").replacingOccurrences(of: "PERM", with: "read")
+                .replacingOccurrences(of: "[nord]", with: "nord").replacingOccurrences(of: "USER", with: "u")
+                .replacingOccurrences(of: " R", with: " r")
             guard case .success = parse(example) else {
                 Issue.record("\(spec.usage) (as '\(example)') does not parse")
                 continue
@@ -55,6 +67,10 @@ import Testing
 
     @Test(arguments: [
         ("", "empty command"),
+        ("role r admin k", "'admin' is not a permission"),
+        ("role r read *", "a permission needs a key"),
+        ("auth maybe", "usage: auth on|off"),
+        ("user a b", "usage: user [NAME]"),
         ("frobnicate", "unknown command 'frobnicate'"),
         ("put", "usage: put KEY VALUE"),
         ("put k", "usage: put KEY VALUE"),

@@ -2,6 +2,7 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 import NIOPosix
+import Server
 
 /// One client connection to a member's gRPC port, at the level of HTTP/2 frames. etcd's unary
 /// KV calls (`UnaryKVRoutes`) are answered here: a few frames in, one task to the member's API, a
@@ -17,8 +18,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTP2Frame
 
     private enum Stream {
-        /// A unary call being read: its path, token and body so far.
-        case reading(path: String, body: [UInt8])
+        /// A unary call being read: its path, the caller's token and the body so far.
+        case reading(path: String, credentials: Credentials, body: [UInt8])
         /// A unary call whose request is whole; its answer is on the way.
         case answering
         /// A call relayed to the full server, on this stream there.
@@ -56,7 +57,9 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             case nil:
                 let path = headers.headers.first(name: ":path") ?? ""
                 if UnaryKVRoutes.serves(path) {
-                    streams[id] = .reading(path: path, body: [])
+                    // etcd's clients send Authenticate's token as the `token` metadata.
+                    let credentials: Credentials = headers.headers.first(name: "token").map { .token($0) } ?? .none
+                    streams[id] = .reading(path: path, credentials: credentials, body: [])
                     if headers.endStream { requestRead(id, context: context) }
                 } else {
                     startRelay(id, headers: frame, context: context)
@@ -73,7 +76,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
             giveBackConnectionWindow(length, context: context)
             switch streams[id] {
-            case .reading(let path, var body):
+            case .reading(let path, let credentials, var body):
                 guard body.count + payload.data.readableBytes <= requestBytesMax else {
                     streams[id] = .answering
                     answer(id, with: .failure(.grpcStatus(code: 8, message: "grpc: received message larger than max (\(body.count + payload.data.readableBytes) vs. \(requestBytesMax))")),
@@ -81,7 +84,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
                     return
                 }
                 if case .byteBuffer(let buffer) = payload.data { body.append(contentsOf: buffer.readableBytesView) }
-                streams[id] = .reading(path: path, body: body)
+                streams[id] = .reading(path: path, credentials: credentials, body: body)
                 giveBackStreamWindow(id, length, endStream: payload.endStream, context: context)
                 if payload.endStream { requestRead(id, context: context) }
             case .relayed(let backID):
@@ -126,7 +129,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     }
 
     private func requestRead(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
-        guard case .reading(let path, let body) = streams[id] else { return }
+        guard case .reading(let path, let credentials, let body) = streams[id] else { return }
         streams[id] = .answering
         guard let request = GRPCWire.onlyMessage(in: body) else {
             answer(id, with: .failure(.grpcStatus(code: 13, message: "the request is not one uncompressed gRPC message")), context: context)
@@ -140,7 +143,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         Task {
             let outcome: Answer
             do throws(EtcdAPIError) {
-                outcome = .message(try await routes.answer(path, request: message))
+                outcome = .message(try await routes.answer(path, request: message, credentials: credentials))
             } catch {
                 outcome = .failure(.api(error))
             }

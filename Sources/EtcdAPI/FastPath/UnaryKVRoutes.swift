@@ -1,37 +1,39 @@
+import Server
 import SwiftProtobuf
 
 /// The calls the front server answers itself, without handing them to gRPC's server stack:
 /// etcd's five unary KV calls, the whole of a put's way in and out. Each decodes the request,
 /// asks the member's API as the gRPC service would, and encodes the answer.
 struct UnaryKVRoutes: Sendable {
-    typealias Route = @Sendable (MemberAPI, [UInt8]) async throws(EtcdAPIError) -> [UInt8]
+    typealias Route = @Sendable (MemberAPI, [UInt8], Credentials) async throws(EtcdAPIError) -> [UInt8]
 
     let api: MemberAPI
 
     static let routes: [String: Route] = [
-        "/etcdserverpb.KV/Range": { api, bytes throws(EtcdAPIError) in
-            try encoded(try await api.range(try decoded(bytes)))
+        "/etcdserverpb.KV/Range": { api, bytes, credentials throws(EtcdAPIError) in
+            try encoded(try await api.range(try decoded(bytes), credentials: credentials))
         },
-        "/etcdserverpb.KV/Put": { api, bytes throws(EtcdAPIError) in
-            try encoded(try await api.put(try decoded(bytes)))
+        "/etcdserverpb.KV/Put": { api, bytes, credentials throws(EtcdAPIError) in
+            try encoded(try await api.put(try decoded(bytes), credentials: credentials))
         },
-        "/etcdserverpb.KV/DeleteRange": { api, bytes throws(EtcdAPIError) in
-            try encoded(try await api.deleteRange(try decoded(bytes)))
+        "/etcdserverpb.KV/DeleteRange": { api, bytes, credentials throws(EtcdAPIError) in
+            try encoded(try await api.deleteRange(try decoded(bytes), credentials: credentials))
         },
-        "/etcdserverpb.KV/Txn": { api, bytes throws(EtcdAPIError) in
-            try encoded(try await api.txn(try decoded(bytes)))
+        "/etcdserverpb.KV/Txn": { api, bytes, credentials throws(EtcdAPIError) in
+            try encoded(try await api.txn(try decoded(bytes), credentials: credentials))
         },
-        "/etcdserverpb.KV/Compact": { api, bytes throws(EtcdAPIError) in
-            try encoded(try await api.compact(try decoded(bytes)))
+        "/etcdserverpb.KV/Compact": { api, bytes, credentials throws(EtcdAPIError) in
+            try encoded(try await api.compact(try decoded(bytes), credentials: credentials))
         },
     ]
 
     static func serves(_ path: String) -> Bool { routes[path] != nil }
 
-    /// The serialized answer to the call on `path`, or the error to send as its status.
-    func answer(_ path: String, request: [UInt8]) async throws(EtcdAPIError) -> [UInt8] {
+    /// The serialized answer to the call on `path`, made as the user `credentials` names, or the
+    /// error to send as its status.
+    func answer(_ path: String, request: [UInt8], credentials: Credentials) async throws(EtcdAPIError) -> [UInt8] {
         guard let route = Self.routes[path] else { throw .unimplemented(path) }
-        return try await route(api, request)
+        return try await route(api, request, credentials)
     }
 
     private static func decoded<M: SwiftProtobuf.Message>(_ bytes: [UInt8]) throws(EtcdAPIError) -> M {

@@ -57,6 +57,10 @@ extension Controller {
         case .put(let key, let value): put(key: key, value: Array(value.utf8), on: cluster)
         case .get(let key): get(key, from: cluster)
         case .delete(let key): delete(key, on: cluster)
+        case .setUser(let user):
+            state.user = user
+            report(user.map { "puts, gets and dels now run as \($0)" } ?? "puts, gets and dels now run as no user")
+        case .auth(let command): runAuth(command, on: cluster)
         case .toggleLoad: setLoad(running: !state.loadRunning, rate: state.loadRate, on: cluster)
         case .changeLoadRate(let faster): setLoad(running: state.loadRunning, rate: step(Self.loadRates, from: state.loadRate, up: faster), on: cluster)
         case .setLoadRate(let rate): setLoad(running: rate > 0, rate: rate > 0 ? rate : state.loadRate, on: cluster)
@@ -127,7 +131,7 @@ extension Controller {
         let inbox = self.inbox
         let started = cluster.nowNanos()
         report("put \(key) (\(value.count) B) proposed")
-        cluster.put(key: Array(key.utf8), value: value) { result in
+        cluster.put(key: Array(key.utf8), value: value, credentials: credentials) { result in
             let millis = Format.millis(nanos: cluster.nowNanos() - started)
             switch result {
             case .success(let response):
@@ -140,7 +144,7 @@ extension Controller {
 
     private func get(_ key: String, from cluster: Cluster) {
         do {
-            let read = try cluster.get(key: Array(key.utf8))
+            let read = try cluster.get(key: Array(key.utf8), as: state.user)
             if let kv = read.keyValue {
                 let value = String(decoding: kv.value.prefix(60), as: UTF8.self)
                 report("\(key) = \(value)\(kv.value.count > 60 ? "…" : "") (\(kv.value.count) B, mod revision \(kv.modRevision), from m\(read.member))")
@@ -155,7 +159,7 @@ extension Controller {
     private func delete(_ key: String, on cluster: Cluster) {
         let inbox = self.inbox
         report("del \(key) proposed")
-        cluster.delete(key: Array(key.utf8)) { result in
+        cluster.delete(key: Array(key.utf8), credentials: credentials) { result in
             switch result {
             case .success(let response):
                 if case .deleteRange(let deleted) = response.outcome {
@@ -165,6 +169,11 @@ extension Controller {
                 inbox.post(StatusMessage("del \(key) failed: \(error)", kind: .error))
             }
         }
+    }
+
+    /// Who the UI's own requests run as.
+    private var credentials: Credentials {
+        state.user.map(Credentials.user) ?? .none
     }
 
     func randomValue(bytes: Int) -> [UInt8] {

@@ -28,6 +28,7 @@ extension Controller {
         case .togglePauseAll, .step: refuse("pause or single-step it")
         case .changeSpeed, .setSpeed: refuse("change its speed")
         case .setLatency, .setLoss: refuse("change its network")
+        case .setUser, .auth: refuse("act as a user or set up auth (etcdctl --user and etcdctl auth can)")
         }
     }
 

@@ -48,6 +48,8 @@ public struct UIState: Sendable {
     /// The clock reading the UI started at, so events show seconds since then.
     public var startNanos: UInt64 = 0
     public var quitRequested = false
+    /// The user puts, gets and deletes run as (`:user NAME`); nil for none.
+    public var user: String?
 
     public init() {}
 }

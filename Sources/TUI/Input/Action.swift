@@ -1,4 +1,6 @@
+import MVCC
 import Raft
+import Server
 
 /// Which member an action is for.
 public enum MemberTarget: Sendable, Hashable {
@@ -57,4 +59,22 @@ public enum Action: Sendable, Hashable {
     /// In the narrow layout, shows the next of the detail panes.
     case cycleDetailPane
     case resetLatency
+
+    /// Puts, gets and deletes from the UI run as this user (nil: as no user).
+    case setUser(String?)
+    /// Sets up auth, as root.
+    case auth(AuthCommand)
+}
+
+/// The auth set-up the command line offers, enough to watch a denied put. Users made here have
+/// no password: the UI vouches for them (see `Credentials.user`), and no secret is ever typed.
+public enum AuthCommand: Sendable, Hashable {
+    /// Makes a password-less root user with the root role if there is none, then turns auth on.
+    case enable
+    case disable
+    /// Adds the role if it is new, then grants it `kind` on `range`.
+    case grantPermission(role: String, kind: Permission.Kind, range: KeyRange)
+    case revokePermission(role: String, range: KeyRange)
+    /// Adds a password-less user if it is new, then grants it the role.
+    case grantRole(user: String, role: String)
 }

@@ -1,4 +1,6 @@
+import MVCC
 import Raft
+import Server
 
 /// Why a command line was refused, worded for the status line.
 public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -37,6 +39,11 @@ public enum CommandParser {
         Spec(name: "loss", usage: "loss PERCENT", help: "share of messages the network loses"),
         Spec(name: "speed", usage: "speed FACTOR", help: "slow motion: 0.1 is 10x slower"),
         Spec(name: "step", usage: "step", help: "run one step while paused"),
+        Spec(name: "user", usage: "user [NAME]", help: "put, get, del as NAME (none: no user)"),
+        Spec(name: "auth", usage: "auth on|off", help: "auth on (adds root) or off"),
+        Spec(name: "role", usage: "role R PERM KEY", help: "role R gets PERM on KEY (KEY*: prefix)"),
+        Spec(name: "revoke", usage: "revoke R KEY", help: "take KEY back from role R"),
+        Spec(name: "grant", usage: "grant USER R", help: "give USER (added if new) role R"),
         Spec(name: "theme", usage: "theme NAME", help: "switch to a theme"),
         Spec(name: "help", usage: "help", help: "show the keys and commands"),
         Spec(name: "quit", usage: "quit", help: "quit rafttop"),
@@ -109,6 +116,28 @@ public enum CommandParser {
         case "step":
             try expectCount(args, 0, "step takes no arguments")
             return .step
+        case "user":
+            guard args.count <= 1 else { throw CommandError(usage(name)) }
+            return .setUser(args.first)
+        case "auth":
+            try expectCount(args, 1, usage(name))
+            switch args[0].lowercased() {
+            case "enable", "on": return .auth(.enable)
+            case "disable", "off": return .auth(.disable)
+            default: throw CommandError(usage(name))
+            }
+        case "role":
+            try expectCount(args, 3, usage(name))
+            guard let kind = Permission.Kind(name: args[1].lowercased()) else {
+                throw CommandError("'\(args[1])' is not a permission (PERM): read, write or readwrite")
+            }
+            return .auth(.grantPermission(role: args[0], kind: kind, range: try keyOrPrefix(args[2])))
+        case "revoke":
+            try expectCount(args, 2, usage(name))
+            return .auth(.revokePermission(role: args[0], range: try keyOrPrefix(args[1])))
+        case "grant":
+            try expectCount(args, 2, usage(name))
+            return .auth(.grantRole(user: args[0], role: args[1]))
         case "theme":
             try expectCount(args, 1, usage(name))
             return .setTheme(args[0])
@@ -142,6 +171,15 @@ public enum CommandParser {
 
     private static func expectCount(_ args: [String], _ count: Int, _ message: String) throws(CommandError) {
         guard args.count == count else { throw CommandError(message) }
+    }
+
+    /// `KEY` is one key; `KEY*` every key with that prefix.
+    private static func keyOrPrefix(_ text: String) throws(CommandError) -> KeyRange {
+        let isPrefix = text.hasSuffix("*")
+        let key = isPrefix ? String(text.dropLast()) : text
+        guard !key.isEmpty else { throw CommandError("a permission needs a key or a prefix before *") }
+        try checkKey(key)
+        return isPrefix ? .prefix(Array(key.utf8)) : KeyRange(key: Array(key.utf8))
     }
 
     private static func checkKey(_ key: String) throws(CommandError) {
@@ -192,5 +230,13 @@ public enum CommandParser {
         var value = String(rest)
         while value.last == " " || value.last == "\t" { value.removeLast() }
         return value
+    }
+}
+
+extension Permission.Kind {
+    /// etcdctl's names: read, write, readwrite.
+    init?(name: String) {
+        guard let kind = Self.allCases.first(where: { "\($0)" == name }) else { return nil }
+        self = kind
     }
 }

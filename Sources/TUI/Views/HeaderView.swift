@@ -22,6 +22,7 @@ enum HeaderView {
             (load, state.loadRunning ? .accent : .dim),
             (data, .dim),
         ]
+        if let user = state.user { segments.insert(("user \(user)", .accent), at: 4) }
         // An external cluster runs at its own pace: no pause, no slow motion.
         if snapshot.attached != nil { segments.removeSubrange(4...5) }
         // "? help" keeps its place at the right end of the first line.

@@ -59,9 +59,17 @@ enum MembersTable {
         },
     ]
 
+    /// Whether auth is on at the member, and its auth revision: shown once any member has an
+    /// auth state to show, so a cluster without auth keeps its table as it was.
+    static let authColumn = Column(title: "AUTH", width: 7, priority: 4, left: true) { row in
+        guard let auth = row.view.status?.auth else { return "-" }
+        return "\(auth.enabled ? "on" : "off") r\(auth.revision)"
+    }
+
     /// The columns that fit in `width`, in table order.
-    static func visibleColumns(width: Int) -> [Column] {
-        var chosen = columns.enumerated().map { $0 }
+    static func visibleColumns(width: Int, auth: Bool = false) -> [Column] {
+        let all = auth ? columns + [authColumn] : columns
+        var chosen = all.enumerated().map { $0 }
         func total(_ cols: [(offset: Int, element: Column)]) -> Int { cols.reduce(0) { $0 + $1.element.width + 1 } + 2 }
         while total(chosen) > width, let drop = chosen.filter({ $0.element.priority > 0 }).min(by: { $0.element.priority < $1.element.priority || ($0.element.priority == $1.element.priority && $0.offset > $1.offset) }) {
             chosen.removeAll { $0.offset == drop.offset }
@@ -75,7 +83,8 @@ enum MembersTable {
         let progress = leaderView?.status?.raft.progress ?? [:]
         canvas.box(area, title: "members" + (snapshot.leader == nil ? "  (no leader)" : ""))
         let inner = area.inset(1)
-        let cols = visibleColumns(width: area.width)
+        let hasAuth = snapshot.members.contains { ($0.status?.auth.revision ?? 1) > 1 }
+        let cols = visibleColumns(width: area.width, auth: hasAuth)
         var x = inner.x
         for col in cols {
             canvas.write(col.cell(col.title), x: x, y: inner.y, role: .dim, clip: inner)

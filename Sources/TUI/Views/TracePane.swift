@@ -23,6 +23,7 @@ enum TracePane {
             steps.append(Step(label: label, startNanos: min(start ?? previous, time), endNanos: time))
             previous = max(previous, time)
         }
+        add("auth checked", trace.authCheckedNanos)
         add("proposed", trace.proposedNanos)
         add("leader append", trace.leaderAppendedNanos)
         let sent = max(trace.leaderAppendedNanos ?? trace.proposedNanos ?? origin, origin)
@@ -52,6 +53,7 @@ enum TracePane {
         let total = trace.respondedNanos.map { "  total \(Format.millis(nanos: $0 >= trace.receivedNanos ? $0 - trace.receivedNanos : 0)) ms" }
             ?? "  (in progress)"
         var heading = "\(trace.summary)  via m\(trace.member)"
+        if !trace.username.isEmpty { heading += "  as \(trace.username)" }
         if trace.index > 0 { heading += "  index \(trace.index)" }
         canvas.write(heading + total, x: inner.x, y: inner.y, role: trace.error == nil ? .accent : .error, clip: inner)
         var y = inner.y + 1
