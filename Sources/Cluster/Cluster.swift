@@ -80,7 +80,9 @@ public final class Cluster: Sendable {
             s.incarnations[id, default: 0] += 1
             return s.incarnations[id]!
         }
-        let memberConfig = config.memberConfig(for: id, incarnation: incarnation, seed: seed)
+        var memberConfig = config.memberConfig(for: id, incarnation: incarnation, seed: seed)
+        // Real time has threads to spare for a snapshot; the simulation steps everything itself.
+        memberConfig.snapshotsInBackground = !isSimulated
         let wakeup = Wakeup()
         let member: Member
         do {

@@ -6,10 +6,18 @@
 /// length + key, and for a put: value length + value, create revision, version, lease.
 import Raft
 
-extension MVCCStore {
-    static let snapshotMagic: [UInt8] = Array("MVC1".utf8)
+/// What a snapshot of the store holds, taken without copying: the store's tables are values, so
+/// the image shares their storage until the store next changes them. Encoding it (the costly
+/// part) can then run on another thread while the store goes on applying.
+public struct StoreImage: Sendable {
+    let values: [Revision: KeyValue]
+    let tombstones: [Revision: [UInt8]]
+    let currentRevision: Int64
+    let compactRevision: Int64
+    let consistentIndex: UInt64
 
-    public func snapshotData() -> [UInt8] {
+    /// The snapshot bytes, as `MVCCStore.snapshotData()` makes them.
+    public func encoded() -> [UInt8] {
         // One pass sizes the buffer exactly and gathers the records, so the encoding neither
         // regrows a buffer of many megabytes nor looks each revision up again.
         var records: [(revision: Revision, kv: KeyValue?, tombstone: [UInt8])] = []
@@ -25,7 +33,7 @@ extension MVCCStore {
         }
         records.sort { $0.revision < $1.revision }
         var out = ByteWriter(capacity: bytes)
-        out.bytes(Self.snapshotMagic)
+        out.bytes(MVCCStore.snapshotMagic)
         out.int64(currentRevision)
         out.int64(compactRevision)
         out.uint64(consistentIndex)
@@ -47,6 +55,20 @@ extension MVCCStore {
         }
         precondition(out.buffer.count == bytes, "snapshot size estimate \(bytes) differs from the \(out.buffer.count) bytes encoded")
         return out.buffer
+    }
+}
+
+extension MVCCStore {
+    static let snapshotMagic: [UInt8] = Array("MVC1".utf8)
+
+    /// The store as it is now, to encode later or elsewhere.
+    public func image() -> StoreImage {
+        StoreImage(values: values, tombstones: tombstones, currentRevision: currentRevision, compactRevision: compactRevision,
+                   consistentIndex: consistentIndex)
+    }
+
+    public func snapshotData() -> [UInt8] {
+        image().encoded()
     }
 
     /// Replaces the whole state with a snapshot made by `snapshotData()`. Watchers are kept

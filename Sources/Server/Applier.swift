@@ -138,7 +138,15 @@ struct Applier {
 
     /// The bytes of a Raft snapshot: the store and the auth state.
     func snapshotData() -> [UInt8] {
-        AppliedSnapshot(store: store.snapshotData(), auth: auth).encoded()
+        snapshotEncoder()()
+    }
+
+    /// Makes the bytes of a Raft snapshot of the store and the auth state as they are now, when
+    /// called, on any thread: taking it copies nothing.
+    func snapshotEncoder() -> @Sendable () -> [UInt8] {
+        let image = store.image()
+        let auth = auth
+        return { AppliedSnapshot(store: image.encoded(), auth: auth).encoded() }
     }
 
     /// Reads a range for `username` (empty: no user), after checking read permission against the

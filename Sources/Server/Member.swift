@@ -1,3 +1,4 @@
+import Dispatch
 import Locking
 import MVCC
 import Raft
@@ -72,6 +73,9 @@ public final class Member: Sendable {
     let stopped = Atomic<Bool>(false)
     /// An automatic compaction has been proposed and not yet answered.
     let compactionPending = Atomic<Bool>(false)
+    /// Set while a snapshot is encoded and saved on `snapshotQueue` (`snapshotsInBackground`).
+    let snapshotInFlight = Atomic<Bool>(false)
+    let snapshotQueue = DispatchQueue(label: "rafttop.member.snapshot")
     /// Mirrors of the raft side's positions, readable without its lock.
     let committedIndex = Atomic<UInt64>(0)
     let appliedIndex = Atomic<UInt64>(0)
@@ -260,6 +264,8 @@ public final class Member: Sendable {
         stopped.store(true, ordering: .relaxed)
         let waiting = waits.withLock { $0.drainAll() }
         for completion in waiting { completion(.failure(.stopped)) }
+        // A snapshot being saved finishes before whoever stopped the member reuses its files.
+        snapshotQueue.sync {}
     }
 
     public var isStopped: Bool { stopped.load(ordering: .relaxed) }

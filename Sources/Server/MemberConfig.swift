@@ -16,6 +16,10 @@ public struct MemberConfig: Sendable {
     public var maxGapBetweenApplyAndCommit: UInt64 = 5000
     /// Take a snapshot after this many applied entries (etcd: 100,000).
     public var snapshotCount: UInt64 = 100_000
+    /// Encode and save snapshots on a thread of their own, so applying goes on meanwhile (etcd
+    /// saves its snapshot in a goroutine too). Off, the apply loop does it in line, which is what
+    /// the deterministic simulation needs.
+    public var snapshotsInBackground = false
     /// Entries kept in the log after a snapshot, so slow followers catch up without one (etcd: 5,000).
     public var snapshotCatchUpEntries: UInt64 = 5000
     /// The leader compacts the store's history to keep this many revisions (etcd's

@@ -264,7 +264,31 @@ extension Member {
         let applied = applier.appliedIndex
         guard applied > applier.snapshotIndex + config.snapshotCount else { return }
         let confState = applier.confState
-        let data = applier.snapshotData()
+        guard config.snapshotsInBackground else {
+            try saveSnapshot(at: applied, confState: confState, data: applier.snapshotData())
+            applier.snapshotIndex = applied
+            return
+        }
+        guard !snapshotInFlight.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let encode = applier.snapshotEncoder()
+        applier.snapshotIndex = applied
+        snapshotQueue.async { [self] in
+            defer { snapshotInFlight.store(false, ordering: .releasing) }
+            // A member stopping waits for this, and one stopped saves nothing more.
+            guard !isStopped else { return }
+            do {
+                try saveSnapshot(at: applied, confState: confState, data: encode())
+            } catch RaftError.snapshotOutOfDate, RaftError.compacted {
+                // A snapshot from the leader was installed meanwhile; it covers this one.
+            } catch {
+                metrics.withLock { $0.snapshotFailures += 1 }
+            }
+        }
+    }
+
+    /// Saves a snapshot of the state at `applied`, then lets the log before it go, keeping
+    /// `snapshotCatchUpEntries` for followers that are a little behind.
+    private func saveSnapshot(at applied: UInt64, confState: ConfState, data: [UInt8]) throws {
         let snapshot = try raft.withLock { side in
             try side.storage.createSnapshot(at: applied, confState: confState, data: data)
         }
@@ -275,7 +299,6 @@ extension Member {
                 if compactTo > side.storage.firstIndex() { try side.storage.compact(upTo: compactTo) }
             }
         }
-        applier.snapshotIndex = applied
         metrics.withLock { $0.snapshotsTaken += 1 }
     }
 

@@ -14,6 +14,8 @@ public struct MemberMetrics: Sendable, Hashable {
     public var applyNanosTotal: UInt64 = 0
     public var applyBatches = 0
     public var snapshotsTaken = 0
+    /// Background snapshots that could not be saved (the member goes on; the next one tries again).
+    public var snapshotFailures = 0
     public var snapshotsInstalled = 0
     /// etcd_disk_wal_fsync_duration_seconds.
     public var walFsyncDurations = DurationHistogram.walFsync()

@@ -80,6 +80,11 @@ import Testing
             for i in 0..<100 {
                 if case .success = await cluster.put(key: bytes("w\(i)"), value: bytes("\(i)")) { acknowledged.append("w\(i)") }
             }
+            // Real time saves snapshots on a thread of their own; none may have failed.
+            #expect(try await RealTimeTests().waitFor {
+                cluster.ids.allSatisfy { (cluster.member($0)?.status().metrics.snapshotsTaken ?? 0) > 0 }
+            })
+            #expect(cluster.ids.allSatisfy { cluster.member($0)?.status().metrics.snapshotFailures == 0 })
             cluster.shutdown()
         }
         #expect(acknowledged.count == 100)
