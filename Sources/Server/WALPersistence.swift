@@ -69,10 +69,13 @@ public final class WALPersistence: RaftPersistence {
     }
 
     /// etcd's order: the snapshot file, then its marker in the WAL, then release what it covers.
+    /// The file, which can be hundreds of megabytes, is written and synced without holding the
+    /// WAL, so the raft loop goes on saving entries meanwhile.
     public func saveSnapshot(_ snapshot: Snapshot) throws {
+        guard state.withLock({ $0.wal != nil }) else { throw PersistenceError.notOpen(directory) }
+        try snapshotter.save(snapshot)
         try state.withLock { s in
             guard let wal = s.wal else { throw PersistenceError.notOpen(directory) }
-            try snapshotter.save(snapshot)
             try wal.saveSnapshot(WALSnapshot(index: snapshot.metadata.index, term: snapshot.metadata.term))
             _ = try wal.releaseSegments(before: snapshot.metadata.index)
             let names = try snapshotter.fileNames()
