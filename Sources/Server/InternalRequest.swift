@@ -39,9 +39,19 @@ public struct InternalRequest: Sendable, Hashable {
 
 /// A key as a person can read it: UTF-8 text when it is printable, hex otherwise, cut at 24 characters.
 public func printable(_ key: [UInt8]) -> String {
+    // Every put's trace names its key: only the bytes that can show are formatted.
     let isText = key.allSatisfy { $0 >= 0x20 && $0 < 0x7f }
-    let text = isText ? String(decoding: key, as: UTF8.self) : "0x" + key.map { String($0, radix: 16).leftPadded(2) }.joined()
-    return text.count > 24 ? String(text.prefix(23)) + "…" : text
+    if isText {
+        return key.count > 24 ? String(decoding: key.prefix(23), as: UTF8.self) + "…" : String(decoding: key, as: UTF8.self)
+    }
+    let hexDigits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = Array("0x".utf8)
+    for byte in key.prefix(11) {
+        text.append(hexDigits[Int(byte >> 4)])
+        text.append(hexDigits[Int(byte & 0x0f)])
+    }
+    // "0x" and 11 bytes are 24 characters: one more byte would not fit.
+    return key.count > 11 ? String(decoding: text.prefix(23), as: UTF8.self) + "…" : String(decoding: text, as: UTF8.self)
 }
 
 extension String {

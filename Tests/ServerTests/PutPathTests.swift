@@ -177,3 +177,13 @@ import Testing
         #expect(compactions.count == 1, "every member compacted at the same revision")
     }
 }
+
+@Suite struct PrintableKeyTests {
+    @Test func keysShowAsTextOrHexCutAt24Characters() {
+        #expect(printable(Array("greeting".utf8)) == "greeting")
+        #expect(printable(Array(repeating: UInt8(ascii: "a"), count: 30)) == String(repeating: "a", count: 23) + "…")
+        #expect(printable([0x00, 0xff, 0x10]) == "0x00ff10")
+        #expect(printable(Array(repeating: 0xab, count: 11)) == "0x" + String(repeating: "ab", count: 11))
+        #expect(printable(Array(repeating: 0xab, count: 256)) == "0x" + String(repeating: "ab", count: 10) + "a…")
+    }
+}
