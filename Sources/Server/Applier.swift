@@ -63,14 +63,21 @@ struct Applier {
         switch request.operation {
         case .auth: try auth.checkAdmin(username: request.username)
         case .compact: return
-        case .put(let put):
-            try check(request, .write, KeyRange(key: put.key))
-            if put.prevKV { try check(request, .read, KeyRange(key: put.key)) }
-        case .deleteRange(let delete):
-            try check(request, .write, delete.range)
-            if delete.prevKV { try check(request, .read, delete.range) }
+        case .put(let put): try check(request, put)
+        case .deleteRange(let delete): try check(request, delete)
         case .txn(let txn): try check(request, txn)
         }
+    }
+
+    /// A put writes its key, and reads it too when it asks for the previous value.
+    private func check(_ request: InternalRequest, _ put: PutRequest) throws(AuthError) {
+        try check(request, .write, KeyRange(key: put.key))
+        if put.prevKV { try check(request, .read, KeyRange(key: put.key)) }
+    }
+
+    private func check(_ request: InternalRequest, _ delete: DeleteRangeRequest) throws(AuthError) {
+        try check(request, .write, delete.range)
+        if delete.prevKV { try check(request, .read, delete.range) }
     }
 
     private func check(_ request: InternalRequest, _ txn: TxnRequest) throws(AuthError) {
@@ -78,12 +85,8 @@ struct Applier {
         for op in txn.success + txn.failure {
             switch op {
             case .range(let range): try check(request, .read, range.range)
-            case .put(let put):
-                try check(request, .write, KeyRange(key: put.key))
-                if put.prevKV { try check(request, .read, KeyRange(key: put.key)) }
-            case .deleteRange(let delete):
-                try check(request, .write, delete.range)
-                if delete.prevKV { try check(request, .read, delete.range) }
+            case .put(let put): try check(request, put)
+            case .deleteRange(let delete): try check(request, delete)
             case .txn(let nested): try check(request, nested)
             }
         }
