@@ -6,5 +6,6 @@
 # Swift runtime's one-time metadata setup and the run crawls; one test at a time it takes minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift test --sanitize=thread --scratch-path .build-tsan --no-parallel "$@" 2>&1 | tee .build-tsan.log
+TSAN_OPTIONS="suppressions=$PWD/Scripts/tsan-suppressions.txt ${TSAN_OPTIONS:-}" \
+    swift test --sanitize=thread --scratch-path .build-tsan --no-parallel "$@" 2>&1 | tee .build-tsan.log
 echo "ThreadSanitizer reports: $(grep -c 'WARNING: ThreadSanitizer' .build-tsan.log || true)"
