@@ -62,9 +62,15 @@ public final class UnaryCallConnection: Sendable {
     }
 
     /// Calls `path` (e.g. `/etcdserverpb.KV/Put`) with one serialized request message and returns
-    /// the serialized response message.
-    public func call(path: String, message: [UInt8]) async throws(UnaryCallError) -> [UInt8] {
+    /// the serialized response message; a server that has not answered within `timeout` fails
+    /// the call.
+    public func call(path: String, message: [UInt8], timeout: Duration = .seconds(10)) async throws(UnaryCallError) -> [UInt8] {
         let answer = channel.eventLoop.makePromise(of: [UInt8].self)
+        let wait = TimeAmount(timeout)
+        let deadline = channel.eventLoop.scheduleTask(in: wait) {
+            answer.fail(UnaryCallError.connection("no answer within \(wait.nanoseconds / 1_000_000) ms"))
+        }
+        answer.futureResult.whenComplete { _ in deadline.cancel() }
         // A write the channel refuses (it has closed) never reaches the handler: fail the call here.
         let written = channel.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { answer.fail(UnaryCallError.connection("\($0)")) }

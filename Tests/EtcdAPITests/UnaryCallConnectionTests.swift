@@ -80,4 +80,26 @@ import Testing
             }
         }
     }
+
+    @Test func aServerThatNeverAnswersFailsTheCallAtItsTimeout() async throws {
+        // A listening socket nobody accepts from: the TCP handshake completes in the backlog,
+        // and nothing ever answers.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 4) == 0
+                && getsockname(listener, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port)))
+        await #expect(throws: UnaryCallError.connection("no answer within 200 ms")) {
+            _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: [], timeout: .milliseconds(200))
+        }
+        await connection.close()
+    }
 }
