@@ -63,7 +63,6 @@ public final class Member: Sendable {
     let raft: Locked<RaftSide>
     let inbox = Locked(Inbox())
     let ids: Locked<RequestIDGenerator>
-    let nextReadContext = Atomic<UInt64>(1)
     let applier: Locked<Applier>
     let applyQueue = Locked<[ApplyItem]>([])
     /// Only the raft loop touches it; locked because the driver asks when it will be durable.
@@ -200,7 +199,10 @@ public final class Member: Sendable {
             return completion(applier.withLock { $0.read(request, username: username, term: term, member: id) })
         }
         let deadline = clock.nowNanos() + config.requestTimeoutNanos
-        let context = nextReadContext.add(1, ordering: .relaxed).oldValue
+        // A read's context comes from the request IDs (member, start time, counter), as etcd's
+        // does: a counter that started again at 1 after a restart let the leader's answer to a
+        // read the old incarnation asked for serve a new read, at the old, stale read index.
+        let context = ids.withLock { $0.next() }
         waits.withLock {
             $0.registerRead(context: context, request: request, username: username, deadlineNanos: deadline, completion: completion)
         }
