@@ -105,8 +105,6 @@ final class UnaryCallHandler: ChannelDuplexHandler {
 
     /// The stream window this side announces; a stream's window is topped up at half of it.
     static let streamWindowBytes = 1 << 20
-    /// HTTP/2's fixed initial connection window; topped up at half of it.
-    static let connectionWindowBytes = 65_535
 
     private struct Pending {
         var answer: EventLoopPromise<[UInt8]>
@@ -121,10 +119,7 @@ final class UnaryCallHandler: ChannelDuplexHandler {
     private var pending: [HTTP2StreamID: Pending] = [:]
     /// Set once the connection can take no new calls, with the reason.
     private var closedReason: String?
-    /// Bytes of DATA read and not yet given back to the server's connection window. Without a
-    /// stream multiplexer NIO leaves flow control to the handler: the server stops sending
-    /// once the window is spent.
-    private var connectionUnackedBytes = 0
+    private var connectionWindow = ReceiveWindow()
 
     init(authority: String) {
         self.authority = authority
@@ -166,8 +161,8 @@ final class UnaryCallHandler: ChannelDuplexHandler {
             }
             if headers.endStream { finish(frame.streamID) }
         case .data(let payload):
-            let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
-            giveBackConnectionWindow(length, context: context)
+            let length = payload.flowControlledBytes
+            if let update = connectionWindow.read(length) { context.writeAndFlush(wrapOutboundOut(update), promise: nil) }
             guard var call = pending[frame.streamID] else { return }
             if case .byteBuffer(let buffer) = payload.data {
                 call.body.append(contentsOf: buffer.readableBytesView)
@@ -191,15 +186,6 @@ final class UnaryCallHandler: ChannelDuplexHandler {
         default:
             break
         }
-    }
-
-    private func giveBackConnectionWindow(_ bytes: Int, context: ChannelHandlerContext) {
-        connectionUnackedBytes += bytes
-        guard connectionUnackedBytes >= Self.connectionWindowBytes / 2 else { return }
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: connectionUnackedBytes))),
-                      promise: nil)
-        context.flush()
-        connectionUnackedBytes = 0
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -31,7 +31,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     private let backend: SocketAddress
     private var streams: [HTTP2StreamID: Stream] = [:]
     private var relay: Relay?
-    private var connectionUnackedBytes = 0
+    private var connectionWindow = ReceiveWindow()
 
     /// The connection to the full server, made when the first relayed call arrives.
     private struct Relay {
@@ -73,8 +73,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
                 break
             }
         case .data(let payload):
-            let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
-            giveBackConnectionWindow(length, context: context)
+            let length = payload.flowControlledBytes
+            if let update = connectionWindow.read(length) { context.writeAndFlush(wrapOutboundOut(update), promise: nil) }
             switch streams[id] {
             case .reading(let path, let credentials, var body):
                 guard body.count + payload.data.readableBytes <= requestBytesMax else {
@@ -281,24 +281,10 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     // MARK: Flow control of what the client sends
 
-    private func giveBackConnectionWindow(_ bytes: Int, context: ChannelHandlerContext) {
-        connectionUnackedBytes += bytes
-        guard connectionUnackedBytes >= FlowControl.connectionWindowBytes / 2 else { return }
-        context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: connectionUnackedBytes))),
-                              promise: nil)
-        connectionUnackedBytes = 0
-    }
-
     private func giveBackStreamWindow(_ id: HTTP2StreamID, _ bytes: Int, endStream: Bool, context: ChannelHandlerContext) {
         guard bytes > 0, !endStream else { return }
         context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: bytes))), promise: nil)
     }
-}
-
-/// HTTP/2's window sizes as the front server and its relay use them.
-enum FlowControl {
-    /// HTTP/2's fixed initial connection window (it changes only by WINDOW_UPDATE).
-    static let connectionWindowBytes = 65_535
 }
 
 /// The relay's end of the connection to a member's full gRPC server: hands every frame it
@@ -317,7 +303,7 @@ final class RelayHandler: ChannelInboundHandler {
     }
 
     private let deliver: (HTTP2Frame) -> Void
-    private var connectionUnackedBytes = 0
+    private var connectionWindow = ReceiveWindow()
 
     init(deliver: @escaping (HTTP2Frame) -> Void) {
         self.deliver = deliver
@@ -326,13 +312,8 @@ final class RelayHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         if case .data(let payload) = frame.payload {
-            let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
-            connectionUnackedBytes += length
-            if connectionUnackedBytes >= FlowControl.connectionWindowBytes / 2 {
-                context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: connectionUnackedBytes))),
-                              promise: nil)
-                connectionUnackedBytes = 0
-            }
+            let length = payload.flowControlledBytes
+            if let update = connectionWindow.read(length) { context.write(wrapOutboundOut(update), promise: nil) }
             if length > 0 && !payload.endStream {
                 context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: .windowUpdate(windowSizeIncrement: length))),
                               promise: nil)
