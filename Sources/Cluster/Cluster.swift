@@ -84,14 +84,17 @@ public final class Cluster: Sendable {
         // Real time has threads to spare for a snapshot; the simulation steps everything itself.
         memberConfig.snapshotsInBackground = !isSimulated
         let wakeup = Wakeup()
+        let applyWakeup = Wakeup()
         let member: Member
         do {
             member = try Member(config: memberConfig, clock: clock, transport: ClusterTransport(cluster: WeakCluster(self)),
-                                persistence: persistences[id]!, wake: { wakeup.signal() })
+                                persistence: persistences[id]!, wake: { wakeup.signal() },
+                                wakeApply: { applyWakeup.signal() })
         } catch {
             throw ClusterError.memberStartFailed(id, "\(error)")
         }
-        let runner: MemberRunner? = isSimulated ? nil : MemberRunner(member: member, wakeup: wakeup, cluster: WeakCluster(self))
+        let runner: MemberRunner? = isSimulated ? nil : MemberRunner(
+            member: member, wakeup: wakeup, applyWakeup: applyWakeup, cluster: WeakCluster(self))
         let now = clock.nowNanos()
         state.withLock { s in
             s.members[id] = member

@@ -21,15 +21,16 @@ final class Wakeup: Sendable {
 final class MemberRunner: Sendable {
     let member: Member
     let wakeup: Wakeup
-    let applyWakeup = Wakeup()
+    let applyWakeup: Wakeup
     let cluster: WeakCluster
     private let running = Atomic<Bool>(true)
     private let paused = Atomic<Bool>(false)
     private let exited = DispatchGroup()
 
-    init(member: Member, wakeup: Wakeup, cluster: WeakCluster) {
+    init(member: Member, wakeup: Wakeup, applyWakeup: Wakeup, cluster: WeakCluster) {
         self.member = member
         self.wakeup = wakeup
+        self.applyWakeup = applyWakeup
         self.cluster = cluster
     }
 
@@ -84,9 +85,7 @@ final class MemberRunner: Sendable {
                 nextTick = max(nextTick + tick, now + tick / 2)
             }
             do {
-                while isRunning, try member.raftCycle() {
-                    applyWakeup.signal()
-                }
+                while isRunning, try member.raftCycle() {}
             } catch {
                 running.store(false, ordering: .relaxed)
                 let id = member.id

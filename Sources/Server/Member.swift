@@ -56,6 +56,8 @@ public final class Member: Sendable {
     /// A Ready written to a slow simulated disk, not yet durable.
     struct SyncingReady {
         let ready: Ready
+        /// How many of its committed entries went to the apply loop before the write.
+        let appliedEarly: Int
         let startedNanos: UInt64
         let durableAtNanos: UInt64
     }
@@ -81,18 +83,24 @@ public final class Member: Sendable {
     /// Mirrors of the applied auth state's switch and revision, for the put path's header.
     let authEnabled = Atomic<Bool>(false)
     let authRevision = Atomic<UInt64>(1)
+    /// The last log index this member's disk holds durably (its raft storage's last index).
+    let persistedIndex = Atomic<UInt64>(0)
     /// Called when the member has work for its driver (a proposal or message arrived).
     let wake: @Sendable () -> Void
+    /// Called when the raft loop queued work for the apply loop.
+    let wakeApply: @Sendable () -> Void
 
     /// Starts a member from what `persistence` holds, or as a new member of `config.peers`.
     public init(config: MemberConfig, clock: any MonotonicClock, transport: any Transport,
-                persistence: any RaftPersistence, wake: @escaping @Sendable () -> Void = {}) throws {
+                persistence: any RaftPersistence, wake: @escaping @Sendable () -> Void = {},
+                wakeApply: @escaping @Sendable () -> Void = {}) throws {
         id = config.id
         self.config = config
         self.clock = clock
         self.transport = transport
         self.persistence = persistence
         self.wake = wake
+        self.wakeApply = wakeApply
 
         let recovered = try persistence.load()
         let storage = MemoryStorage()
@@ -110,6 +118,7 @@ public final class Member: Sendable {
         ids = Locked(RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis()))
         raft = Locked(RaftSide(node: node, storage: storage, term: recovered.hardState.term, commit: recovered.hardState.commit))
         committedIndex.store(recovered.hardState.commit, ordering: .relaxed)
+        persistedIndex.store(storage.lastIndex(), ordering: .relaxed)
         appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
         authEnabled.store(applier.auth.enabled, ordering: .relaxed)
         authRevision.store(applier.auth.revision, ordering: .relaxed)

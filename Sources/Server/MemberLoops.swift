@@ -2,11 +2,16 @@ import MVCC
 import Raft
 
 extension Member {
-    /// Handles one Ready: persist (fsync when Raft says so), send, queue committed entries for the
-    /// apply loop, advance. Returns false when Raft had nothing to do.
+    /// Handles one Ready: queue committed entries for the apply loop, persist (fsync when Raft
+    /// says so), send, advance. Returns false when Raft had nothing to do.
     ///
     /// As in etcd, the leader sends its MsgApps and heartbeats before its own WAL write, so the
-    /// write overlaps replication; every other message waits until the write is durable.
+    /// write overlaps replication; every other message waits until the write is durable. And as
+    /// in etcd, committed entries go to the apply loop before the write, so applying them
+    /// overlaps it: a quorum already holds them durably, whatever this member's disk is doing.
+    /// Two exceptions wait for the write: a Ready carrying a snapshot (the snapshot and the
+    /// entries after it), and a leader's entries committed in the very Ready that appends them
+    /// (a cluster of one voter, where the leader's own unwritten copy made the quorum).
     ///
     /// On a simulated slow disk the write is durable only later in simulated time: the Ready
     /// then stays in flight, and until it is durable the cycle takes nothing from the inbox, as
@@ -17,12 +22,16 @@ extension Member {
         if let inFlight = syncing.withLock({ $0 }) {
             guard clock.nowNanos() >= inFlight.durableAtNanos else { return false }
             syncing.withLock { $0 = nil }
-            finishPersisting(inFlight.ready, fsyncNanos: inFlight.durableAtNanos - inFlight.startedNanos)
+            finishPersisting(inFlight.ready, appliedEarly: inFlight.appliedEarly,
+                             fsyncNanos: inFlight.durableAtNanos - inFlight.startedNanos)
             return true
         }
         let started = clock.nowNanos()
         let took = drainInbox(at: started)
-        guard let rd = takeReady(at: started) else { return took }
+        guard let (rd, isLeader) = takeReady(at: started) else { return took }
+        let appliedEarly = committedBeforePersisting(rd, isLeader: isLeader)
+        if appliedEarly > 0 { queueForApply(snapshot: nil, entries: Array(rd.committedEntries[..<appliedEarly])) }
+        confirmReads(rd)
 
         let early = rd.messages.filter(Self.canSendBeforePersisting)
         if !early.isEmpty { transport.send(early) }
@@ -31,11 +40,24 @@ extension Member {
         }
         let fsyncNanos = try persistence.save(hardState: rd.hardState, entries: rd.entries, mustSync: rd.mustSync)
         if let durableAt = persistence.durableAtNanos(), durableAt > clock.nowNanos() {
-            syncing.withLock { $0 = SyncingReady(ready: rd, startedNanos: started, durableAtNanos: durableAt) }
+            syncing.withLock {
+                $0 = SyncingReady(ready: rd, appliedEarly: appliedEarly, startedNanos: started, durableAtNanos: durableAt)
+            }
             return true
         }
-        finishPersisting(rd, fsyncNanos: fsyncNanos)
+        finishPersisting(rd, appliedEarly: appliedEarly, fsyncNanos: fsyncNanos)
         return true
+    }
+
+    /// How many of the Ready's committed entries can be applied while its write is in flight.
+    private func committedBeforePersisting(_ rd: Ready, isLeader: Bool) -> Int {
+        guard rd.snapshot == nil else { return 0 }
+        // A follower's committed entries are durable on a quorum that did not count it: its
+        // leader counts itself only in a cycle after its own write of them. A leader's own
+        // quorum may include this write only when it has no followers to wait for.
+        guard isLeader else { return rd.committedEntries.count }
+        let durable = persistedIndex.load(ordering: .relaxed)
+        return rd.committedEntries.prefix { $0.index <= durable }.count
     }
 
     /// When a Ready waiting for a slow disk will be durable; nil when none is waiting.
@@ -44,8 +66,8 @@ extension Member {
     }
 
     /// The rest of a Ready once its writes are durable: advance Raft, send what had to wait for
-    /// the write, queue committed entries for the apply loop.
-    private func finishPersisting(_ rd: Ready, fsyncNanos: UInt64) {
+    /// the write, and hand a snapshot (with the entries after it) to the apply loop.
+    private func finishPersisting(_ rd: Ready, appliedEarly: Int, fsyncNanos: UInt64) {
         let persisted = clock.nowNanos()
         raft.withLock { side in
             if let snapshot = rd.snapshot {
@@ -60,6 +82,9 @@ extension Member {
         if let last = rd.entries.last {
             waits.withLock { $0.markSynced(throughIndex: last.index, at: persisted) }
         }
+        if let durable = rd.entries.last?.index ?? rd.snapshot?.metadata.index {
+            persistedIndex.store(durable, ordering: .releasing)
+        }
         metrics.withLock { m in
             if rd.mustSync {
                 m.walFsyncCount += 1
@@ -72,20 +97,32 @@ extension Member {
         let late = rd.messages.filter { !Self.canSendBeforePersisting($0) }
         if !late.isEmpty { transport.send(late) }
 
-        var items: [ApplyItem] = []
-        if let snapshot = rd.snapshot { items.append(.snapshot(snapshot)) }
-        if !rd.committedEntries.isEmpty { items.append(.entries(rd.committedEntries)) }
-        if !items.isEmpty {
-            applyQueue.withLock { $0.append(contentsOf: items) }
+        if rd.snapshot != nil || appliedEarly < rd.committedEntries.count {
+            queueForApply(snapshot: rd.snapshot, entries: Array(rd.committedEntries[appliedEarly...]))
         }
-        if !rd.readStates.isEmpty {
-            waits.withLock { w in
-                for state in rd.readStates {
-                    var reader = ByteReader(state.requestContext)
-                    if let context = try? reader.uint64() { w.confirmRead(context: context, index: state.index) }
-                }
+    }
+
+    /// Confirms the reads whose ReadIndex came back: each is served once its index is applied.
+    /// (Like committed entries, they need nothing from this member's disk.)
+    private func confirmReads(_ rd: Ready) {
+        guard !rd.readStates.isEmpty else { return }
+        waits.withLock { w in
+            for state in rd.readStates {
+                var reader = ByteReader(state.requestContext)
+                if let context = try? reader.uint64() { w.confirmRead(context: context, index: state.index) }
             }
         }
+        wakeApply()
+    }
+
+    /// Hands a snapshot and committed entries to the apply loop, and wakes it.
+    private func queueForApply(snapshot: Snapshot?, entries: [Entry]) {
+        var items: [ApplyItem] = []
+        if let snapshot { items.append(.snapshot(snapshot)) }
+        if !entries.isEmpty { items.append(.entries(entries)) }
+        guard !items.isEmpty else { return }
+        applyQueue.withLock { $0.append(contentsOf: items) }
+        wakeApply()
     }
 
     /// Steps everything that arrived into Raft under one hold of its lock. Returns whether
@@ -132,8 +169,9 @@ extension Member {
         return true
     }
 
-    private func takeReady(at now: UInt64) -> Ready? {
-        raft.withLock { side -> Ready? in
+    /// The next Ready, and whether this member leads as of it.
+    private func takeReady(at now: UInt64) -> (Ready, isLeader: Bool)? {
+        raft.withLock { side -> (Ready, isLeader: Bool)? in
             guard side.node.hasReady else { return nil }
             let rd = side.node.ready()
             if let soft = rd.softState {
@@ -157,7 +195,7 @@ extension Member {
                     }
                 }
             }
-            return rd
+            return (rd, side.lead == id)
         }
     }
 
@@ -263,6 +301,9 @@ extension Member {
     private func maybeSnapshot(_ applier: inout Applier) throws {
         let applied = applier.appliedIndex
         guard applied > applier.snapshotIndex + config.snapshotCount else { return }
+        // Entries are applied while this member's own write of them may still be in flight; a
+        // snapshot waits until the log holds what it covers (the next apply batch tries again).
+        guard applied <= persistedIndex.load(ordering: .acquiring) else { return }
         let confState = applier.confState
         guard config.snapshotsInBackground else {
             try saveSnapshot(at: applied, confState: confState, data: applier.snapshotData())

@@ -38,6 +38,13 @@ public protocol DiskFile: AnyObject {
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(FileSystemError) -> Int
     /// Writes all of `bytes` at the end of the file.
     func append(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError)
+    /// Writes all of `bytes` at `offset`, over what is there; past the end, the file grows (a
+    /// gap reads as zeros).
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(FileSystemError)
+    /// Makes the file at least `length` bytes long, the new bytes zeros, with the space
+    /// allocated now (etcd preallocates WAL segments so that an fdatasync after each write does
+    /// not also have to record a new file size).
+    func preallocate(to length: Int) throws(FileSystemError)
     /// Makes the file's data durable (fdatasync).
     func sync() throws(FileSystemError)
     /// Cuts the file to `length` bytes.
@@ -65,6 +72,15 @@ extension DiskFile {
     /// Reads the whole file.
     public func readAll() throws(FileSystemError) -> [UInt8] {
         try read(at: 0, count: try size())
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    public func write(_ bytes: [UInt8], at offset: Int) throws(FileSystemError) {
+        var failure: FileSystemError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(FileSystemError) { try write(buffer, at: offset) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     /// Writes all of `bytes` at the end of the file.

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Real files through POSIX calls: `pread`, appends with `O_APPEND`, `fdatasync`,
+/// Real files through POSIX calls: `pread`, `pwrite`, `posix_fallocate`, `fdatasync`,
 /// `fsync` of a directory, `rename`, `ftruncate` and `flock`.
 public struct PosixFileSystem: FileSystem {
     /// Tries at taking a lock, 2 ms apart.
@@ -13,11 +13,11 @@ public struct PosixFileSystem: FileSystem {
     public init() {}
 
     public func open(_ path: String) throws(FileSystemError) -> any DiskFile {
-        try PosixFile(path: path, flags: O_RDWR | O_APPEND, operation: "open")
+        try PosixFile(path: path, flags: O_RDWR, operation: "open")
     }
 
     public func create(_ path: String) throws(FileSystemError) -> any DiskFile {
-        try PosixFile(path: path, flags: O_RDWR | O_APPEND | O_CREAT | O_EXCL, operation: "create")
+        try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL, operation: "create")
     }
 
     public func list(_ directory: String) throws(FileSystemError) -> [String] {
@@ -123,16 +123,33 @@ final class PosixFile: DiskFile {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
+        try write(bytes, at: try size())
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(FileSystemError) {
         precondition(descriptor >= 0, "use of a closed file")
+        precondition(offset >= 0)
         var done = 0
         while done < bytes.count {
-            let n = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw posixError("write", path)
+                throw posixError("pwrite", path)
             }
             done += n
         }
+    }
+
+    func preallocate(to length: Int) throws(FileSystemError) {
+        precondition(descriptor >= 0, "use of a closed file")
+        guard try size() < length else { return }
+        #if os(Linux)
+        // posix_fallocate returns the error rather than setting errno.
+        let code = posix_fallocate(descriptor, 0, off_t(length))
+        if code != 0 { throw FileSystemError(operation: "posix_fallocate", path: path, reason: .errno(code)) }
+        #else
+        if ftruncate(descriptor, off_t(length)) != 0 { throw posixError("ftruncate", path) }
+        #endif
     }
 
     func sync() throws(FileSystemError) {

@@ -1,7 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Raft
 
 /// Decodes the records of one segment file held in memory, checking framing and the rolling
 /// CRC, and tells a torn tail (what a crash leaves of unsynced writes) from corruption.
+///
+/// A segment's records end where the file does or where zeros run to its end: a preallocated
+/// segment is zeros after its last record (etcd's decoder stops at a zero length too). A
+/// non-last segment cut short this way cannot hide: the next segment's CRC record carries the
+/// CRC of the last record before the cut.
 ///
 /// A crash can only damage the end of the last segment, after everything synced: the file
 /// is cut anywhere, or zero-filled from a sector boundary to its end. So a damaged record is
@@ -35,17 +45,20 @@ struct SegmentDecoder {
         let remaining = bytes.count - start
         if remaining == 0 { return .end }
         if remaining < Frame.lengthBytes {
+            if start > 0 && bytes[start...].allSatisfy({ $0 == 0 }) { return .end }
             return cutShort(at: start, neededBytes: Frame.lengthBytes, storedCRC: nil)
         }
         let field = bytes.loadLittleEndian(at: start, as: UInt64.self)
         if field == 0 {
-            if let nonZero = bytes[start...].firstIndex(where: { $0 != 0 }) {
+            if let nonZero = firstNonZero(from: start) {
                 return .corrupt(offset: start, problem: .zeroLengthBeforeData(nonZeroOffset: nonZero))
             }
-            guard canBeTorn(at: start) else {
+            // Zeros from a record boundary to the end: the unwritten (preallocated) rest of the
+            // segment, or unsynced records lost whole. A segment holds at least its CRC record.
+            guard start > 0 else {
                 return .corrupt(offset: start, problem: .zeroLengthBeforeData(nonZeroOffset: bytes.count))
             }
-            return .torn(offset: start, reason: "zero-filled from byte \(start) to the end of the file")
+            return .end
         }
         guard let (bodyBytes, paddingBytes) = Frame.parseLengthField(field) else {
             return .corrupt(offset: start, problem: .invalidLength(field: field))
@@ -158,8 +171,7 @@ struct SegmentDecoder {
         if validRecord(after: start + Frame.lengthBytes, chainedFrom: storedCRC) != nil {
             return .corrupt(offset: start, problem: problem)
         }
-        var zeroRunStart = bytes.count
-        while zeroRunStart > start && bytes[zeroRunStart - 1] == 0 { zeroRunStart -= 1 }
+        let zeroRunStart = lastNonZero(notBelow: start).map { $0 + 1 } ?? start
         let sector = SimulatedDisk.sectorBytes
         let firstZeroSector = (max(zeroRunStart, start + Frame.lengthBytes) + sector - 1) / sector * sector
         guard firstZeroSector < bodyEnd else { return .corrupt(offset: start, problem: problem) }
@@ -172,6 +184,12 @@ struct SegmentDecoder {
         while candidate + Frame.lengthBytes + Frame.headerBytes <= bytes.count {
             defer { candidate += Frame.alignment }
             let field = bytes.loadLittleEndian(at: candidate, as: UInt64.self)
+            if field == 0 {
+                // Preallocated space: jump to where the zeros end, if they do.
+                guard let nonZero = firstNonZero(from: candidate) else { return nil }
+                candidate = nonZero / Frame.alignment * Frame.alignment - Frame.alignment
+                continue
+            }
             guard let (body, padding) = Frame.parseLengthField(field),
                 candidate + Frame.lengthBytes + body + padding <= bytes.count
             else { continue }
@@ -183,4 +201,38 @@ struct SegmentDecoder {
         }
         return nil
     }
+
+    // MARK: Zero runs
+
+    /// The first byte at or after `from` that is not zero. Whole blocks are compared with
+    /// memcmp, so crossing megabytes of preallocated space stays cheap.
+    func firstNonZero(from: Int) -> Int? {
+        var at = from
+        while at < bytes.count {
+            let length = min(zeroBlock.count, bytes.count - at)
+            let same = zeroBlock.withUnsafeBytes { memcmp(bytes.baseAddress! + at, $0.baseAddress!, length) == 0 }
+            if !same {
+                return (at..<(at + length)).first { bytes[$0] != 0 }
+            }
+            at += length
+        }
+        return nil
+    }
+
+    /// The last byte at or after `lowest` that is not zero, searching back from the end.
+    func lastNonZero(notBelow lowest: Int) -> Int? {
+        var end = bytes.count
+        while end > lowest {
+            let length = min(zeroBlock.count, end - lowest)
+            let same = zeroBlock.withUnsafeBytes { memcmp(bytes.baseAddress! + end - length, $0.baseAddress!, length) == 0 }
+            if !same {
+                return ((end - length)..<end).last { bytes[$0] != 0 }
+            }
+            end -= length
+        }
+        return nil
+    }
 }
+
+/// Zeros to compare runs of a segment against.
+private let zeroBlock = [UInt8](repeating: 0, count: 4096)

@@ -161,12 +161,24 @@ public final class SimulatedDisk: FileSystem {
 
     /// What a file holds after power loss: its durable bytes, then all, none, a prefix, or a
     /// prefix followed by zero-filled sectors of what was written after the last sync.
+    ///
+    /// Writes over a zero-filled region (a preallocated file's tail) keep the file's size, so
+    /// they survive in whole sectors: the new bytes up to a sector boundary, the zeros after.
     static func survivingBytes(of inode: Inode, using generator: inout some RandomNumberGenerator) -> [UInt8] {
         let durable = inode.durable
         let current = inode.current
-        guard current.count >= durable.count, current.starts(with: durable) else {
-            // Overwritten or truncated since the last sync: either version may be on disk.
+        let common = min(current.count, durable.count)
+        let firstChange = (0..<common).first { current[$0] != durable[$0] } ?? common
+        guard current.count >= durable.count, durable[firstChange...].allSatisfy({ $0 == 0 }) else {
+            // Durable bytes overwritten, or the file truncated, since the last sync: either
+            // version may be on disk.
             return Bool.random(using: &generator) ? current : durable
+        }
+        if firstChange < durable.count {
+            let choices = Array(stride(from: firstChange / sectorBytes * sectorBytes, through: current.count, by: sectorBytes))
+                + [current.count]
+            let kept = max(firstChange, choices.randomElement(using: &generator)!)
+            return Array(current[..<kept]) + repeatElement(0, count: max(durable.count - kept, 0))
         }
         let unsynced = current.count - durable.count
         switch UInt8.random(in: 0..<4, using: &generator) {
@@ -276,6 +288,24 @@ final class SimulatedFile: DiskFile {
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
         try access("write") { file, _ in file.current.append(contentsOf: bytes) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(FileSystemError) {
+        precondition(offset >= 0)
+        try access("pwrite") { file, _ in
+            if file.current.count < offset + bytes.count {
+                file.current.append(contentsOf: repeatElement(0, count: offset + bytes.count - file.current.count))
+            }
+            file.current.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[offset..<(offset + bytes.count)]).copyMemory(from: bytes) }
+        }
+    }
+
+    func preallocate(to length: Int) throws(FileSystemError) {
+        try access("posix_fallocate") { file, _ in
+            if file.current.count < length {
+                file.current.append(contentsOf: repeatElement(0, count: length - file.current.count))
+            }
+        }
     }
 
     func sync() throws(FileSystemError) {

@@ -19,8 +19,11 @@ public final class WAL {
     private let lock: any FileLock
     var file: any DiskFile
     var segments: [SegmentName]
-    /// Bytes in the current (last) segment.
+    /// Bytes of records in the current (last) segment: where the next write goes. A
+    /// preallocated segment holds zeros after them.
     var segmentBytes: Int
+    /// The current segment's length on disk, preallocated space included.
+    var allocatedBytes = 0
     var encoder: RecordEncoder
     /// The last hard state saved, written again at the head of each new segment.
     var hardState: HardState
@@ -76,7 +79,7 @@ public final class WAL {
         let name = SegmentName(sequence: 0, index: 0)
         let file: any DiskFile
         do {
-            file = try installSegment(fs: fs, directory: directory, name: name, header: header)
+            file = try installSegment(fs: fs, directory: directory, name: name, header: header, options: options)
             if let parent = parentPath(of: directory) { try fs.syncDirectory(parent) }
         } catch {
             throw .fileSystem(error)
@@ -84,6 +87,7 @@ public final class WAL {
         let wal = WAL(
             fs: fs, directory: directory, options: options, lock: lock, metadata: metadata, file: file,
             segments: [name], segmentBytes: header.count, crc: encoder.crc, hardState: HardState(), lastIndex: 0)
+        wal.allocatedBytes = options.allocationTarget(covering: header.count + 1) ?? header.count
         wal.stats.bytesWritten = header.count
         return wal
     }
@@ -108,8 +112,10 @@ public final class WAL {
             try repairTail(fs: fs, directory: directory, torn: torn)
         }
         let file: any DiskFile
+        let allocated: Int
         do {
             file = try fs.open(joinPath(directory, last.fileName))
+            allocated = try file.size()
         } catch {
             throw .fileSystem(error)
         }
@@ -117,6 +123,7 @@ public final class WAL {
             fs: fs, directory: directory, options: options, lock: lock, metadata: metadata, file: file,
             segments: contents.segments, segmentBytes: contents.validBytesInLastSegment, crc: contents.crc,
             hardState: contents.hardState, lastIndex: contents.entries.last?.index ?? start.index)
+        wal.allocatedBytes = allocated
         return (wal, contents)
     }
 
@@ -204,7 +211,14 @@ public final class WAL {
 
     private func writeBuffer() throws(WALError) {
         do {
-            try file.append(buffer)
+            let end = segmentBytes + buffer.count
+            if end > allocatedBytes {
+                // The next chunk, allocated before the write so the write fills it.
+                let target = options.allocationTarget(covering: end) ?? end
+                if target > end { try file.preallocate(to: target) }
+                allocatedBytes = target
+            }
+            try file.write(buffer, at: segmentBytes)
         } catch {
             throw poisoned(error)
         }

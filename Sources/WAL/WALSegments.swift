@@ -13,7 +13,7 @@ extension WAL {
         let started = options.clockNanos()
         let next: any DiskFile
         do {
-            next = try Self.installSegment(fs: fs, directory: directory, name: name, header: header)
+            next = try Self.installSegment(fs: fs, directory: directory, name: name, header: header, options: options)
         } catch {
             throw poisoned(error)
         }
@@ -25,6 +25,7 @@ extension WAL {
         file = next
         segments.append(name)
         segmentBytes = header.count
+        allocatedBytes = options.allocationTarget(covering: header.count + 1) ?? header.count
         stats.bytesWritten += header.count
         stats.segmentCount = segments.count
     }
@@ -48,10 +49,11 @@ extension WAL {
         return keep
     }
 
-    /// Writes a complete segment under a temporary name, syncs it, renames it into place and
-    /// syncs the directory, so the segment appears whole or not at all.
+    /// Writes a complete segment under a temporary name (its first chunk preallocated, when
+    /// the options say so), syncs it, renames it into place and syncs the directory, so the segment appears
+    /// whole or not at all.
     static func installSegment(
-        fs: any FileSystem, directory: String, name: SegmentName, header: [UInt8]
+        fs: any FileSystem, directory: String, name: SegmentName, header: [UInt8], options: WALOptions
     ) throws(FileSystemError) -> any DiskFile {
         let path = joinPath(directory, name.fileName)
         let temporaryPath = path + Segments.temporarySuffix
@@ -59,6 +61,7 @@ extension WAL {
         let temporary = try fs.create(temporaryPath)
         defer { temporary.close() }
         try temporary.append(header)
+        if let target = options.allocationTarget(covering: header.count + 1) { try temporary.preallocate(to: target) }
         try temporary.sync()
         try fs.rename(temporaryPath, to: path)
         try fs.syncDirectory(directory)

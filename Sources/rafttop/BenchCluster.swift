@@ -70,7 +70,9 @@ struct BenchCluster: ParsableCommand {
         let elapsed = Double(cluster.nowNanos() - started) / 1e9
         let acked = load.counts.acknowledged - startAcked
         let endCounts = totals(cluster)
-        let latency = cluster.snapshot().latency
+        let snapshot = cluster.snapshot(traces: 256)
+        let latency = snapshot.latency
+        let stages = StageBreakdown(snapshot.traces)
         load.stop()
         _ = waitUntil(seconds: 30, { load.outstanding == 0 })
 
@@ -84,7 +86,7 @@ struct BenchCluster: ParsableCommand {
             fsyncsPerSecond: Double(fsyncs) / elapsed, entriesPerFsync: fsyncs > 0 ? Double(entries) / Double(fsyncs) : 0,
             errors: latency.errors, storage: storage.description,
             fdatasyncP50Millis: fdatasync.map { Double($0.percentileMicros(50)) / 1000 },
-            rssSamples: rssSamples)
+            rssSamples: rssSamples, stages: stages)
         print(json ? result.json : result.text)
     }
 
@@ -166,6 +168,8 @@ struct BenchResult {
     /// The disk's fdatasync p50 measured in the same run (in-process bench on disk only).
     var fdatasyncP50Millis: Double?
     var rssSamples: [RSSSample] = []
+    /// Medians of the put path's steps, from the members' traces (in-process bench only).
+    var stages: StageBreakdown?
 
     /// Remote members' fsyncs are not visible to the client.
     var fsyncText: String {
@@ -183,6 +187,7 @@ struct BenchResult {
             + "\"entries_per_fsync\":\(f(entriesPerFsync)),\"errors\":\(errors),\"storage\":\"\(storage)\""
             + (fdatasyncP50Millis.map { ",\"fdatasync_p50_ms\":\(f($0)),\"p50_over_fdatasync\":\(f(p50Millis / max($0, 0.001)))" } ?? "")
             + (rssSamples.isEmpty ? "" : ",\"rss_mb\":[" + rssSamples.map { f(Double($0.bytes) / 1_048_576) }.joined(separator: ",") + "]")
+            + (stages.map { ",\"stages_p50\":" + $0.json } ?? "")
             + "}"
     }
 
@@ -197,5 +202,6 @@ struct BenchResult {
             "\nfdatasync     p50 " + String(format: "%.2f", $0) + " ms on this disk, same run (put p50 is "
                 + String(format: "%.1f", p50Millis / max($0, 0.001)) + "x)"
         } ?? "") + (rssSamples.isEmpty ? "" : "\nrss MB        " + rssSamples.map { String(format: "%.0f", Double($0.bytes) / 1_048_576) }.joined(separator: " "))
+            + (stages.map { $0.steps.isEmpty ? "" : "\nstages p50 µs " + $0.text + "  (\($0.traces) traces)" } ?? "")
     }
 }

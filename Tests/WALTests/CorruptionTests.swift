@@ -74,6 +74,28 @@ import Testing
         expectCorruption(disk, file: name, offset: last.start, "payload of the last record")
     }
 
+    /// Zeros after a segment's records end it (a preallocated segment's unwritten space), so a
+    /// full segment whose last record was zeroed would read as shorter: the next segment's CRC
+    /// record, which carries the CRC after that record, gives it away.
+    @Test(arguments: DiskKind.allCases)
+    func aZeroedRecordAtTheEndOfAFullSegmentIsCorruption(kind: DiskKind) throws {
+        let disk = TestDisk(kind)
+        let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata, options: WALOptions(segmentSizeBytes: 1024))
+        for index in UInt64(1)...40 {
+            try wal.save(hardState: HardState(), entries: makeEntries(index...index, term: 1), mustSync: true)
+        }
+        try wal.close()
+        let names = try disk.segmentNames()
+        #expect(names.count >= 3)
+        var bytes = try disk.bytes(of: names[1])
+        // The last record is the last one before the zeros of the preallocated rest.
+        let lastEnd = (bytes.lastIndex { $0 != 0 }! + 8) / 8 * 8
+        let last = records(of: Array(bytes[..<lastEnd])).last!
+        for position in last.start..<last.end { bytes[position] = 0 }
+        try disk.overwrite(names[1], with: bytes)
+        expectCorruption(disk, file: names[2], offset: 0, "the record before \(names[2]) zeroed")
+    }
+
     @Test(arguments: DiskKind.allCases)
     func aMissingSegmentIsReported(kind: DiskKind) throws {
         let disk = TestDisk(kind)

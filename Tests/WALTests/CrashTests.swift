@@ -15,13 +15,16 @@ import Testing
         let syncedState = HardState(term: 1, vote: 1, commit: 20)
         let lastState = HardState(term: 1, vote: 1, commit: 25)
 
+        /// Appended segments: the shapes below cut and zero-fill the file's own end.
+        static let options = WALOptions(preallocationBytes: 0)
+
         init(_ kind: DiskKind) throws {
             disk = TestDisk(kind)
             let synced = (UInt64(1)...20).map { Entry(term: 1, index: $0, data: [UInt8](repeating: UInt8($0), count: Int($0 * 7 % 90))) }
             let unsynced = (UInt64(21)...25).map { Entry(term: 1, index: $0, data: [UInt8](repeating: UInt8($0), count: 300)) }
             written = synced + unsynced
             do {
-                let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata)
+                let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata, options: Self.options)
                 try wal.save(hardState: syncedState, entries: synced, mustSync: true)
                 segment = try disk.segmentNames()[0]
                 syncedBytes = try disk.bytes(of: segment).count
@@ -37,7 +40,7 @@ import Testing
         /// Opens the WAL over `bytes` and checks what it recovers.
         func check(_ bytes: [UInt8], _ comment: Comment) throws {
             try disk.overwrite(segment, with: bytes)
-            let (wal, contents) = try WAL.open(fs: disk.fs, directory: disk.directory)
+            let (wal, contents) = try WAL.open(fs: disk.fs, directory: disk.directory, options: Self.options)
             let count = contents.entries.count
             #expect(count >= 20, comment)
             #expect(contents.entries == Array(written.prefix(count)), comment)
@@ -50,7 +53,7 @@ import Testing
             }
             try wal.close()
             // Repaired: a second open finds nothing torn and the same log.
-            let (again, second) = try WAL.open(fs: disk.fs, directory: disk.directory)
+            let (again, second) = try WAL.open(fs: disk.fs, directory: disk.directory, options: Self.options)
             #expect(second.tornTail == nil, comment)
             #expect(second.entries == contents.entries, comment)
             try again.close()
@@ -73,6 +76,50 @@ import Testing
             let zeroFrom = max(fixture.syncedBytes, end / sector * sector)
             let bytes = Array(fixture.full[..<zeroFrom]) + [UInt8](repeating: 0, count: end - zeroFrom)
             try fixture.check(bytes, "zero-filled from \(zeroFrom) to \(end)")
+        }
+    }
+
+    /// A preallocated segment keeps its size through a crash: what survives of the unsynced
+    /// writes is whole sectors, zeros after. Every such shape opens to a prefix of what was
+    /// written, and the WAL goes on writing right after the last whole record.
+    @Test(arguments: DiskKind.allCases)
+    func preallocatedSegmentTornAtEverySector(kind: DiskKind) throws {
+        let options = WALOptions(segmentSizeBytes: 64 * 1024)
+        let disk = TestDisk(kind)
+        let synced = makeEntries(1...20, term: 1, dataBytes: 70)
+        let unsynced = makeEntries(21...25, term: 1, dataBytes: 300)
+        let segment: String
+        let syncedBytes: Int
+        let writtenBytes: Int
+        do {
+            let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata, options: options)
+            try wal.save(hardState: HardState(term: 1, vote: 1, commit: 20), entries: synced, mustSync: true)
+            syncedBytes = wal.segmentBytes
+            for entry in unsynced { try wal.save(hardState: HardState(), entries: [entry], mustSync: false) }
+            writtenBytes = wal.segmentBytes
+            segment = try disk.segmentNames()[0]
+        }
+        let full = try disk.bytes(of: segment)
+        #expect(full.count == options.segmentSizeBytes)
+        let sector = SimulatedDisk.sectorBytes
+        for kept in stride(from: syncedBytes / sector * sector, through: writtenBytes + sector, by: sector) {
+            let keptBytes = min(max(kept, syncedBytes), full.count)
+            let bytes = Array(full[..<keptBytes]) + [UInt8](repeating: 0, count: full.count - keptBytes)
+            try disk.overwrite(segment, with: bytes)
+            let comment: Comment = "written bytes kept up to \(keptBytes)"
+            let (wal, contents) = try WAL.open(fs: disk.fs, directory: disk.directory, options: options)
+            let count = contents.entries.count
+            #expect(count >= 20, comment)
+            #expect(contents.entries == Array((synced + unsynced).prefix(count)), comment)
+            // Writing resumes after the last whole record, over whatever a torn write left.
+            let next = makeEntries(UInt64(count + 1)...UInt64(count + 1), term: 2, dataBytes: 50)
+            try wal.save(hardState: HardState(term: 2, vote: 1, commit: UInt64(count)), entries: next, mustSync: true)
+            try wal.close()
+            let (again, second) = try WAL.open(fs: disk.fs, directory: disk.directory, options: options)
+            #expect(second.tornTail == nil, comment)
+            #expect(second.entries == Array(contents.entries) + next, comment)
+            try again.close()
+            try disk.overwrite(segment, with: full)
         }
     }
 

@@ -176,7 +176,7 @@ import Testing
         let disk = TestDisk(.simulated)
         let ticks = Atomic<UInt64>(0)
         // Each reading of the clock advances it by 7 µs, so every fsync "takes" 7 µs.
-        let options = WALOptions(tailCapacity: 8, clockNanos: { ticks.add(7_000, ordering: .relaxed).newValue })
+        let options = WALOptions(segmentSizeBytes: 1 << 20, tailCapacity: 8, clockNanos: { ticks.add(7_000, ordering: .relaxed).newValue })
         let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata, options: options)
         let syncsBefore = disk.simulated!.syncCount
         try wal.save(hardState: HardState(term: 1, commit: 0), entries: makeEntries(1...256, term: 1), mustSync: true)
@@ -189,7 +189,11 @@ import Testing
         #expect(stats.fsyncMicrosLast == 7)
         #expect(stats.fsyncMicrosTotal == 7)
         #expect(stats.lastIndex == 300)
-        #expect(stats.bytesWritten == disk.simulated!.contents(of: disk.path(try disk.segmentNames()[0]))!.count)
+        // The segment was preallocated: its records, then zeros to its full size.
+        let segment = try #require(disk.simulated!.contents(of: disk.path(try disk.segmentNames()[0])))
+        #expect(segment.count == options.segmentSizeBytes)
+        #expect(segment[(stats.bytesWritten - 8)..<stats.bytesWritten].contains { $0 != 0 })
+        #expect(segment[stats.bytesWritten...].allSatisfy { $0 == 0 })
 
         let recent = wal.monitor.recent(3)
         #expect(recent.map(\.index) == [298, 299, 300])
