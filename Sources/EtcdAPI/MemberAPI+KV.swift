@@ -13,14 +13,37 @@ extension MemberAPI {
     }
 
     public func put(_ request: Etcdserverpb_PutRequest, credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_PutResponse {
-        let put = try request.checked()
-        if request.ignoreValue { return try await putKeepingValue(put, credentials: credentials) }
-        let response = try await member().proposed(.put(put), credentials: credentials)
-        guard case .put(let result) = response.outcome else { throw unexpected(response.outcome) }
-        var out = Etcdserverpb_PutResponse()
-        out.header = header(response.header)
-        if let prev = result.prevKV { out.prevKv = Mvccpb_KeyValue(prev) }
-        return out
+        if request.ignoreValue { return try await putKeepingValue(try request.checked(), credentials: credentials) }
+        let result = await withCheckedContinuation { continuation in
+            put(request, credentials: credentials) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// A put (without ignore_value) that calls `completion` from the thread that applied it, or
+    /// at once when it is refused: no task and no continuation on the way, which is what the
+    /// front server answers puts with.
+    public func put(_ request: Etcdserverpb_PutRequest, credentials: Credentials,
+                    completion: @escaping @Sendable (Result<Etcdserverpb_PutResponse, EtcdAPIError>) -> Void) {
+        precondition(!request.ignoreValue, "a put with ignore_value reads first: use the async put")
+        let put: PutRequest
+        let member: Member
+        do throws(EtcdAPIError) {
+            put = try request.checked()
+            member = try self.member()
+        } catch {
+            return completion(.failure(error))
+        }
+        member.propose(.put(put), credentials: credentials) { [self] result in
+            completion(Result { () throws(EtcdAPIError) -> Etcdserverpb_PutResponse in
+                let response = try result.get(orThrow: EtcdAPIError.init)
+                guard case .put(let applied) = response.outcome else { throw unexpected(response.outcome) }
+                var out = Etcdserverpb_PutResponse()
+                out.header = header(response.header)
+                if let prev = applied.prevKV { out.prevKv = Mvccpb_KeyValue(prev) }
+                return out
+            })
+        }
     }
 
     /// etcd's put with ignore_value: write the key again with the value it has. The value is read

@@ -95,6 +95,10 @@ import Testing
                 let failure = await rpcFailure { _ = try await kv.range(Etcdserverpb_RangeRequest("k")) }
                 #expect(failure?.0 == .unavailable)
                 #expect(failure?.1 == "etcdserver: server stopped")
+                // A put is answered without a task on the front server's path: refused the same way.
+                let putFailure = await rpcFailure { _ = try await kv.put(Etcdserverpb_PutRequest("k", "v")) }
+                #expect(putFailure?.0 == .unavailable)
+                #expect(putFailure?.1 == "etcdserver: server stopped")
             }
             try h.cluster.restart(3)
             try await waitFor("member 3 to learn the leader") { h.cluster.member(3)?.basicStatus.lead ?? 0 != 0 }

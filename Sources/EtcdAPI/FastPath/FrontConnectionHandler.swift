@@ -5,7 +5,7 @@ import NIOPosix
 import Server
 
 /// One client connection to a member's gRPC port, at the level of HTTP/2 frames. etcd's unary
-/// KV calls (`UnaryKVRoutes`) are answered here: a few frames in, one task to the member's API, a
+/// KV calls (`UnaryKVRoutes`) are answered here: a few frames in, a call to the member's API, a
 /// few frames out. Every other call (watches, maintenance, cluster, auth) is relayed frame by frame
 /// over a second connection to the member's full gRPC server on an internal port, so those keep
 /// all of gRPC's machinery while a put pays for none of it.
@@ -85,7 +85,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
                 }
                 if case .byteBuffer(let buffer) = payload.data { body.append(contentsOf: buffer.readableBytesView) }
                 streams[id] = .reading(path: path, credentials: credentials, body: body)
-                giveBackStreamWindow(id, length, endStream: payload.endStream, context: context)
+                // A request that fits in half the stream's window (all but the largest) needs
+                // none of it back: the stream ends with it.
+                if body.count > FrontServer.streamWindowBytes / 2 {
+                    giveBackStreamWindow(id, length, endStream: payload.endStream, context: context)
+                }
                 if payload.endStream { requestRead(id, context: context) }
             case .relayed(let backID):
                 giveBackStreamWindow(id, length, endStream: payload.endStream, context: context)
@@ -139,15 +143,16 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let message = Array(request)
-        Task {
-            let outcome: Answer
-            do throws(EtcdAPIError) {
-                outcome = .message(try await routes.answer(path, request: message, credentials: credentials))
-            } catch {
-                outcome = .failure(.api(error))
+        routes.answer(path, request: Array(request), credentials: credentials) { result in
+            let outcome: Answer = switch result {
+            case .success(let bytes): .message(bytes)
+            case .failure(let error): .failure(.api(error))
             }
-            eventLoop.execute { handler.value.answer(id, with: outcome, context: boundContext.value) }
+            if eventLoop.inEventLoop {
+                handler.value.answer(id, with: outcome, context: boundContext.value)
+            } else {
+                eventLoop.execute { handler.value.answer(id, with: outcome, context: boundContext.value) }
+            }
         }
     }
 

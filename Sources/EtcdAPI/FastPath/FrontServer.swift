@@ -31,7 +31,7 @@ final class FrontServer: Sendable {
                     var settings = NIOHTTP2Handler.ConnectionConfiguration()
                     settings.initialSettings = [
                         HTTP2Setting(parameter: .maxConcurrentStreams, value: 4096),
-                        HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+                        HTTP2Setting(parameter: .initialWindowSize, value: FrontServer.streamWindowBytes),
                         HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
                     ]
                     let sync = channel.pipeline.syncOperations
@@ -43,6 +43,9 @@ final class FrontServer: Sendable {
             .get()
         return FrontServer(channel: channel, connections: connections)
     }
+
+    /// The window each client stream starts with.
+    static let streamWindowBytes = 1 << 20
 
     var port: Int? { channel.localAddress?.port }
 

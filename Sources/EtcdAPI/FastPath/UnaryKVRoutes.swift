@@ -29,12 +29,38 @@ struct UnaryKVRoutes: Sendable {
 
     static func serves(_ path: String) -> Bool { routes[path] != nil }
 
-    /// The serialized answer to the call on `path`, made as the user `credentials` names, or the
-    /// error to send as its status.
-    func answer(_ path: String, request: [UInt8], credentials: Credentials) async throws(EtcdAPIError) -> [UInt8] {
-        guard let route = Self.routes[path] else { throw .unimplemented(path) }
-        return try await route(api, request, credentials)
+    typealias Reply = @Sendable (Result<[UInt8], EtcdAPIError>) -> Void
+
+    /// Calls `reply` with the serialized answer to the call on `path`, made as the user
+    /// `credentials` names, or with the error to send as its status. A plain put, the hot
+    /// path, is answered from the member's apply thread without a task; the rest run in one.
+    func answer(_ path: String, request: [UInt8], credentials: Credentials, reply: @escaping Reply) {
+        if path == Self.putPath {
+            let put: Etcdserverpb_PutRequest
+            do throws(EtcdAPIError) {
+                put = try Self.decoded(request)
+            } catch {
+                return reply(.failure(error))
+            }
+            if !put.ignoreValue {
+                api.put(put, credentials: credentials) { result in
+                    reply(Result { () throws(EtcdAPIError) in try Self.encoded(try result.get()) })
+                }
+                return
+            }
+        }
+        guard let route = Self.routes[path] else { return reply(.failure(.unimplemented(path))) }
+        let api = api
+        Task {
+            do throws(EtcdAPIError) {
+                reply(.success(try await route(api, request, credentials)))
+            } catch {
+                reply(.failure(error))
+            }
+        }
     }
+
+    static let putPath = "/etcdserverpb.KV/Put"
 
     private static func decoded<M: SwiftProtobuf.Message>(_ bytes: [UInt8]) throws(EtcdAPIError) -> M {
         do {
