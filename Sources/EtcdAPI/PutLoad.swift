@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import NIOCore
 
 /// A closed-loop put load over etcd's v3 gRPC API, lean enough that the server, not the client,
 /// sets the pace: every client sends its next put when the last is answered, over a few shared
@@ -47,17 +48,15 @@ public struct PutLoad: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let measureFromNanos = started + UInt64(warmupSeconds * 1e9)
         let endNanos = measureFromNanos + UInt64(seconds * 1e9)
-        let total = await withTaskGroup(of: ClientTally.self) { group in
-            for client in 0..<clients {
-                let connection = shared[client % shared.count]
-                group.addTask {
-                    await Self.client(client, connection: connection, value: value, measureFromNanos: measureFromNanos, endNanos: endNanos)
-                }
+        let runs = (0..<clients).map { client in
+            let connection = shared[client % shared.count]
+            return connection.eventLoop.flatSubmit {
+                ClientLoop(client: client, connection: connection, value: value,
+                           measureFromNanos: measureFromNanos, endNanos: endNanos).start()
             }
-            var total = ClientTally()
-            for await tally in group { total.merge(tally) }
-            return total
         }
+        var total = ClientTally()
+        for run in runs { total.merge(try await run.get()) }
         for connection in shared { await connection.close() }
         return Outcome(acknowledged: total.acknowledged, failed: total.failed, elapsedSeconds: seconds,
                        latency: total.latency, target: target, firstError: total.firstError)
@@ -78,38 +77,72 @@ public struct PutLoad: Sendable {
     }
 
     /// One client: put, wait for the answer, put again, until `endNanos`; keys cycle through 1,000
-    /// per client so the store's key count stays bounded.
-    private static func client(_ client: Int, connection: UnaryCallConnection, value: Data,
-                               measureFromNanos: UInt64, endNanos: UInt64) async -> ClientTally {
-        var tally = ClientTally()
+    /// per client so the store's key count stays bounded. It runs as callbacks on its
+    /// connection's event loop, where answers arrive: an answer sends the next put in the same
+    /// turn of the loop, with no task to wake in between (as a Go client's goroutine would).
+    private final class ClientLoop {
+        let client: Int
+        let connection: UnaryCallConnection
+        let measureFromNanos: UInt64
+        let endNanos: UInt64
         var request = Etcdserverpb_PutRequest()
-        request.value = value
         var sequence = 0
-        while true {
+        var tally = ClientTally()
+        let done: EventLoopPromise<ClientTally>
+
+        init(client: Int, connection: UnaryCallConnection, value: Data, measureFromNanos: UInt64, endNanos: UInt64) {
+            self.client = client
+            self.connection = connection
+            self.measureFromNanos = measureFromNanos
+            self.endNanos = endNanos
+            request.value = value
+            done = connection.eventLoop.makePromise(of: ClientTally.self)
+        }
+
+        /// Starts putting, on the connection's event loop; the future has the client's tally once
+        /// `endNanos` has passed.
+        func start() -> EventLoopFuture<ClientTally> {
+            next()
+            return done.futureResult
+        }
+
+        private func next() {
             let sentNanos = DispatchTime.now().uptimeNanoseconds
-            guard sentNanos < endNanos else { break }
+            guard sentNanos < endNanos else { return done.succeed(tally) }
             request.key = Data("bench-\(client)-\(sequence % 1000)".utf8)
             sequence += 1
-            var failure: String?
+            let message: [UInt8]
             do {
-                let message: [UInt8] = try request.serializedBytes()
-                _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: message)
+                message = try request.serializedBytes()
             } catch {
-                failure = "\(error)"
+                return done.succeed(tally)
             }
-            guard sentNanos >= measureFromNanos else { continue }
-            if let failure {
-                tally.failed += 1
-                tally.latency.recordError()
-                if tally.firstError == nil { tally.firstError = failure }
-                // A server that refuses at once must not be hammered in a tight loop.
-                try? await Task.sleep(for: .milliseconds(10))
-            } else {
-                tally.acknowledged += 1
-                tally.latency.record(micros: (DispatchTime.now().uptimeNanoseconds - sentNanos) / 1000)
+            let bound = NIOLoopBound(self, eventLoop: connection.eventLoop)
+            connection.call(path: "/etcdserverpb.KV/Put", message: message).whenComplete { result in
+                bound.value.answered(result, sentNanos: sentNanos)
             }
         }
-        return tally
+
+        private func answered(_ result: Result<[UInt8], any Error>, sentNanos: UInt64) {
+            let counted = sentNanos >= measureFromNanos
+            switch result {
+            case .success:
+                if counted {
+                    tally.acknowledged += 1
+                    tally.latency.record(micros: (DispatchTime.now().uptimeNanoseconds - sentNanos) / 1000)
+                }
+                next()
+            case .failure(let error):
+                if counted {
+                    tally.failed += 1
+                    tally.latency.recordError()
+                    if tally.firstError == nil { tally.firstError = "\(error)" }
+                }
+                // A server that refuses at once must not be hammered in a tight loop.
+                let bound = NIOLoopBound(self, eventLoop: connection.eventLoop)
+                connection.eventLoop.scheduleTask(in: .milliseconds(10)) { bound.value.next() }
+            }
+        }
     }
 
     /// The endpoint whose member leads, asked over Maintenance.Status for up to 15 s; the first

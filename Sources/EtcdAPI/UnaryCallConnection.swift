@@ -65,6 +65,19 @@ public final class UnaryCallConnection: Sendable {
     /// the serialized response message; a server that has not answered within `timeout` fails
     /// the call.
     public func call(path: String, message: [UInt8], timeout: Duration = .seconds(10)) async throws(UnaryCallError) -> [UInt8] {
+        do {
+            return try await call(path: path, message: message, timeout: timeout).get()
+        } catch let error as UnaryCallError {
+            throw error
+        } catch {
+            throw .connection("\(error)")
+        }
+    }
+
+    /// The same call, answered on the connection's event loop: callbacks on the future run
+    /// there, so a caller that sends its next call from one pays no thread hand-over. It fails
+    /// with a `UnaryCallError`.
+    public func call(path: String, message: [UInt8], timeout: Duration = .seconds(10)) -> EventLoopFuture<[UInt8]> {
         let answer = channel.eventLoop.makePromise(of: [UInt8].self)
         let wait = TimeAmount(timeout)
         let deadline = channel.eventLoop.scheduleTask(in: wait) {
@@ -75,14 +88,11 @@ public final class UnaryCallConnection: Sendable {
         let written = channel.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { answer.fail(UnaryCallError.connection("\($0)")) }
         channel.writeAndFlush(UnaryCall(path: path, message: message, answer: answer), promise: written)
-        do {
-            return try await answer.futureResult.get()
-        } catch let error as UnaryCallError {
-            throw error
-        } catch {
-            throw .connection("\(error)")
-        }
+        return answer.futureResult
     }
+
+    /// The event loop the connection's I/O and answers run on.
+    public var eventLoop: any EventLoop { channel.eventLoop }
 
     /// Closes the connection; calls still waiting fail.
     public func close() async {
