@@ -83,6 +83,7 @@ public final class Cluster: Sendable {
         var memberConfig = config.memberConfig(for: id, incarnation: incarnation, seed: seed)
         // Real time has threads to spare for a snapshot; the simulation steps everything itself.
         memberConfig.snapshotsInBackground = !isSimulated
+        memberConfig.applyInRaftLoopWhenQuiet = !isSimulated
         let wakeup = Wakeup()
         let applyWakeup = Wakeup()
         let member: Member

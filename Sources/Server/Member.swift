@@ -83,6 +83,8 @@ public final class Member: Sendable {
     /// Mirrors of the applied auth state's switch and revision, for the put path's header.
     let authEnabled = Atomic<Bool>(false)
     let authRevision = Atomic<UInt64>(1)
+    /// Set while a thread applies (the apply loop, or the raft loop at a quiet moment).
+    let applying = Atomic<Bool>(false)
     /// The last log index this member's disk holds durably (its raft storage's last index).
     let persistedIndex = Atomic<UInt64>(0)
     /// Called when the member has work for its driver (a proposal or message arrived).

@@ -20,6 +20,10 @@ public struct MemberConfig: Sendable {
     /// saves its snapshot in a goroutine too). Off, the apply loop does it in line, which is what
     /// the deterministic simulation needs.
     public var snapshotsInBackground = false
+    /// Let the raft loop apply a Ready's committed entries itself when it has nothing to write
+    /// and the apply loop has nothing queued, saving the apply loop's wake-up on the way to the
+    /// client (real time sets it; the step-by-step drivers leave applying to `applyCycle()`).
+    public var applyInRaftLoopWhenQuiet = false
     /// Entries kept in the log after a snapshot, so slow followers catch up without one (etcd: 5,000).
     public var snapshotCatchUpEntries: UInt64 = 5000
     /// The leader compacts the store's history to keep this many revisions (etcd's

@@ -30,8 +30,17 @@ extension Member {
         let took = drainInbox(at: started)
         guard let (rd, isLeader) = takeReady(at: started) else { return took }
         let appliedEarly = committedBeforePersisting(rd, isLeader: isLeader)
-        if appliedEarly > 0 { queueForApply(snapshot: nil, entries: Array(rd.committedEntries[..<appliedEarly])) }
+        // A Ready with nothing to write (the commit of entries written before) at a quiet
+        // moment: this thread applies them itself, saving the apply loop's wake-up on the way
+        // to the client. Under load, Readys carry entries to write and the apply loop applies.
+        var applyHere = false
+        if appliedEarly > 0 {
+            let quiet = config.applyInRaftLoopWhenQuiet && rd.entries.isEmpty && !rd.mustSync
+            applyHere = queueForApply(snapshot: nil, entries: Array(rd.committedEntries[..<appliedEarly]),
+                                      wakeUnlessIdle: !quiet)
+        }
         confirmReads(rd)
+        if applyHere { try applyCycle() }
 
         let early = rd.messages.filter(Self.canSendBeforePersisting)
         if !early.isEmpty { transport.send(early) }
@@ -115,14 +124,22 @@ extension Member {
         wakeApply()
     }
 
-    /// Hands a snapshot and committed entries to the apply loop, and wakes it.
-    private func queueForApply(snapshot: Snapshot?, entries: [Entry]) {
+    /// Hands a snapshot and committed entries to the apply loop, and wakes it. With
+    /// `wakeUnlessIdle` false, when nothing else was queued, it does not wake it and returns true:
+    /// the caller applies them now.
+    @discardableResult
+    private func queueForApply(snapshot: Snapshot?, entries: [Entry], wakeUnlessIdle: Bool = true) -> Bool {
         var items: [ApplyItem] = []
         if let snapshot { items.append(.snapshot(snapshot)) }
         if !entries.isEmpty { items.append(.entries(entries)) }
-        guard !items.isEmpty else { return }
-        applyQueue.withLock { $0.append(contentsOf: items) }
+        guard !items.isEmpty else { return false }
+        let wasEmpty = applyQueue.withLock { queue in
+            defer { queue.append(contentsOf: items) }
+            return queue.isEmpty
+        }
+        if wasEmpty && !wakeUnlessIdle { return true }
         wakeApply()
+        return false
     }
 
     /// Steps everything that arrived into Raft under one hold of its lock. Returns whether
@@ -212,6 +229,13 @@ extension Member {
     @discardableResult
     public func applyCycle() throws -> Bool {
         guard !stopped.load(ordering: .relaxed) else { return false }
+        // The apply loop and, at quiet moments, the raft loop both apply: one at a time, and
+        // whoever finishes wakes the apply loop for what was queued meanwhile.
+        guard !applying.exchange(true, ordering: .acquiring) else { return false }
+        defer {
+            applying.store(false, ordering: .releasing)
+            if !applyQueue.withLock({ $0.isEmpty }) { wakeApply() }
+        }
         let items = applyQueue.withLock { queue -> [ApplyItem] in
             defer { queue.removeAll(keepingCapacity: true) }
             return queue

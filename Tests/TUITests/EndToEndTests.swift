@@ -65,7 +65,10 @@ import Testing
         #expect(screen.contains("RAFTTOP-EXITED 0"))
         #expect(screen.contains("BEFORE-RAFTTOP"), "the alternate screen was left:\n\(screen)")
         #expect(!screen.contains("COMMIT"), "nothing of the UI is left on the screen:\n\(screen)")
-        _ = try session.waitFor("stty output") { _ in FileManager.default.fileExists(atPath: sttyFile) }
+        // The shell creates the file before stty writes it: wait for its last line.
+        _ = try session.waitFor("stty output") { _ in
+            ((try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? "").hasSuffix("\n")
+        }
         let stty = try String(contentsOfFile: sttyFile, encoding: .utf8)
         let flags = Set(stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
         for flag in ["echo", "icanon", "isig", "icrnl", "opost"] {
