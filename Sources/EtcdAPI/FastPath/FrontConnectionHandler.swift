@@ -32,6 +32,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     private var streams: [HTTP2StreamID: Stream] = [:]
     private var relay: Relay?
     private var connectionWindow = ReceiveWindow()
+    /// A flush is queued on the event loop behind the answers queued so far.
+    private var flushQueued = false
 
     /// The connection to the full server, made when the first relayed call arrives.
     private struct Relay {
@@ -178,7 +180,20 @@ final class FrontConnectionHandler: ChannelInboundHandler {
                                                                                                 endStream: true)))),
                           promise: nil)
         }
-        context.flush()
+        flushSoon(context: context)
+    }
+
+    /// One flush for the answers that arrive together: an apply batch answers many calls at
+    /// once, and the flush queued behind the first of them sends them all in one write.
+    private func flushSoon(context: ChannelHandlerContext) {
+        guard !flushQueued else { return }
+        flushQueued = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            handler.value.flushQueued = false
+            boundContext.value.flush()
+        }
     }
 
     // MARK: Calls relayed to the full server
@@ -309,6 +324,8 @@ final class RelayHandler: ChannelInboundHandler {
 
     private let deliver: (HTTP2Frame) -> Void
     private var connectionWindow = ReceiveWindow()
+    /// A flush is queued on the event loop behind the answers queued so far.
+    private var flushQueued = false
 
     init(deliver: @escaping (HTTP2Frame) -> Void) {
         self.deliver = deliver
