@@ -77,14 +77,20 @@ import Testing
     /// Zeros after a segment's records end it (a preallocated segment's unwritten space), so a
     /// full segment whose last record was zeroed would read as shorter: the next segment's CRC
     /// record, which carries the CRC after that record, gives it away.
-    @Test(arguments: DiskKind.allCases)
-    func aZeroedRecordAtTheEndOfAFullSegmentIsCorruption(kind: DiskKind) throws {
+    /// A closed WAL of 40 entries, one per synced save, across segments cut at 1 KiB.
+    static func walOfSmallSegments(_ kind: DiskKind) throws -> TestDisk {
         let disk = TestDisk(kind)
         let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata, options: WALOptions(segmentSizeBytes: 1024))
         for index in UInt64(1)...40 {
             try wal.save(hardState: HardState(), entries: makeEntries(index...index, term: 1), mustSync: true)
         }
         try wal.close()
+        return disk
+    }
+
+    @Test(arguments: DiskKind.allCases)
+    func aZeroedRecordAtTheEndOfAFullSegmentIsCorruption(kind: DiskKind) throws {
+        let disk = try Self.walOfSmallSegments(kind)
         let names = try disk.segmentNames()
         #expect(names.count >= 3)
         var bytes = try disk.bytes(of: names[1])
@@ -98,12 +104,7 @@ import Testing
 
     @Test(arguments: DiskKind.allCases)
     func aMissingSegmentIsReported(kind: DiskKind) throws {
-        let disk = TestDisk(kind)
-        let wal = try WAL.create(fs: disk.fs, directory: disk.directory, metadata: testMetadata, options: WALOptions(segmentSizeBytes: 1024))
-        for index in UInt64(1)...40 {
-            try wal.save(hardState: HardState(), entries: makeEntries(index...index, term: 1), mustSync: true)
-        }
-        try wal.close()
+        let disk = try Self.walOfSmallSegments(kind)
         let names = try disk.segmentNames()
         try disk.fs.remove(disk.path(names[1]))
         #expect(throws: WALError.missingSegment(after: names[0], next: names[2])) {
