@@ -37,7 +37,7 @@ extension Member {
         if appliedEarly > 0 {
             let quiet = config.applyInRaftLoopWhenQuiet && rd.entries.isEmpty && !rd.mustSync
             applyHere = queueForApply(snapshot: nil, entries: Array(rd.committedEntries[..<appliedEarly]),
-                                      wakeUnlessIdle: !quiet)
+                                      callerAppliesIfIdle: quiet)
         }
         confirmReads(rd)
         if applyHere { try applyCycle() }
@@ -125,10 +125,10 @@ extension Member {
     }
 
     /// Hands a snapshot and committed entries to the apply loop, and wakes it. With
-    /// `wakeUnlessIdle` false, when nothing else was queued, it does not wake it and returns true:
+    /// `callerAppliesIfIdle`, when nothing else was queued, it returns true without waking it:
     /// the caller applies them now.
     @discardableResult
-    private func queueForApply(snapshot: Snapshot?, entries: [Entry], wakeUnlessIdle: Bool = true) -> Bool {
+    private func queueForApply(snapshot: Snapshot?, entries: [Entry], callerAppliesIfIdle: Bool = false) -> Bool {
         var items: [ApplyItem] = []
         if let snapshot { items.append(.snapshot(snapshot)) }
         if !entries.isEmpty { items.append(.entries(entries)) }
@@ -137,7 +137,7 @@ extension Member {
             defer { queue.append(contentsOf: items) }
             return queue.isEmpty
         }
-        if wasEmpty && !wakeUnlessIdle { return true }
+        if wasEmpty && callerAppliesIfIdle { return true }
         wakeApply()
         return false
     }

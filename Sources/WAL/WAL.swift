@@ -23,7 +23,7 @@ public final class WAL {
     /// preallocated segment holds zeros after them.
     var segmentBytes: Int
     /// The current segment's length on disk, preallocated space included.
-    var allocatedBytes = 0
+    var allocatedBytes: Int
     var encoder: RecordEncoder
     /// The last hard state saved, written again at the head of each new segment.
     var hardState: HardState
@@ -38,8 +38,8 @@ public final class WAL {
 
     private init(
         fs: any FileSystem, directory: String, options: WALOptions, lock: any FileLock, metadata: WALMetadata,
-        file: any DiskFile, segments: [SegmentName], segmentBytes: Int, crc: UInt32, hardState: HardState,
-        lastIndex: UInt64
+        file: any DiskFile, allocatedBytes: Int, segments: [SegmentName], segmentBytes: Int, crc: UInt32,
+        hardState: HardState, lastIndex: UInt64
     ) {
         self.fs = fs
         self.directory = directory
@@ -49,6 +49,7 @@ public final class WAL {
         self.file = file
         self.segments = segments
         self.segmentBytes = segmentBytes
+        self.allocatedBytes = allocatedBytes
         self.encoder = RecordEncoder(crc: crc)
         self.hardState = hardState
         self.lastIndex = lastIndex
@@ -78,16 +79,17 @@ public final class WAL {
         encoder.appendSnapshot(WALSnapshot(), to: &header)
         let name = SegmentName(sequence: 0, index: 0)
         let file: any DiskFile
+        let allocated: Int
         do {
-            file = try installSegment(fs: fs, directory: directory, name: name, header: header, options: options)
+            (file, allocated) = try installSegment(fs: fs, directory: directory, name: name, header: header, options: options)
             if let parent = parentPath(of: directory) { try fs.syncDirectory(parent) }
         } catch {
             throw .fileSystem(error)
         }
         let wal = WAL(
             fs: fs, directory: directory, options: options, lock: lock, metadata: metadata, file: file,
-            segments: [name], segmentBytes: header.count, crc: encoder.crc, hardState: HardState(), lastIndex: 0)
-        wal.allocatedBytes = options.allocationTarget(covering: header.count + 1) ?? header.count
+            allocatedBytes: allocated, segments: [name], segmentBytes: header.count, crc: encoder.crc,
+            hardState: HardState(), lastIndex: 0)
         wal.stats.bytesWritten = header.count
         return wal
     }
@@ -121,9 +123,8 @@ public final class WAL {
         }
         let wal = WAL(
             fs: fs, directory: directory, options: options, lock: lock, metadata: metadata, file: file,
-            segments: contents.segments, segmentBytes: contents.validBytesInLastSegment, crc: contents.crc,
-            hardState: contents.hardState, lastIndex: contents.entries.last?.index ?? start.index)
-        wal.allocatedBytes = allocated
+            allocatedBytes: allocated, segments: contents.segments, segmentBytes: contents.validBytesInLastSegment,
+            crc: contents.crc, hardState: contents.hardState, lastIndex: contents.entries.last?.index ?? start.index)
         return (wal, contents)
     }
 

@@ -12,8 +12,9 @@ extension WAL {
         if !hardState.isEmpty { encoder.appendHardState(hardState, to: &header) }
         let started = options.clockNanos()
         let next: any DiskFile
+        let allocated: Int
         do {
-            next = try Self.installSegment(fs: fs, directory: directory, name: name, header: header, options: options)
+            (next, allocated) = try Self.installSegment(fs: fs, directory: directory, name: name, header: header, options: options)
         } catch {
             throw poisoned(error)
         }
@@ -25,7 +26,7 @@ extension WAL {
         file = next
         segments.append(name)
         segmentBytes = header.count
-        allocatedBytes = options.allocationTarget(covering: header.count + 1) ?? header.count
+        allocatedBytes = allocated
         stats.bytesWritten += header.count
         stats.segmentCount = segments.count
     }
@@ -50,22 +51,23 @@ extension WAL {
     }
 
     /// Writes a complete segment under a temporary name (its first chunk preallocated, when
-    /// the options say so), syncs it, renames it into place and syncs the directory, so the segment appears
-    /// whole or not at all.
+    /// the options say so), syncs it, renames it into place and syncs the directory, so the
+    /// segment appears whole or not at all. Returns it open, with its length on disk.
     static func installSegment(
         fs: any FileSystem, directory: String, name: SegmentName, header: [UInt8], options: WALOptions
-    ) throws(FileSystemError) -> any DiskFile {
+    ) throws(FileSystemError) -> (file: any DiskFile, allocatedBytes: Int) {
         let path = joinPath(directory, name.fileName)
         let temporaryPath = path + Segments.temporarySuffix
         if fs.exists(temporaryPath) { try fs.remove(temporaryPath) }
         let temporary = try fs.create(temporaryPath)
         defer { temporary.close() }
         try temporary.append(header)
-        if let target = options.allocationTarget(covering: header.count + 1) { try temporary.preallocate(to: target) }
+        let allocated = options.allocationTarget(covering: header.count + 1) ?? header.count
+        if allocated > header.count { try temporary.preallocate(to: allocated) }
         try temporary.sync()
         try fs.rename(temporaryPath, to: path)
         try fs.syncDirectory(directory)
-        return try fs.open(path)
+        return (try fs.open(path), allocated)
     }
 
     /// Takes the directory's lock, so no other process or instance opens the same WAL.
