@@ -10,14 +10,18 @@ public final class MVCCStore {
     /// snapshot of the store never applies an entry twice.
     public internal(set) var consistentIndex: UInt64 = 0
 
+    /// Every key's retained writes, values included.
     var keyIndexes: [StoreKey: KeyIndex] = [:]
     var sortedKeys = SortedKeys()
-    /// The value written at each retained revision; deletes are in `tombstones` instead.
-    var values: [Revision: KeyValue] = [:]
-    var tombstones: [Revision: [UInt8]] = [:]
-    /// Every retained write in revision order, for watches that start in the past.
-    var history: [Revision] = []
+    /// Every write since the compact revision, in revision order, with its key: for watches
+    /// that start in the past, and for compaction, which visits only the keys written since.
+    var history: [HistoryEntry] = []
     let watchers = WatchHub()
+
+    struct HistoryEntry {
+        var revision: Revision
+        var key: StoreKey
+    }
 
     public init() {}
 
@@ -25,7 +29,13 @@ public final class MVCCStore {
     public internal(set) var keyCount = 0
 
     /// Revisions held in memory (live values, older values and tombstones not yet compacted).
-    public var retainedRevisions: Int { values.count + tombstones.count }
+    public internal(set) var retainedRevisions = 0
+
+    /// The bytes the retained history holds: every kept key and value, plus a fixed cost per
+    /// revision for its bookkeeping, kept as writes and compactions happen. etcd reports its
+    /// database file's size in the same place; this store has no file, so this is the nearest
+    /// measure of how large it has grown.
+    public internal(set) var retainedBytes = 0
 
     /// Records that the Raft entry at `index` has been applied.
     public func setConsistentIndex(_ index: UInt64) {
@@ -48,7 +58,7 @@ public final class MVCCStore {
         var count: Int64 = 0
         let limit = request.limit > 0 ? request.limit : Int64.max
         for key in sortedKeys.keys(in: request.range) {
-            guard let revision = keyIndexes[StoreKey(key)]?.revision(atMain: atMain), let kv = values[revision] else { continue }
+            guard let kv = keyIndexes[StoreKey(key)]?.value(atMain: atMain) else { continue }
             count += 1
             if !request.countOnly && Int64(kvs.count) < limit {
                 if request.keysOnly {
@@ -65,8 +75,7 @@ public final class MVCCStore {
 
     /// The value of one key as of `atMain`, if it existed then.
     func value(of key: [UInt8], atMain: Int64) -> KeyValue? {
-        guard let revision = keyIndexes[StoreKey(key)]?.revision(atMain: atMain) else { return nil }
-        return values[revision]
+        keyIndexes[StoreKey(key)]?.value(atMain: atMain)
     }
 
     // MARK: Writes
@@ -139,21 +148,14 @@ public final class MVCCStore {
     private func applyPut(_ request: PutRequest, in write: inout WriteContext) throws(MVCCError) -> PutResult {
         guard !request.key.isEmpty else { throw .emptyKey }
         let revision = write.nextRevision()
+        let key = StoreKey(request.key)
         var isNewKey = false
-        // One lookup finds the key's live revision and records the new one.
-        let previousRevision = keyIndexes[StoreKey(request.key), default: { isNewKey = true; return KeyIndex() }()]
-            .put(returningLive: revision)
+        // One lookup finds the key's live value and records the new one beside it.
+        let (kv, previous) = keyIndexes[key, default: { isNewKey = true; return KeyIndex() }()]
+            .put(key: request.key, value: request.value, lease: request.lease, at: revision)
         if isNewKey { sortedKeys.insert(request.key) }
-        if previousRevision == nil { keyCount += 1 }
-        let previous = previousRevision.flatMap { values[$0] }
-        let kv = KeyValue(
-            key: request.key, value: request.value,
-            createRevision: previous?.createRevision ?? revision.main,
-            modRevision: revision.main,
-            version: (previous?.version ?? 0) + 1,
-            lease: request.lease)
-        values[revision] = kv
-        history.append(revision)
+        if previous == nil { keyCount += 1 }
+        retained(KeyVersion(revision: revision, kv: kv, isTombstone: false), key: key)
         if watchers.count > 0 {
             write.events.append(WatchEvent(kind: .put, kv: kv, prevKV: previous))
         }
@@ -165,9 +167,9 @@ public final class MVCCStore {
         for key in sortedKeys.keys(in: request.range) {
             guard let previous = value(of: key, atMain: write.main) else { continue }
             let revision = write.nextRevision()
-            keyIndexes[StoreKey(key)]!.tombstone(revision)
-            tombstones[revision] = key
-            history.append(revision)
+            let storeKey = StoreKey(key)
+            keyIndexes[storeKey]!.tombstone(key: key, at: revision)
+            retained(KeyVersion(revision: revision, kv: KeyValue(key: key, modRevision: revision.main), isTombstone: true), key: storeKey)
             deleted.append(previous)
             keyCount -= 1
             if watchers.count > 0 {
@@ -175,6 +177,13 @@ public final class MVCCStore {
             }
         }
         return DeleteRangeResult(deleted: Int64(deleted.count), prevKVs: request.prevKV ? deleted : [], revision: write.main)
+    }
+
+    /// Counts a new write in the history and the retained totals.
+    private func retained(_ version: KeyVersion, key: StoreKey) {
+        history.append(HistoryEntry(revision: version.revision, key: key))
+        retainedRevisions += 1
+        retainedBytes += version.retainedBytes
     }
 
     private func holds(_ compare: Compare, atMain: Int64) -> Bool {
@@ -251,47 +260,28 @@ public final class MVCCStore {
         if revision <= compactRevision { throw .compacted(requested: revision, compactRevision: compactRevision) }
         if revision > currentRevision { throw .futureRevision(requested: revision, currentRevision: currentRevision) }
         // Only keys written since the last compaction can hold revisions it drops: every other
-        // key was already cut down to its one visible revision then.
-        let firstKept = history.partitionPoint { $0.main < revision }
-        var touched = Set<StoreKey>()
-        for r in history[..<firstKept] {
-            if let key = values[r]?.key ?? tombstones[r] { touched.insert(StoreKey(key)) }
+        // key was already cut down to its one visible revision then. A key written more than
+        // once is visited again, which finds nothing more to drop.
+        let firstKept = history.partitionPoint { $0.revision.main < revision }
+        var dropped = DroppedVersions()
+        for entry in history[..<firstKept] {
+            guard keyIndexes[entry.key]?.compact(atMain: revision, dropped: &dropped) == true else { continue }
+            keyIndexes.removeValue(forKey: entry.key)
+            sortedKeys.remove(entry.key.bytes)
         }
-        var emptied: [StoreKey] = []
-        for key in touched {
-            guard var index = keyIndexes[key] else { continue }
-            let dropped = index.compact(atMain: revision)
-            guard !dropped.isEmpty else { continue }
-            for r in dropped {
-                values.removeValue(forKey: r)
-                tombstones.removeValue(forKey: r)
-            }
-            if index.isEmpty {
-                emptied.append(key)
-            } else {
-                keyIndexes[key] = index
-            }
-        }
-        for key in emptied {
-            keyIndexes.removeValue(forKey: key)
-            sortedKeys.remove(key.bytes)
-        }
+        retainedRevisions -= dropped.versions
+        retainedBytes -= dropped.bytes
         history.removeFirst(firstKept)
         compactRevision = revision
     }
 
     // MARK: Watch support
 
-    /// The change made at `revision`, as a watcher sees it.
-    func event(at revision: Revision) -> WatchEvent? {
-        let prevKV = { (key: [UInt8]) in self.value(of: key, atMain: revision.main - 1) }
-        if let kv = values[revision] {
-            return WatchEvent(kind: .put, kv: kv, prevKV: prevKV(kv.key))
-        }
-        if let key = tombstones[revision] {
-            return WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: prevKV(key))
-        }
-        return nil
+    /// The change a history entry records, as a watcher sees it.
+    func event(at entry: HistoryEntry) -> WatchEvent? {
+        guard let version = keyIndexes[entry.key]?.version(at: entry.revision) else { return nil }
+        let prevKV = value(of: version.kv.key, atMain: entry.revision.main - 1)
+        return WatchEvent(kind: version.isTombstone ? .delete : .put, kv: version.kv, prevKV: prevKV)
     }
 }
 

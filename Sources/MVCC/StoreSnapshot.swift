@@ -10,8 +10,8 @@ import Raft
 /// the image shares their storage until the store next changes them. Encoding it (the costly
 /// part) can then run on another thread while the store goes on applying.
 public struct StoreImage: Sendable {
-    let values: [Revision: KeyValue]
-    let tombstones: [Revision: [UInt8]]
+    let keyIndexes: [StoreKey: KeyIndex]
+    let retainedRevisions: Int
     let currentRevision: Int64
     let compactRevision: Int64
     let consistentIndex: UInt64
@@ -20,16 +20,17 @@ public struct StoreImage: Sendable {
     public func encoded() -> [UInt8] {
         // One pass sizes the buffer exactly and gathers the records, so the encoding neither
         // regrows a buffer of many megabytes nor looks each revision up again.
-        var records: [(revision: Revision, kv: KeyValue?, tombstone: [UInt8])] = []
-        records.reserveCapacity(values.count + tombstones.count)
+        var records: [KeyVersion] = []
+        records.reserveCapacity(retainedRevisions)
         var bytes = 4 + 3 * 8 + 8
-        for (revision, kv) in values {
-            records.append((revision, kv, []))
-            bytes += 16 + 1 + 4 + kv.key.count + 4 + kv.value.count + 24
-        }
-        for (revision, key) in tombstones {
-            records.append((revision, nil, key))
-            bytes += 16 + 1 + 4 + key.count
+        for index in keyIndexes.values {
+            for generation in index.generations {
+                for version in generation.versions {
+                    records.append(version)
+                    bytes += 16 + 1 + 4 + version.kv.key.count
+                    if !version.isTombstone { bytes += 4 + version.kv.value.count + 24 }
+                }
+            }
         }
         records.sort { $0.revision < $1.revision }
         var out = ByteWriter(capacity: bytes)
@@ -41,16 +42,16 @@ public struct StoreImage: Sendable {
         for record in records {
             out.int64(record.revision.main)
             out.int64(record.revision.sub)
-            if let kv = record.kv {
-                out.uint8(0)
-                out.lengthPrefixed(kv.key)
-                out.lengthPrefixed(kv.value)
-                out.int64(kv.createRevision)
-                out.int64(kv.version)
-                out.int64(kv.lease)
-            } else {
+            if record.isTombstone {
                 out.uint8(1)
-                out.lengthPrefixed(record.tombstone)
+                out.lengthPrefixed(record.kv.key)
+            } else {
+                out.uint8(0)
+                out.lengthPrefixed(record.kv.key)
+                out.lengthPrefixed(record.kv.value)
+                out.int64(record.kv.createRevision)
+                out.int64(record.kv.version)
+                out.int64(record.kv.lease)
             }
         }
         precondition(out.buffer.count == bytes, "snapshot size estimate \(bytes) differs from the \(out.buffer.count) bytes encoded")
@@ -63,8 +64,8 @@ extension MVCCStore {
 
     /// The store as it is now, to encode later or elsewhere.
     public func image() -> StoreImage {
-        StoreImage(values: values, tombstones: tombstones, currentRevision: currentRevision, compactRevision: compactRevision,
-                   consistentIndex: consistentIndex)
+        StoreImage(keyIndexes: keyIndexes, retainedRevisions: retainedRevisions, currentRevision: currentRevision,
+                   compactRevision: compactRevision, consistentIndex: consistentIndex)
     }
 
     public func snapshotData() -> [UInt8] {
@@ -91,10 +92,9 @@ extension MVCCStore {
         guard current >= 1, compacted >= 0, compacted <= current else {
             throw input.error("revisions out of order: current \(current), compacted \(compacted)")
         }
-        var restoredValues: [Revision: KeyValue] = [:]
-        var restoredTombstones: [Revision: [UInt8]] = [:]
         var indexes: [StoreKey: KeyIndex] = [:]
-        var order: [Revision] = []
+        var order: [HistoryEntry] = []
+        var retainedBytes = 0
         var previous: Revision?
         for _ in 0..<count {
             let revision = Revision(main: try input.int64(), sub: try input.int64())
@@ -104,34 +104,34 @@ extension MVCCStore {
             let kind = try input.uint8()
             let key = try input.lengthPrefixed()
             guard !key.isEmpty else { throw input.error("empty key at revision \(revision)") }
-            var index = indexes[StoreKey(key)] ?? KeyIndex()
+            let version: KeyVersion
             switch kind {
             case 0:
                 let value = try input.lengthPrefixed()
                 let kv = KeyValue(key: key, value: value, createRevision: try input.int64(), modRevision: revision.main,
                                   version: try input.int64(), lease: try input.int64())
-                restoredValues[revision] = kv
-                index.put(revision)
+                version = KeyVersion(revision: revision, kv: kv, isTombstone: false)
             case 1:
-                restoredTombstones[revision] = key
-                index.tombstone(revision)
+                version = KeyVersion(revision: revision, kv: KeyValue(key: key, modRevision: revision.main), isTombstone: true)
             default:
                 throw input.error("unknown record kind \(kind) at revision \(revision)")
             }
-            indexes[StoreKey(key)] = index
-            order.append(revision)
+            let storeKey = StoreKey(key)
+            indexes[storeKey, default: KeyIndex()].append(version)
+            retainedBytes += version.retainedBytes
+            order.append(HistoryEntry(revision: revision, key: storeKey))
         }
         try input.expectEnd()
 
         currentRevision = current
         compactRevision = compacted
         consistentIndex = applied
-        values = restoredValues
-        tombstones = restoredTombstones
         keyIndexes = indexes
+        retainedRevisions = order.count
+        self.retainedBytes = retainedBytes
         sortedKeys = SortedKeys(indexes.keys.lazy.map(\.bytes))
         keyCount = indexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
-        history = Array(order[order.partitionPoint { $0.main < compacted }...])
+        history = Array(order[order.partitionPoint { $0.revision.main < compacted }...])
     }
 }
 

@@ -73,9 +73,9 @@ extension MVCCStore {
             if startRevision < compactRevision {
                 throw .compacted(requested: startRevision, compactRevision: compactRevision)
             }
-            let first = history.partitionPoint { $0.main < startRevision }
-            for revision in history[first...] {
-                guard let event = event(at: revision), range.contains(event.kv.key) else { continue }
+            let first = history.partitionPoint { $0.revision.main < startRevision }
+            for entry in history[first...] where range.contains(entry.key.bytes) {
+                guard let event = event(at: entry) else { continue }
                 backlog.append(event)
             }
         }

@@ -49,6 +49,37 @@ import Testing
                 let gotMap = Dictionary(uniqueKeysWithValues: got.kvs.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })
                 #expect(gotMap == expected, "seed \(seed) step \(step) revision \(atRev)")
             }
+            let (versions, bytes) = Self.recount(store)
+            #expect(store.retainedRevisions == versions, "seed \(seed) step \(step)")
+            #expect(store.retainedBytes == bytes, "seed \(seed) step \(step)")
         }
+        // A watch from the compact revision replays every change since, and the store's
+        // snapshot restores to the same state.
+        let watch = try store.watch(range: KeyRange(key: [0], rangeEnd: [0]), startRevision: max(store.compactRevision, 1))
+        var replayed = states.filter { $0.key <= max(store.compactRevision, 1) }.max { $0.key < $1.key }!.value
+        for event in store.watchHub.takeEvents(watch) {
+            let k = String(decoding: event.kv.key, as: UTF8.self)
+            replayed[k] = event.kind == .put ? String(decoding: event.kv.value, as: UTF8.self) : nil
+        }
+        #expect(replayed == current, "seed \(seed): the watch's replay")
+        let copy = MVCCStore()
+        try copy.restore(fromSnapshot: store.snapshotData())
+        #expect(copy.retainedRevisions == store.retainedRevisions && copy.retainedBytes == store.retainedBytes)
+        #expect(copy.snapshotData() == store.snapshotData())
+    }
+
+    /// The retained totals counted from scratch.
+    static func recount(_ store: MVCCStore) -> (versions: Int, bytes: Int) {
+        var versions = 0
+        var bytes = 0
+        for index in store.keyIndexes.values {
+            for generation in index.generations {
+                for version in generation.versions {
+                    versions += 1
+                    bytes += version.kv.key.count + version.kv.value.count + KeyIndex.bookkeepingBytes
+                }
+            }
+        }
+        return (versions, bytes)
     }
 }
