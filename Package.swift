@@ -69,7 +69,7 @@ let package = Package(
         ),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Check"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "Raft"]),
-        .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
+        .testTarget(name: "MVCCTests", dependencies: ["MVCC", "Raft"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "Cluster", "Server", "MVCC", "Raft"]),

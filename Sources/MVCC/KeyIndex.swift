@@ -128,10 +128,12 @@ struct KeyIndex: Sendable {
 /// What a compaction dropped, for the store's running totals.
 struct DroppedVersions {
     var versions = 0
+    var tombstones = 0
     var bytes = 0
 
     mutating func count(_ version: KeyVersion) {
         versions += 1
+        if version.isTombstone { tombstones += 1 }
         bytes += version.retainedBytes
     }
 }

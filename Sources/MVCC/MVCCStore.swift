@@ -30,6 +30,8 @@ public final class MVCCStore {
 
     /// Revisions held in memory (live values, older values and tombstones not yet compacted).
     public internal(set) var retainedRevisions = 0
+    /// How many of them are tombstones.
+    var retainedTombstones = 0
 
     /// The bytes the retained history holds: every kept key and value, plus a fixed cost per
     /// revision for its bookkeeping, kept as writes and compactions happen. etcd reports its
@@ -183,6 +185,7 @@ public final class MVCCStore {
     private func retained(_ version: KeyVersion, key: StoreKey) {
         history.append(HistoryEntry(revision: version.revision, key: key))
         retainedRevisions += 1
+        if version.isTombstone { retainedTombstones += 1 }
         retainedBytes += version.retainedBytes
     }
 
@@ -270,6 +273,7 @@ public final class MVCCStore {
             sortedKeys.remove(entry.key.bytes)
         }
         retainedRevisions -= dropped.versions
+        retainedTombstones -= dropped.tombstones
         retainedBytes -= dropped.bytes
         history.removeFirst(firstKept)
         compactRevision = revision

@@ -2,8 +2,10 @@
 /// the revisions and the applied index.
 ///
 /// Layout (little-endian): magic "MVC1", current revision, compact revision, consistent index,
-/// record count, then per record in revision order: main, sub, kind (0 put, 1 delete), key
-/// length + key, and for a put: value length + value, create revision, version, lease.
+/// record count, then per record: main, sub, kind (0 put, 1 delete), key length + key, and for a
+/// put: value length + value, create revision, version, lease. The records come key by key in
+/// key order, each key's in revision order (snapshots written before 2026-12 came in revision
+/// order, which decodes the same way).
 import Raft
 
 /// What a snapshot of the store holds, taken without copying: the store's tables are values, so
@@ -11,47 +13,53 @@ import Raft
 /// part) can then run on another thread while the store goes on applying.
 public struct StoreImage: Sendable {
     let keyIndexes: [StoreKey: KeyIndex]
+    let sortedKeys: SortedKeys
     let retainedRevisions: Int
+    let retainedTombstones: Int
+    let retainedBytes: Int
     let currentRevision: Int64
     let compactRevision: Int64
     let consistentIndex: UInt64
 
+    /// The snapshot's exact size, from the store's running totals: every record's revision,
+    /// kind and key, and a put's value, create revision, version and lease.
+    var encodedBytes: Int {
+        let keyAndValueBytes = retainedBytes - retainedRevisions * KeyIndex.bookkeepingBytes
+        return 4 + 3 * 8 + 8 + retainedRevisions * (16 + 1 + 4) + (retainedRevisions - retainedTombstones) * (4 + 24)
+            + keyAndValueBytes
+    }
+
     /// The snapshot bytes, as `MVCCStore.snapshotData()` makes them.
     public func encoded() -> [UInt8] {
-        // One pass sizes the buffer exactly and gathers the records, so the encoding neither
-        // regrows a buffer of many megabytes nor looks each revision up again.
-        var records: [KeyVersion] = []
-        records.reserveCapacity(retainedRevisions)
-        var bytes = 4 + 3 * 8 + 8
-        for index in keyIndexes.values {
-            for generation in index.generations {
-                for version in generation.versions {
-                    records.append(version)
-                    bytes += 16 + 1 + 4 + version.kv.key.count
-                    if !version.isTombstone { bytes += 4 + version.kv.value.count + 24 }
-                }
-            }
-        }
-        records.sort { $0.revision < $1.revision }
+        // Key order needs no sort and is the same for the same contents, whatever order the
+        // hash table keeps; the size is known up front, so one pass over the keys writes it
+        // into a buffer that never regrows. (Most of the time goes to reaching each key's
+        // versions and values, scattered over the heap.)
+        let bytes = encodedBytes
         var out = ByteWriter(capacity: bytes)
         out.bytes(MVCCStore.snapshotMagic)
         out.int64(currentRevision)
         out.int64(compactRevision)
         out.uint64(consistentIndex)
-        out.uint64(UInt64(records.count))
-        for record in records {
-            out.int64(record.revision.main)
-            out.int64(record.revision.sub)
-            if record.isTombstone {
-                out.uint8(1)
-                out.lengthPrefixed(record.kv.key)
-            } else {
-                out.uint8(0)
-                out.lengthPrefixed(record.kv.key)
-                out.lengthPrefixed(record.kv.value)
-                out.int64(record.kv.createRevision)
-                out.int64(record.kv.version)
-                out.int64(record.kv.lease)
+        out.uint64(UInt64(retainedRevisions))
+        for key in sortedKeys.all {
+            guard let index = keyIndexes[StoreKey(key)] else { preconditionFailure("sorted key \(key) has no index") }
+            for generation in index.generations {
+                for version in generation.versions {
+                    out.int64(version.revision.main)
+                    out.int64(version.revision.sub)
+                    if version.isTombstone {
+                        out.uint8(1)
+                        out.lengthPrefixed(version.kv.key)
+                    } else {
+                        out.uint8(0)
+                        out.lengthPrefixed(version.kv.key)
+                        out.lengthPrefixed(version.kv.value)
+                        out.int64(version.kv.createRevision)
+                        out.int64(version.kv.version)
+                        out.int64(version.kv.lease)
+                    }
+                }
             }
         }
         precondition(out.buffer.count == bytes, "snapshot size estimate \(bytes) differs from the \(out.buffer.count) bytes encoded")
@@ -64,7 +72,8 @@ extension MVCCStore {
 
     /// The store as it is now, to encode later or elsewhere.
     public func image() -> StoreImage {
-        StoreImage(keyIndexes: keyIndexes, retainedRevisions: retainedRevisions, currentRevision: currentRevision,
+        StoreImage(keyIndexes: keyIndexes, sortedKeys: sortedKeys, retainedRevisions: retainedRevisions,
+                   retainedTombstones: retainedTombstones, retainedBytes: retainedBytes, currentRevision: currentRevision,
                    compactRevision: compactRevision, consistentIndex: consistentIndex)
     }
 
@@ -95,12 +104,12 @@ extension MVCCStore {
         var indexes: [StoreKey: KeyIndex] = [:]
         var order: [HistoryEntry] = []
         var retainedBytes = 0
-        var previous: Revision?
+        var tombstones = 0
         for _ in 0..<count {
             let revision = Revision(main: try input.int64(), sub: try input.int64())
-            if let previous, revision <= previous { throw input.error("revision \(revision) after \(previous)") }
-            guard revision.main <= current else { throw input.error("revision \(revision) past current \(current)") }
-            previous = revision
+            guard revision.main >= 1, revision.main <= current, revision.sub >= 0 else {
+                throw input.error("revision \(revision) outside 1...\(current)")
+            }
             let kind = try input.uint8()
             let key = try input.lengthPrefixed()
             guard !key.isEmpty else { throw input.error("empty key at revision \(revision)") }
@@ -117,9 +126,17 @@ extension MVCCStore {
                 throw input.error("unknown record kind \(kind) at revision \(revision)")
             }
             let storeKey = StoreKey(key)
+            if let latest = indexes[storeKey]?.latest, revision <= latest {
+                throw input.error("revision \(revision) of a key after its revision \(latest)")
+            }
             indexes[storeKey, default: KeyIndex()].append(version)
             retainedBytes += version.retainedBytes
+            if version.isTombstone { tombstones += 1 }
             order.append(HistoryEntry(revision: revision, key: storeKey))
+        }
+        order.sort { $0.revision < $1.revision }
+        for (earlier, later) in zip(order, order.dropFirst()) where earlier.revision == later.revision {
+            throw DecodingError(offset: data.count, reason: "revision \(later.revision) written twice")
         }
         try input.expectEnd()
 
@@ -128,6 +145,7 @@ extension MVCCStore {
         consistentIndex = applied
         keyIndexes = indexes
         retainedRevisions = order.count
+        retainedTombstones = tombstones
         self.retainedBytes = retainedBytes
         sortedKeys = SortedKeys(indexes.keys.lazy.map(\.bytes))
         keyCount = indexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }

@@ -49,8 +49,9 @@ import Testing
                 let gotMap = Dictionary(uniqueKeysWithValues: got.kvs.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })
                 #expect(gotMap == expected, "seed \(seed) step \(step) revision \(atRev)")
             }
-            let (versions, bytes) = Self.recount(store)
+            let (versions, tombstones, bytes) = Self.recount(store)
             #expect(store.retainedRevisions == versions, "seed \(seed) step \(step)")
+            #expect(store.retainedTombstones == tombstones, "seed \(seed) step \(step)")
             #expect(store.retainedBytes == bytes, "seed \(seed) step \(step)")
         }
         // A watch from the compact revision replays every change since, and the store's
@@ -69,17 +70,19 @@ import Testing
     }
 
     /// The retained totals counted from scratch.
-    static func recount(_ store: MVCCStore) -> (versions: Int, bytes: Int) {
+    static func recount(_ store: MVCCStore) -> (versions: Int, tombstones: Int, bytes: Int) {
         var versions = 0
+        var tombstones = 0
         var bytes = 0
         for index in store.keyIndexes.values {
             for generation in index.generations {
                 for version in generation.versions {
                     versions += 1
+                    if version.isTombstone { tombstones += 1 }
                     bytes += version.kv.key.count + version.kv.value.count + KeyIndex.bookkeepingBytes
                 }
             }
         }
-        return (versions, bytes)
+        return (versions, tombstones, bytes)
     }
 }

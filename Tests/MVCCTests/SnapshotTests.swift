@@ -1,3 +1,4 @@
+import Raft
 import Testing
 @testable import MVCC
 
@@ -41,6 +42,43 @@ import Testing
             #expect(throws: MVCCError.self) { try store.restore(fromSnapshot: Array(data[..<cut])) }
             #expect(store.currentRevision == 1, "a failed restore leaves the store unchanged")
         }
+    }
+
+    /// A snapshot with `(main, key, value)` records in the order given (puts only).
+    static func handMade(current: Int64, _ records: [(Int64, String, String)]) -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes(MVCCStore.snapshotMagic)
+        out.int64(current)
+        out.int64(0)
+        out.uint64(0)
+        out.uint64(UInt64(records.count))
+        for (main, key, value) in records {
+            out.int64(main)
+            out.int64(0)
+            out.uint8(0)
+            out.lengthPrefixed(b(key))
+            out.lengthPrefixed(b(value))
+            out.int64(main)
+            out.int64(1)
+            out.int64(0)
+        }
+        return out.buffer
+    }
+
+    @Test func recordsInRevisionOrderDecodeAndComeBackInKeyOrder() throws {
+        // Snapshots used to list records in revision order; now key by key.
+        let store = MVCCStore()
+        try store.restore(fromSnapshot: Self.handMade(current: 3, [(2, "b", "1"), (3, "a", "2")]))
+        #expect(try store.range(RangeRequest(range: KeyRange(key: [0], rangeEnd: [0]))).kvs.map(\.value) == [b("2"), b("1")])
+        #expect(store.snapshotData() == Self.handMade(current: 3, [(3, "a", "2"), (2, "b", "1")]))
+        let events = store.watchHub.takeEvents(try store.watch(range: KeyRange(key: [0], rangeEnd: [0]), startRevision: 1))
+        #expect(events.map(\.kv.modRevision) == [2, 3], "history is in revision order again")
+    }
+
+    @Test func aRevisionTwiceOrAKeyGoingBackIsRefused() throws {
+        #expect(throws: MVCCError.self) { try MVCCStore().restore(fromSnapshot: Self.handMade(current: 3, [(2, "a", "1"), (2, "b", "1")])) }
+        #expect(throws: MVCCError.self) { try MVCCStore().restore(fromSnapshot: Self.handMade(current: 3, [(3, "a", "1"), (2, "a", "2")])) }
+        #expect(throws: MVCCError.self) { try MVCCStore().restore(fromSnapshot: Self.handMade(current: 3, [(4, "a", "1")])) }
     }
 
     @Test func badMagicAndTrailingBytesAreNamed() throws {
