@@ -386,7 +386,7 @@ extension Member {
     public func recentTraces(limit: Int = .max) -> [StageTrace] {
         // A copy of just the newest ones: handing out the registry's own array would make its
         // next append copy all of it.
-        waits.withLock { Array($0.finished.suffix(limit)) }
+        waits.withLock { $0.recentTraces(limit: limit) }
     }
 
     /// Reads this member's store directly, without going through Raft (for checks and the UI).

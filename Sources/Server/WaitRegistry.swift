@@ -24,9 +24,8 @@ struct WaitRegistry {
     /// Request ids in the order of their Raft index, once the leader appended them.
     private var byIndex: [(index: UInt64, id: UInt64)] = []
     private(set) var reads: [UInt64: ReadWaiter] = [:]
-    /// The most recent finished traces, oldest first.
-    private(set) var finished: [StageTrace] = []
-    static let finishedCapacity = 256
+    /// The most recent finished traces.
+    private var finished = TraceRing(capacity: 256)
 
     var pendingCount: Int { waiters.count }
     var pendingReadCount: Int { reads.count }
@@ -49,7 +48,8 @@ struct WaitRegistry {
     }
 
     mutating func markSynced(throughIndex last: UInt64, at now: UInt64) {
-        for (index, id) in byIndex where index <= last {
+        for (index, id) in byIndex {
+            if index > last { break }
             if waiters[id]?.trace.leaderSyncedNanos == nil { waiters[id]?.trace.leaderSyncedNanos = now }
         }
     }
@@ -80,8 +80,12 @@ struct WaitRegistry {
     }
 
     private mutating func remember(_ trace: StageTrace) {
-        if finished.count >= Self.finishedCapacity { finished.removeFirst(finished.count - Self.finishedCapacity + 1) }
         finished.append(trace)
+    }
+
+    /// The newest `limit` finished traces, oldest first.
+    func recentTraces(limit: Int) -> [StageTrace] {
+        finished.newest(limit)
     }
 
     /// Waiters past their deadline, removed; the caller fails them with `timeout`.
@@ -126,5 +130,37 @@ struct WaitRegistry {
 
     mutating func failRead(context: UInt64) -> Completion? {
         reads.removeValue(forKey: context)?.completion
+    }
+}
+
+/// The newest traces, up to a fixed number: a ring, so remembering one more moves nothing (an
+/// array that dropped its first trace moved all the others, a copy per request).
+struct TraceRing {
+    private var slots: [StageTrace] = []
+    /// Where the oldest trace is, once the ring is full.
+    private var oldest = 0
+    let capacity: Int
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "a trace ring holds at least one trace")
+        self.capacity = capacity
+        slots.reserveCapacity(capacity)
+    }
+
+    var count: Int { slots.count }
+
+    mutating func append(_ trace: StageTrace) {
+        if slots.count < capacity {
+            slots.append(trace)
+        } else {
+            slots[oldest] = trace
+            oldest = (oldest + 1) % capacity
+        }
+    }
+
+    /// The newest `limit` traces, oldest first.
+    func newest(_ limit: Int) -> [StageTrace] {
+        let n = min(max(limit, 0), slots.count)
+        return (slots.count - n..<slots.count).map { slots[(oldest + $0) % slots.count] }
     }
 }
