@@ -45,6 +45,42 @@ import Testing
         }
     }
 
+    @Test func answersThatArriveTogetherEachReachTheirOwnCall() async throws {
+        // 200 puts in flight on one connection at once: the members apply them in batches and
+        // the connection writes each batch's answers together. Every call gets its own answer:
+        // the revisions it reports are all different and are exactly the ones the puts made.
+        try await APIHarness.with { api in
+            let leader = try #require(api.cluster.leader)
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: leader))
+            let revisions = try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
+                for i in 0..<200 {
+                    group.addTask {
+                        var put = Etcdserverpb_PutRequest()
+                        put.key = Data("together-\(i)".utf8)
+                        put.value = Data("\(i)".utf8)
+                        let answer = try await UnaryCallConnectionTests.retryingUnavailable {
+                            try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
+                        }
+                        return (i, try Etcdserverpb_PutResponse(serializedBytes: answer).header.revision)
+                    }
+                }
+                return try await group.reduce(into: [Int: Int64]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(Set(revisions.values).count == 200)
+            var range = Etcdserverpb_RangeRequest()
+            range.key = Data("together-".utf8)
+            range.rangeEnd = Data("together.".utf8)
+            let stored = try Etcdserverpb_RangeResponse(
+                serializedBytes: try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes()))
+            #expect(stored.kvs.count == 200)
+            for kv in stored.kvs {
+                let i = try #require(Int(String(decoding: kv.value, as: UTF8.self)))
+                #expect(revisions[i] == kv.modRevision, "put \(i) was answered with another put's revision")
+            }
+            await connection.close()
+        }
+    }
+
     @Test func relayedAndDirectCallsShareOneConnection() async throws {
         try await APIHarness.with { api in
             let leader = try #require(api.cluster.leader)

@@ -1,3 +1,4 @@
+import Locking
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
@@ -34,6 +35,14 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     private var connectionWindow = ReceiveWindow()
     /// A flush is queued on the event loop behind the answers queued so far.
     private var flushQueued = false
+    /// Answers made on other threads (a member's apply thread), waiting for the event loop.
+    private let mailbox = Locked(Mailbox())
+
+    private struct Mailbox {
+        var answers: [(HTTP2StreamID, Answer)] = []
+        /// A task that writes them is queued on the event loop.
+        var drainQueued = false
+    }
 
     /// The connection to the full server, made when the first relayed call arrives.
     private struct Relay {
@@ -83,6 +92,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
                     streams[id] = .answering
                     answer(id, with: .failure(.grpcStatus(code: 8, message: "grpc: received message larger than max (\(body.count + payload.data.readableBytes) vs. \(requestBytesMax))")),
                            context: context)
+                    flushSoon(context: context)
                     return
                 }
                 if case .byteBuffer(let buffer) = payload.data { body.append(contentsOf: buffer.readableBytesView) }
@@ -124,12 +134,12 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     // MARK: Unary calls answered here
 
-    private enum Answer {
+    private enum Answer: Sendable {
         case message([UInt8])
         case failure(Failure)
     }
 
-    private enum Failure {
+    private enum Failure: Sendable {
         case api(EtcdAPIError)
         case grpcStatus(code: Int, message: String)
     }
@@ -139,12 +149,14 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         streams[id] = .answering
         guard let request = GRPCWire.onlyMessage(in: body) else {
             answer(id, with: .failure(.grpcStatus(code: 13, message: "the request is not one uncompressed gRPC message")), context: context)
+            flushSoon(context: context)
             return
         }
         let routes = routes
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
+        let mailbox = mailbox
         routes.answer(path, request: Array(request), credentials: credentials) { result in
             let outcome: Answer = switch result {
             case .success(let bytes): .message(bytes)
@@ -152,10 +164,34 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             }
             if eventLoop.inEventLoop {
                 handler.value.answer(id, with: outcome, context: boundContext.value)
-            } else {
-                eventLoop.execute { handler.value.answer(id, with: outcome, context: boundContext.value) }
+                handler.value.flushSoon(context: boundContext.value)
+                return
+            }
+            // The first answer to arrive queues one task for all that come before it runs: an
+            // apply batch answers many calls of a connection at once, and they go out in one
+            // write, without a task (and an event-loop wake-up) each.
+            let queueDrain = mailbox.withLock { box in
+                box.answers.append((id, outcome))
+                defer { box.drainQueued = true }
+                return !box.drainQueued
+            }
+            if queueDrain {
+                eventLoop.execute { handler.value.drainMailbox(context: boundContext.value) }
             }
         }
+    }
+
+    /// Writes every answer the mailbox holds, then flushes once.
+    private func drainMailbox(context: ChannelHandlerContext) {
+        let answers = mailbox.withLock { box in
+            defer {
+                box.answers.removeAll(keepingCapacity: true)
+                box.drainQueued = false
+            }
+            return box.answers
+        }
+        for (id, outcome) in answers { answer(id, with: outcome, context: context) }
+        if context.channel.isActive { context.flush() }
     }
 
     private func answer(_ id: HTTP2StreamID, with outcome: Answer, context: ChannelHandlerContext) {
@@ -180,11 +216,11 @@ final class FrontConnectionHandler: ChannelInboundHandler {
                                                                                                 endStream: true)))),
                           promise: nil)
         }
-        flushSoon(context: context)
     }
 
-    /// One flush for the answers that arrive together: an apply batch answers many calls at
-    /// once, and the flush queued behind the first of them sends them all in one write.
+    /// One flush for the answers made on the event loop itself (refusals, and calls answered
+    /// while the loop runs): the flush queued behind the first of them sends them all in one
+    /// write.
     private func flushSoon(context: ChannelHandlerContext) {
         guard !flushQueued else { return }
         flushQueued = true
