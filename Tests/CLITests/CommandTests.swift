@@ -7,14 +7,14 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: Rafttop.binaryPath), "missing \(Rafttop.binaryPath)")
     }
 
-    @Test func checkRaftRunsSeedsAndReportsNoViolations() throws {
-        let result = try Rafttop.run(["check", "raft", "--seeds", "5", "--json"])
+    @Test func checkRaftRunsSeedsAndReportsNoViolations() async throws {
+        let result = try await Rafttop.run(["check", "raft", "--seeds", "5", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"violations\""))
     }
 
-    @Test func demoFailoverLosesNothing() throws {
-        let result = try Rafttop.run(["demo", "failover", "--json", "--phase-seconds", "0.5", "--clients", "4"])
+    @Test func demoFailoverLosesNothing() async throws {
+        let result = try await Rafttop.run(["demo", "failover", "--json", "--phase-seconds", "0.5", "--clients", "4"])
         #expect(result.status == 0, "\(result.stderr)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -27,10 +27,10 @@ import Testing
         #expect(object["old_leader"] as? Int != object["new_leader"] as? Int)
     }
 
-    @Test func benchPrintsFiguresAndKeepsANamedDataDirectory() throws {
+    @Test func benchPrintsFiguresAndKeepsANamedDataDirectory() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try Rafttop.run(["bench", "--duration", "1", "--clients", "4", "--json", "--data-dir", directory,
+        let result = try await Rafttop.run(["bench", "--duration", "1", "--clients", "4", "--json", "--data-dir", directory,
                                       "--rss-every", "0.5"])
         #expect(result.status == 0, "\(result.stderr)")
         let line = try #require(result.stdout.split(separator: "\n").last)
@@ -45,16 +45,16 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/fdatasync-probe"))
         #expect(FileManager.default.fileExists(atPath: directory + "/member-1/wal"))
 
-        let dump = try Rafttop.run(["wal", "dump", directory + "/member-1/wal"])
+        let dump = try await Rafttop.run(["wal", "dump", directory + "/member-1/wal"])
         #expect(dump.status == 0, "\(dump.stderr)")
         #expect(dump.stdout.contains("put load-0-0 = 256 B"))
         #expect(dump.stdout.contains("add member 1"))
     }
 
-    @Test func walDumpSaysWhereATornTailIsAndFailsOnCorruption() throws {
+    @Test func walDumpSaysWhereATornTailIsAndFailsOnCorruption() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let bench = try Rafttop.run(["bench", "--duration", "1", "--clients", "2", "--data-dir", directory])
+        let bench = try await Rafttop.run(["bench", "--duration", "1", "--clients", "2", "--data-dir", directory])
         #expect(bench.status == 0, "\(bench.stderr)")
         let wal = directory + "/member-2/wal"
         let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: wal).filter { $0.hasSuffix(".wal") }.sorted().last)
@@ -66,7 +66,7 @@ import Testing
 
         // A crash cut the last record short: every whole record prints, and the tail is named.
         try bytes.prefix(recordsEnd - 5).write(to: URL(fileURLWithPath: path))
-        let torn = try Rafttop.run(["wal", "dump", wal])
+        let torn = try await Rafttop.run(["wal", "dump", wal])
         #expect(torn.status == 0, "\(torn.stderr)")
         #expect((torn.stdout + torn.stderr).lowercased().contains("torn"))
 
@@ -74,13 +74,13 @@ import Testing
         bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[bytes.count / 2] ^= 0xff
         try bytes.write(to: URL(fileURLWithPath: path))
-        let corrupt = try Rafttop.run(["wal", "dump", wal])
+        let corrupt = try await Rafttop.run(["wal", "dump", wal])
         #expect(corrupt.status != 0)
         #expect((corrupt.stdout + corrupt.stderr).contains(segment))
     }
 
-    @Test func badArgumentsGetAClearError() throws {
-        let result = try Rafttop.run(["bench", "--members", "9"])
+    @Test func badArgumentsGetAClearError() async throws {
+        let result = try await Rafttop.run(["bench", "--members", "9"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--members must be 1 to 7"))
     }

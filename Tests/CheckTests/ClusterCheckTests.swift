@@ -6,9 +6,11 @@ import Testing
 @Suite struct ClusterCheckTests {
     static let operationsPerSeed = 100
 
-    static func run(seeds: ClosedRange<UInt64>, members: Int = 3, sabotage: ClusterCheck.Sabotage? = nil) -> ClusterCheckSummary {
+    static func run(seeds: ClosedRange<UInt64>, members: Int = 3, sabotage: ClusterCheck.Sabotage? = nil) async -> ClusterCheckSummary {
         var summary = ClusterCheckSummary(members: members, operationsPerSeed: operationsPerSeed)
         for seed in seeds {
+            // The pool's thread goes to any test waiting for it between seeds (see SimulationTests).
+            await Task.yield()
             summary.add(ClusterCheck(options: ClusterCheck.Options(
                 seed: seed, memberCount: members, operations: operationsPerSeed, sabotage: sabotage)).run())
         }
@@ -17,25 +19,26 @@ import Testing
 
     /// 300 seeds of three members, in batches that run side by side.
     @Test(arguments: 0..<10)
-    func threeMembers(batch: UInt64) {
-        let summary = Self.run(seeds: (batch * 30 + 1)...(batch * 30 + 30))
+    func threeMembers(batch: UInt64) async {
+        let summary = await Self.run(seeds: (batch * 30 + 1)...(batch * 30 + 30))
         #expect(summary.violations == 0, "\(summary.text)")
         #expect(summary.operationsChecked > 20 * Self.operationsPerSeed, "most operations were checked")
         #expect(summary.faults.values.reduce(0, +) > 100, "faults were injected")
         #expect(summary.faults[.slowDisk, default: 0] > 0, "slow disks were injected")
     }
 
-    @Test func fiveMembers() {
-        let summary = Self.run(seeds: 1001...1030, members: 5)
+    @Test func fiveMembers() async {
+        let summary = await Self.run(seeds: 1001...1030, members: 5)
         #expect(summary.violations == 0, "\(summary.text)")
         #expect(summary.faults[.slowDisk, default: 0] > 0, "slow disks were injected")
     }
 
     /// Members that answer reads from their own store, skipping ReadIndex, serve stale reads:
     /// the check must say so within 100 seeds, with a history that shows it.
-    @Test func aClusterThatServesStaleReadsIsCaught() throws {
+    @Test func aClusterThatServesStaleReadsIsCaught() async throws {
         var caught: SeedReport?
         for seed in UInt64(1)...100 {
+            await Task.yield()
             let report = ClusterCheck(options: ClusterCheck.Options(
                 seed: seed, operations: Self.operationsPerSeed, sabotage: .localReads)).run()
             if report.violations.contains(where: { $0.kind == .notLinearizable }) {

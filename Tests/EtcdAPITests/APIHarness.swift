@@ -72,15 +72,22 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds. The generous default is for the whole `swift test` run on a
-/// small machine, where other suites' CPU-bound tests can hold the few threads async code runs on
-/// for tens of seconds; alone, these tests take a fraction of a second.
-func waitFor(_ what: String, seconds: Double = 120, _ condition: () throws -> Bool) async throws {
+/// small machine: Swift Testing runs every suite on the cooperative pool, one thread a core, and
+/// other suites' CPU-bound tests hold those threads for minutes (a slower 2-core machine saw this
+/// test's first poll come 135 s after it started); alone, these tests take a fraction of a second.
+func waitFor(_ what: String, seconds: Double = 600, _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while try !condition() {
         if ContinuousClock.now > deadline { throw TimedOut(what: what) }
         try await Task.sleep(for: .milliseconds(5))
     }
 }
+
+/// How long a test's call over a `UnaryCallConnection` may wait for its answer: the calls the
+/// front server answers with a task, and every call relayed to grpc-swift, wait for a thread of
+/// the cooperative pool, which the whole `swift test` run shares; 10 s was too short for that on
+/// a slow 2-core machine.
+let callTimeout: Duration = .seconds(600)
 
 func bytes(_ s: String) -> Data { Data(s.utf8) }
 

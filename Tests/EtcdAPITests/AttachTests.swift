@@ -7,9 +7,9 @@ import Testing
 /// three members with a leader, indexes growing with its own puts.
 @Suite(.serialized) struct AttachTests {
     /// Polls until `condition` holds of the attachment's snapshot.
-    static func waitForSnapshot(_ attachment: EtcdAttachment, _ what: String, seconds: Double = 15,
+    static func waitForSnapshot(_ attachment: EtcdAttachment, _ what: String,
                                 _ condition: (ClusterSnapshot) -> Bool) async throws {
-        try await waitFor(what, seconds: seconds) { condition(attachment.snapshot()) }
+        try await waitFor(what) { condition(attachment.snapshot()) }
     }
 
     /// Puts through the attachment and checks every member's committed and applied indexes move
