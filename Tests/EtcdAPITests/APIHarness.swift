@@ -74,8 +74,9 @@ struct TimedOut: Error, CustomStringConvertible {
 /// Polls `condition` until it holds. The generous default is for the whole `swift test` run on a
 /// small machine: Swift Testing runs every suite on the cooperative pool, one thread a core, and
 /// other suites' CPU-bound tests hold those threads for minutes (a slower 2-core machine saw this
-/// test's first poll come 135 s after it started); alone, these tests take a fraction of a second.
-func waitFor(_ what: String, seconds: Double = 600, _ condition: () throws -> Bool) async throws {
+/// test's first poll come 135 s after it started, and in another run 440 s); alone, these tests take
+/// a fraction of a second. A real hang still fails, after half an hour.
+func waitFor(_ what: String, seconds: Double = 1_800, _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while try !condition() {
         if ContinuousClock.now > deadline { throw TimedOut(what: what) }
@@ -86,8 +87,8 @@ func waitFor(_ what: String, seconds: Double = 600, _ condition: () throws -> Bo
 /// How long a test's call over a `UnaryCallConnection` may wait for its answer: the calls the
 /// front server answers with a task, and every call relayed to grpc-swift, wait for a thread of
 /// the cooperative pool, which the whole `swift test` run shares; 10 s was too short for that on
-/// a slow 2-core machine.
-let callTimeout: Duration = .seconds(600)
+/// a slow 2-core machine, where a call waited up to 440 s.
+let callTimeout: Duration = .seconds(1_800)
 
 func bytes(_ s: String) -> Data { Data(s.utf8) }
 

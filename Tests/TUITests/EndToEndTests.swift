@@ -19,7 +19,7 @@ import Testing
     }()
 
     @Test(.enabled(if: tmux != nil, "tmux is not installed: the end-to-end test needs it (.ci/run installs it)"),
-          .timeLimit(.minutes(10)))
+          .timeLimit(.minutes(30)))
     func putKillTheLeaderAndQuitInTmux() async throws {
         let binary = try #require(Self.binary, "no .build/debug/rafttop: run `swift build` before `swift test`")
         let session = Tmux(path: Self.tmux!, socket: "rafttop-e2e-\(getpid())")
