@@ -90,6 +90,13 @@ func waitFor(_ what: String, seconds: Double = 1_800, _ condition: () throws -> 
 /// a slow 2-core machine, where a call waited up to 440 s.
 let callTimeout: Duration = .seconds(1_800)
 
+extension UnaryCallConnection {
+    /// `call` with the tests' `callTimeout`.
+    func patientCall(path: String, message: [UInt8]) async throws(UnaryCallError) -> [UInt8] {
+        try await call(path: path, message: message, timeout: callTimeout)
+    }
+}
+
 func bytes(_ s: String) -> Data { Data(s.utf8) }
 
 extension Etcdserverpb_PutRequest {

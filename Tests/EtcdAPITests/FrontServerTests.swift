@@ -13,7 +13,7 @@ import Testing
             put.key = Data("big".utf8)
             put.value = Data(repeating: 1, count: 600 * 1024)
             do {
-                _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes(), timeout: callTimeout)
+                _ = try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
                 Issue.record("an oversized put was accepted")
             } catch let UnaryCallError.status(code, message) {
                 #expect(code == 8)
@@ -22,11 +22,11 @@ import Testing
             // Under the transport's limit but over the member's: etcd's own error.
             put.value = Data(repeating: 1, count: 2048)
             await #expect(throws: UnaryCallError.status(code: 3, message: "etcdserver: request is too large")) {
-                _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes(), timeout: callTimeout)
+                _ = try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
             }
             // The connection still serves.
             put.value = Data("small".utf8)
-            _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes(), timeout: callTimeout)
+            _ = try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
             await connection.close()
         }
     }
@@ -35,7 +35,7 @@ import Testing
         try await APIHarness.with(members: 1) { api in
             let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
             do {
-                _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: [0xFF, 0xFF, 0xFF], timeout: callTimeout)
+                _ = try await connection.patientCall(path: "/etcdserverpb.KV/Range", message: [0xFF, 0xFF, 0xFF])
                 Issue.record("a malformed range was answered")
             } catch let UnaryCallError.status(code, message) {
                 #expect(code == 3)
@@ -59,7 +59,7 @@ import Testing
                         put.key = Data("together-\(i)".utf8)
                         put.value = Data("\(i)".utf8)
                         let answer = try await UnaryCallConnectionTests.retryingUnavailable {
-                            try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes(), timeout: callTimeout)
+                            try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
                         }
                         return (i, try Etcdserverpb_PutResponse(serializedBytes: answer).header.revision)
                     }
@@ -71,7 +71,7 @@ import Testing
             range.key = Data("together-".utf8)
             range.rangeEnd = Data("together.".utf8)
             let stored = try Etcdserverpb_RangeResponse(
-                serializedBytes: try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes(), timeout: callTimeout))
+                serializedBytes: try await connection.patientCall(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes()))
             #expect(stored.kvs.count == 200)
             for kv in stored.kvs {
                 let i = try #require(Int(String(decoding: kv.value, as: UTF8.self)))
@@ -89,16 +89,16 @@ import Testing
             put.key = Data("k".utf8)
             put.value = Data("v".utf8)
             let written = try Etcdserverpb_PutResponse(
-                serializedBytes: try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes(), timeout: callTimeout))
+                serializedBytes: try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes()))
             // Status is relayed to the full server, on the same connection.
             let status = try Etcdserverpb_StatusResponse(
-                serializedBytes: try await connection.call(path: "/etcdserverpb.Maintenance/Status",
-                                                           message: try Etcdserverpb_StatusRequest().serializedBytes(), timeout: callTimeout))
+                serializedBytes: try await connection.patientCall(path: "/etcdserverpb.Maintenance/Status",
+                                                           message: try Etcdserverpb_StatusRequest().serializedBytes()))
             #expect(status.header.memberID == UInt64(leader))
             #expect(status.header.revision >= written.header.revision)
             let members = try Etcdserverpb_MemberListResponse(
-                serializedBytes: try await connection.call(path: "/etcdserverpb.Cluster/MemberList",
-                                                           message: try Etcdserverpb_MemberListRequest().serializedBytes(), timeout: callTimeout))
+                serializedBytes: try await connection.patientCall(path: "/etcdserverpb.Cluster/MemberList",
+                                                           message: try Etcdserverpb_MemberListRequest().serializedBytes()))
             #expect(members.members.count == 3)
             await connection.close()
         }

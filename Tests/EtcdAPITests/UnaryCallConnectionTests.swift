@@ -21,7 +21,7 @@ import Testing
                             put.value = value
                             put.prevKv = true
                             let answer = try await Self.retryingUnavailable {
-                                try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes(), timeout: callTimeout)
+                                try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
                             }
                             let response = try Etcdserverpb_PutResponse(serializedBytes: answer)
                             #expect(response.header.revision > 1)
@@ -34,7 +34,7 @@ import Testing
             range.key = Data("k".utf8)
             range.rangeEnd = Data("l".utf8)
             range.countOnly = true
-            let answer = try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes(), timeout: callTimeout)
+            let answer = try await connection.patientCall(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes())
             #expect(try Etcdserverpb_RangeResponse(serializedBytes: answer).count == 80)
             await connection.close()
         }
@@ -59,11 +59,11 @@ import Testing
             defer { Task { await connection.close() } }
             let put = Etcdserverpb_PutRequest()
             await #expect(throws: UnaryCallError.status(code: 3, message: "etcdserver: key is not provided")) {
-                _ = try await connection.call(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes(), timeout: callTimeout)
+                _ = try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes())
             }
             let unknown = UnaryCallError.self
             await #expect(throws: unknown) {
-                _ = try await connection.call(path: "/etcdserverpb.KV/NoSuchMethod", message: [], timeout: callTimeout)
+                _ = try await connection.patientCall(path: "/etcdserverpb.KV/NoSuchMethod", message: [])
             }
         }
     }
@@ -73,10 +73,10 @@ import Testing
             let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
             var range = Etcdserverpb_RangeRequest()
             range.key = Data("k".utf8)
-            _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes(), timeout: callTimeout)
+            _ = try await connection.patientCall(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes())
             await connection.close()
             await #expect(throws: UnaryCallError.self) {
-                _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes(), timeout: callTimeout)
+                _ = try await connection.patientCall(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes())
             }
         }
     }
