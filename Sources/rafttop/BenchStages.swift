@@ -32,11 +32,13 @@ struct StageBreakdown {
             median("committed") { ($0.leaderAppendedNanos, $0.committedNanos) },
             median("applied") { ($0.committedNanos, $0.appliedNanos) },
             median("answered") { ($0.appliedNanos, $0.respondedNanos) },
+            median("in member") { ($0.receivedNanos, $0.respondedNanos) },
         ].compactMap { $0 }
     }
 
-    /// One line: each step's median in microseconds; "appended" to "committed" and beyond count
-    /// from the leader's append, the others from the step before.
+    /// One line: each step's median in microseconds; "first ack" and "committed" count from the
+    /// leader's append, "in member" from the request's arrival to its answer, the others from
+    /// the step before.
     var text: String {
         steps.map { "\($0.name) " + String(format: "%.0f", $0.p50Micros) }.joined(separator: "  ")
     }

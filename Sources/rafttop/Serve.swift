@@ -29,6 +29,9 @@ struct Serve: ParsableCommand {
     @Option(help: "The address to listen on; another than loopback exposes the cluster to the network.")
     var listenAddress: String = "127.0.0.1"
 
+    @Option(help: "Every this many seconds, print where the leader's recent puts spent their time: the median of each stage over its last 256 traces, in µs (0: never).")
+    var stagesEvery: Double = 0
+
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
@@ -39,6 +42,9 @@ struct Serve: ParsableCommand {
             guard base == 0 || (1...(65536 - members)).contains(base) else {
                 throw ValidationError("\(name) must be 0 or leave room for \(members) ports below 65536")
             }
+        }
+        guard stagesEvery == 0 || (0.1...86_400).contains(stagesEvery) else {
+            throw ValidationError("--stages-every must be 0 (never) or from 0.1 to 86400 seconds")
         }
     }
 
@@ -67,6 +73,8 @@ struct Serve: ParsableCommand {
         }
         let signals = Self.cancelOnSignals([SIGINT, SIGTERM], task: serving)
         defer { signals.forEach { $0.cancel() } }
+        let stages = stagesEvery > 0 ? Self.printStages(every: stagesEvery, cluster: cluster) : nil
+        defer { stages?.cancel() }
 
         do {
             try runBlocking { try await serving.value }
@@ -84,6 +92,26 @@ struct Serve: ParsableCommand {
         lines.append("try: ETCDCTL_API=3 etcdctl --endpoints=\(endpoints.map(\.grpc).joined(separator: ",")) member list")
         print(lines.joined(separator: "\n"))
         fflush(nil)
+    }
+
+    /// Prints the leader's stage medians every `seconds`, while it has answered puts since the
+    /// last line (an idle cluster prints nothing).
+    private static func printStages(every seconds: Double, cluster: Cluster) -> Task<Void, Never> {
+        Task {
+            var lastNewest: UInt64?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(seconds))
+                guard let leader = cluster.leader, let member = cluster.member(leader) else { continue }
+                let traces = member.recentTraces(limit: 256)
+                let newest = traces.last?.requestID
+                guard newest != lastNewest else { continue }
+                lastNewest = newest
+                let breakdown = StageBreakdown(traces)
+                guard !breakdown.steps.isEmpty else { continue }
+                print("stages p50 µs, member \(leader): " + breakdown.text + "  (\(breakdown.traces) traces)")
+                fflush(nil)
+            }
+        }
     }
 
     /// Cancels `task` when one of `signals` arrives, instead of the process dying, so the cluster
