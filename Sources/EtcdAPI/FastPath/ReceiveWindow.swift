@@ -2,7 +2,8 @@ import NIOHTTP2
 
 /// The connection window this side gives back to its peer. Without NIO's stream multiplexer,
 /// giving back what was read is the handler's job: a peer stops sending DATA once the window is
-/// spent. The unary-call client, the front server and its relay all count through this.
+/// spent. The front server and its relay count through this (the unary-call client, which writes its
+/// own frames, keeps the same count itself).
 struct ReceiveWindow {
     /// HTTP/2's fixed initial connection window (it changes only by WINDOW_UPDATE).
     static let connectionBytes = 65_535
