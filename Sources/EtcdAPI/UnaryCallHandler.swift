@@ -411,7 +411,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
         guard let status = call.status else { return .failure(.connection("the stream ended without a grpc-status")) }
         guard status == 0 else { return .failure(.status(code: status, message: call.message)) }
         guard let message = GRPCWire.onlyMessage(in: call.body) else {
-            return .failure(.connection("the answer is not one uncompressed gRPC message"))
+            return .failure(.connection("the answer is not one uncompressed gRPC message (\(call.body.count) bytes of body)"))
         }
         return .success(Array(message))
     }
