@@ -32,7 +32,8 @@ import Testing
             for call in 0..<5 {
                 #expect(answers[call] == (0..<200).map { UInt8(truncatingIfNeeded: $0 &+ call) })
             }
-            let counts = server.counters.snapshot()
+            // The ack of the last PING may leave after that call's answer is handed over.
+            let counts = await server.counters.snapshot(once: { $0.pingAcks >= 5 })
             #expect(counts.mostOpenStreams == 1, "the server's stream limit of 1 was exceeded")
             #expect(counts.largestRequestFrame <= EchoServer.streamWindow, "a DATA frame overran the 16-byte window")
             #expect(counts.pingAcks == 5, "every PING the server sent is acknowledged once")
@@ -111,6 +112,16 @@ private final class Counters: Sendable {
 
     func update(_ change: (inout Counts) -> Void) { counts.withLock { change(&$0) } }
     func snapshot() -> Counts { counts.withLock { $0 } }
+
+    /// The counts once `condition` holds, or as they are after 10 s without it.
+    func snapshot(once condition: (Counts) -> Bool) async -> Counts {
+        var waits = 0
+        while !condition(snapshot()) && waits < 1000 {
+            try? await Task.sleep(for: .milliseconds(10))
+            waits += 1
+        }
+        return snapshot()
+    }
 }
 
 private final class EchoHandler: ChannelInboundHandler {
@@ -165,26 +176,28 @@ private final class EchoHandler: ChannelInboundHandler {
         let path = paths.removeValue(forKey: stream) ?? ""
         let body = bodies.removeValue(forKey: stream) ?? context.channel.allocator.buffer(capacity: 0)
         counters.update { $0.openStreams -= 1 }
-        let responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
         let raw = try! context.pipeline.syncOperations.context(handlerType: RawFrames.self)
         if path == "/long-error" {
             // A trailers-only answer whose header block is over a frame: HEADERS with
             // END_STREAM but not END_HEADERS, then CONTINUATION. NIO splits no header block, so
             // the frames go out raw; the RST_STREAM after them closes the stream in NIO's books
             // (the client has ended it already and ignores the reset).
-            let block = Self.literalBlock([(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "9"),
-                                           ("grpc-message", String(repeating: "x", count: EchoServer.longMessageLength))])
+            var block = Self.literalBlock([(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "9"),
+                                           ("grpc-message", String(repeating: "x", count: EchoServer.longMessageLength))],
+                                          allocator: context.channel.allocator)
             let split = 16_384
-            var frames = context.channel.allocator.buffer(capacity: block.count + 18)
+            precondition(block.readableBytes > split, "the trailers must need a CONTINUATION frame")
+            var frames = context.channel.allocator.buffer(capacity: block.readableBytes + 18)
             Self.writeFrameHeader(&frames, length: split, type: 0x1, flags: 0x1, stream: stream)
-            frames.writeBytes(block[..<split])
-            Self.writeFrameHeader(&frames, length: block.count - split, type: 0x9, flags: 0x4, stream: stream)
-            frames.writeBytes(block[split...])
+            var head = block.readSlice(length: split)!
+            frames.writeBuffer(&head)
+            Self.writeFrameHeader(&frames, length: block.readableBytes, type: 0x9, flags: 0x4, stream: stream)
+            frames.writeBuffer(&block)
             raw.writeAndFlush(NIOAny(frames), promise: nil)
             write(.rstStream(.noError), on: stream, context: context)
         } else {
-            write(.headers(.init(headers: responseHeaders)), on: stream, context: context)
-            context.flush()
+            write(.headers(.init(headers: [":status": "200", "content-type": "application/grpc"])), on: stream, context: context)
+            context.flush()  // NIO's HEADERS reach the socket before the raw frames after them.
             // The echo comes back in two padded DATA frames split mid-prefix. NIO sends no
             // padding, so these go out as raw bytes beneath its handler; the client's stream
             // window (1 MiB) is far larger than they are.
@@ -216,27 +229,14 @@ private final class EchoHandler: ChannelInboundHandler {
         buffer.writeInteger(UInt32(Int32(stream)))
     }
 
-    /// An HPACK header block of literals without indexing, names and values as plain strings,
-    /// so it leaves the client's dynamic table as it was.
-    private static func literalBlock(_ headers: [(String, String)]) -> [UInt8] {
-        var block: [UInt8] = []
-        func string(_ text: String) {
-            var length = text.utf8.count
-            guard length >= 127 else { return block += [UInt8(length)] + Array(text.utf8) }
-            block.append(127)
-            length -= 127
-            while length >= 128 {
-                block.append(UInt8(length & 0x7f) | 0x80)
-                length >>= 7
-            }
-            block.append(UInt8(length))
-            block += Array(text.utf8)
-        }
-        for (name, value) in headers {
-            block.append(0)
-            string(name)
-            string(value)
-        }
+    /// A header block of literals the client must not index, no Huffman coding, from an
+    /// encoder of its own: it leaves the client's dynamic table as NIO's encoder expects it.
+    private static func literalBlock(_ headers: [(String, String)], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var fields = HPACKHeaders()
+        for (name, value) in headers { fields.add(name: name, value: value, indexing: .nonIndexable) }
+        var encoder = HPACKEncoder(allocator: allocator, useHuffmanEncoding: false)
+        var block = allocator.buffer(capacity: 1024)
+        try! encoder.encode(headers: fields, to: &block)
         return block
     }
 
