@@ -4,7 +4,9 @@ import Foundation
 import Testing
 
 /// The attach data source, headless, against `rafttop serve` and against a real etcd 3.4 cluster:
-/// three members with a leader, indexes growing with its own puts.
+/// three members with a leader, indexes growing with its own puts. The attachment's calls get the
+/// tests' `callTimeout` rather than its 2 s default: in a whole `swift test` run the client's tasks
+/// wait for the cooperative pool, and a put once timed out there after 2 s though the server was fine.
 @Suite(.serialized) struct AttachTests {
     /// Polls until `condition` holds of the attachment's snapshot.
     static func waitForSnapshot(_ attachment: EtcdAttachment, _ what: String,
@@ -45,7 +47,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let served = try await EtcdctlEndToEndTests.serve(dataDirectory: directory)
         defer { served.process.stop() }
-        let attachment = try EtcdAttachment(endpoints: served.endpoints, pollInterval: .milliseconds(100))
+        let attachment = try EtcdAttachment(endpoints: served.endpoints, pollInterval: .milliseconds(100),
+                                            requestTimeout: callTimeout)
         attachment.start()
         do {
             try await Self.check(attachment)
@@ -60,7 +63,8 @@ import Testing
     func attachesToARealEtcdCluster() async throws {
         let cluster = try EtcdProcesses(members: 3, clientPortBase: 23791, peerPortBase: 23801)
         defer { cluster.stop() }
-        let attachment = try EtcdAttachment(endpoints: cluster.endpoints, pollInterval: .milliseconds(100))
+        let attachment = try EtcdAttachment(endpoints: cluster.endpoints, pollInterval: .milliseconds(100),
+                                            requestTimeout: callTimeout)
         attachment.start()
         do {
             try await Self.check(attachment)

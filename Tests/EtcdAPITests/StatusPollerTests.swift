@@ -7,12 +7,12 @@ import Testing
         try await APIHarness.with { h in
             // Nothing listens on port 1 of loopback.
             let endpoints = h.endpoints.map(\.grpc) + ["127.0.0.1:1"]
-            // On a loaded machine a first connection can take longer than one poll's timeout:
-            // poll until the live members answer (or give up after ten rounds).
+            // Calls get the tests' `callTimeout` (the cooperative pool is shared with every suite);
+            // poll until the live members answer with a leader (or give up after ten rounds).
             let statuses = try await EtcdStatusPoller.with(endpoints: endpoints) { poller in
-                var latest = await poller.poll(timeout: .seconds(5))
+                var latest = await poller.poll(timeout: callTimeout)
                 for _ in 0..<10 where !latest.prefix(3).allSatisfy(\.reachable) || latest.filter(\.isLeader).isEmpty {
-                    latest = await poller.poll(timeout: .seconds(5))
+                    latest = await poller.poll(timeout: callTimeout)
                 }
                 return latest
             }
