@@ -15,21 +15,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
     /// The connection window this side opens at the start (HTTP/2 begins every connection at
     /// 65,535); it is topped up at half of it.
     static let connectionWindowBytes = 1 << 24
-    static let frameHeaderBytes = 9
-    /// The largest frame this side accepts (it announces no other, so the protocol's default).
-    static let maxFrameBytes = 16_384
-
-    private enum FrameType: UInt8 {
-        case data = 0, headers, priority, rstStream, settings, pushPromise, ping, goAway, windowUpdate, continuation
-    }
-
-    private enum Flags {
-        static let endStream: UInt8 = 0x1
-        static let ack: UInt8 = 0x1
-        static let endHeaders: UInt8 = 0x4
-        static let padded: UInt8 = 0x8
-        static let priority: UInt8 = 0x20
-    }
+    private typealias Flags = HTTP2Wire.Flags
 
     private struct Pending {
         var call: UnaryCall
@@ -91,13 +77,10 @@ final class UnaryCallHandler: ChannelInboundHandler {
     /// check of call deadlines, every 50 ms.
     private func begin(context: ChannelHandlerContext) {
         guard deadlines == nil else { return }
-        out.writeString("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-        writeFrameHeader(length: 18, type: .settings, flags: 0, stream: 0)
-        for (id, value) in [(UInt16(0x2), UInt32(0)), (0x4, UInt32(Self.streamWindowBytes)), (0x6, UInt32(1 << 16))] {
-            out.writeInteger(id)
-            out.writeInteger(value)
-        }
-        writeWindowUpdate(stream: 0, increment: Self.connectionWindowBytes - 65_535)
+        out.writeString(HTTP2Wire.preface)
+        HTTP2Wire.writeSettings(&out, [(HTTP2Wire.Setting.enablePush, 0), (HTTP2Wire.Setting.initialWindowSize, UInt32(Self.streamWindowBytes)),
+                                       (HTTP2Wire.Setting.maxHeaderListSize, 1 << 16)])
+        writeWindowUpdate(stream: 0, increment: Self.connectionWindowBytes - HTTP2Wire.defaultWindowBytes)
         flushNow()
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         deadlines = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(50), delay: .milliseconds(50)) { _ in
@@ -160,32 +143,10 @@ final class UnaryCallHandler: ChannelInboundHandler {
     private func headerBlock(for path: String) -> [UInt8] {
         if let block = headerBlocks[path] { return block }
         var block: [UInt8] = [0x83, 0x86]  // :method POST, :scheme http
-        func integer(_ value: Int, prefixBits: Int, firstByte: UInt8) {
-            let limit = (1 << prefixBits) - 1
-            guard value >= limit else { return block.append(firstByte | UInt8(value)) }
-            block.append(firstByte | UInt8(limit))
-            var rest = value - limit
-            while rest >= 128 {
-                block.append(UInt8(rest & 0x7f) | 0x80)
-                rest >>= 7
-            }
-            block.append(UInt8(rest))
-        }
-        func string(_ text: String) {
-            integer(text.utf8.count, prefixBits: 7, firstByte: 0)
-            block.append(contentsOf: text.utf8)
-        }
-        // Literal without indexing, the name by its static-table index.
-        func literal(nameIndex: Int, _ value: String) {
-            integer(nameIndex, prefixBits: 4, firstByte: 0)
-            string(value)
-        }
-        literal(nameIndex: 4, path)             // :path
-        literal(nameIndex: 1, authority)        // :authority
-        literal(nameIndex: 31, "application/grpc")  // content-type
-        block.append(0)                          // te: a literal name too
-        string("te")
-        string("trailers")
+        HTTP2Wire.appendLiteral(nameIndex: 4, value: path, to: &block)                 // :path
+        HTTP2Wire.appendLiteral(nameIndex: 1, value: authority, to: &block)            // :authority
+        HTTP2Wire.appendLiteral(nameIndex: 31, value: "application/grpc", to: &block)  // content-type
+        HTTP2Wire.appendLiteral(name: "te", value: "trailers", to: &block)
         headerBlocks[path] = block
         return block
     }
@@ -216,12 +177,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    private struct Frame {
-        var type: UInt8
-        var flags: UInt8
-        var stream: UInt32
-        var payload: ByteBuffer
-    }
+    private typealias Frame = HTTP2Wire.Frame
 
     /// The next whole frame read, if one has arrived.
     private func nextFrame() throws(UnaryCallError) -> Frame? {
@@ -233,24 +189,17 @@ final class UnaryCallHandler: ChannelInboundHandler {
                 inbound = buffer
             }
         }
-        guard buffer.readableBytes >= Self.frameHeaderBytes,
-              let lengthAndType = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
-        let length = Int(lengthAndType >> 8)
-        guard length <= Self.maxFrameBytes else {
-            throw .connection("the server sent a \(length)-byte frame, over HTTP/2's \(Self.maxFrameBytes)-byte limit")
+        do throws(HTTP2Wire.FrameTooLarge) {
+            return try HTTP2Wire.nextFrame(from: &buffer)
+        } catch {
+            throw .connection("the server sent a \(error.bytes)-byte frame, over HTTP/2's \(HTTP2Wire.maxFrameBytes)-byte limit")
         }
-        guard buffer.readableBytes >= Self.frameHeaderBytes + length else { return nil }
-        let flags = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt8.self)!
-        let stream = buffer.getInteger(at: buffer.readerIndex + 5, as: UInt32.self)! & 0x7fff_ffff
-        buffer.moveReaderIndex(forwardBy: Self.frameHeaderBytes)
-        let payload = buffer.readSlice(length: length)!
-        return Frame(type: UInt8(lengthAndType & 0xff), flags: flags, stream: stream, payload: payload)
     }
 
     private func handle(_ frame: Frame) throws(UnaryCallError) {
         var payload = frame.payload
         if let continuing {
-            guard frame.type == FrameType.continuation.rawValue, frame.stream == continuing.stream else {
+            guard frame.type == HTTP2Wire.FrameType.continuation.rawValue, frame.stream == continuing.stream else {
                 throw .connection("the server broke HTTP/2: a header block on stream \(continuing.stream) was cut off")
             }
             self.continuing!.block.writeBuffer(&payload)
@@ -261,7 +210,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
             }
             return
         }
-        switch FrameType(rawValue: frame.type) {
+        switch HTTP2Wire.FrameType(rawValue: frame.type) {
         case .data:
             try dataArrived(frame, payload: &payload)
         case .headers:
@@ -280,7 +229,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
             let code = payload.readInteger(as: UInt32.self) ?? 0
             removeFromSending(frame.stream)
             if let call = pending.removeValue(forKey: frame.stream) {
-                answered.append((call.call.answer, .failure(.connection("stream reset: \(Self.errorName(code))"))))
+                answered.append((call.call.answer, .failure(.connection("stream reset: \(HTTP2Wire.errorName(code))"))))
             }
             startWaiting()
         case .settings:
@@ -294,7 +243,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
         case .goAway:
             let lastStream = (payload.readInteger(as: UInt32.self) ?? 0) & 0x7fff_ffff
             let code = payload.readInteger(as: UInt32.self) ?? 0
-            let reason = "the server went away (\(Self.errorName(code)))"
+            let reason = "the server went away (\(HTTP2Wire.errorName(code)))"
             closedReason = closedReason ?? reason
             for id in pending.keys where id > lastStream {
                 removeFromSending(id)
@@ -321,11 +270,10 @@ final class UnaryCallHandler: ChannelInboundHandler {
     }
 
     private func stripPadding(_ frame: Frame, _ payload: inout ByteBuffer) throws(UnaryCallError) {
-        guard frame.flags & Flags.padded != 0 else { return }
-        guard let padding = payload.readInteger(as: UInt8.self), Int(padding) <= payload.readableBytes else {
+        guard let unpadded = HTTP2Wire.unpadded(frame) else {
             throw .connection("the server sent a frame with more padding than payload")
         }
-        payload = payload.getSlice(at: payload.readerIndex, length: payload.readableBytes - Int(padding))!
+        payload = unpadded
     }
 
     private func dataArrived(_ frame: Frame, payload: inout ByteBuffer) throws(UnaryCallError) {
@@ -399,8 +347,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
         if call.unsent.readableBytes > 0 {
             // The server answered before reading the whole request (a refusal): stop sending it.
             removeFromSending(id)
-            writeFrameHeader(length: 4, type: .rstStream, flags: 0, stream: id)
-            out.writeInteger(UInt32(0x8))  // CANCEL
+            HTTP2Wire.writeRstStream(&out, stream: id, code: HTTP2Wire.ErrorCode.cancel)
             flushSoon()
         }
         answered.append((call.call.answer, Self.outcome(of: call)))
@@ -450,8 +397,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
             pending.removeValue(forKey: id)
             removeFromSending(id)
             if closedReason == nil {
-                writeFrameHeader(length: 4, type: .rstStream, flags: 0, stream: id)
-                out.writeInteger(UInt32(0x8))  // CANCEL
+                HTTP2Wire.writeRstStream(&out, stream: id, code: HTTP2Wire.ErrorCode.cancel)
             }
             answered.append((stream.call.answer, .failure(stream.call.expired)))
         }
@@ -467,16 +413,12 @@ final class UnaryCallHandler: ChannelInboundHandler {
 
     // MARK: Writing
 
-    private func writeFrameHeader(length: Int, type: FrameType, flags: UInt8, stream: UInt32) {
-        precondition(length < 1 << 24, "an HTTP/2 frame is under 16 MiB")
-        out.writeInteger(UInt32(length) << 8 | UInt32(type.rawValue))
-        out.writeInteger(flags)
-        out.writeInteger(stream)
+    private func writeFrameHeader(length: Int, type: HTTP2Wire.FrameType, flags: UInt8, stream: UInt32) {
+        HTTP2Wire.writeFrameHeader(&out, length: length, type: type, flags: flags, stream: stream)
     }
 
     private func writeWindowUpdate(stream: UInt32, increment: Int) {
-        writeFrameHeader(length: 4, type: .windowUpdate, flags: 0, stream: stream)
-        out.writeInteger(UInt32(increment))
+        HTTP2Wire.writeWindowUpdate(&out, stream: stream, increment: increment)
     }
 
     /// Writes what is buffered now, or, inside a read, once the read is done.
@@ -520,12 +462,5 @@ final class UnaryCallHandler: ChannelInboundHandler {
         for stream in failed.values { answered.append((stream.call.answer, .failure(.connection(reason)))) }
         for call in queued { answered.append((call.answer, .failure(.connection(reason)))) }
         resolveAnswered()
-    }
-
-    private static func errorName(_ code: UInt32) -> String {
-        let names = ["NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED",
-                     "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM",
-                     "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"]
-        return code < names.count ? names[Int(code)] : "error code \(code)"
     }
 }

@@ -5,21 +5,24 @@ import NIOHTTP2
 import NIOPosix
 import Server
 
-/// One client connection to a member's gRPC port, at the level of HTTP/2 frames. etcd's unary
-/// KV calls (`UnaryKVRoutes`) are answered here: a few frames in, a call to the member's API, a
-/// few frames out. Every other call (watches, maintenance, cluster, auth) is relayed frame by frame
-/// over a second connection to the member's full gRPC server on an internal port, so those keep
-/// all of gRPC's machinery while a put pays for none of it.
+/// One client connection to a member's gRPC port, spoken as HTTP/2 on the socket's bytes (the
+/// server side of RFC 9113 as gRPC clients use it). etcd's unary KV calls (`UnaryKVRoutes`) are
+/// answered here: a header block and a DATA frame in, three frames out, with no stream state
+/// machine, channel or task per call. Every other call (watches, maintenance, cluster, auth) is
+/// relayed frame by frame over a second connection to the member's full gRPC server on an
+/// internal port, so those keep all of gRPC's machinery while a put pays for none of it.
 ///
-/// Flow control is NIO's for what this side sends (frames wait for the peer's window); what
-/// it receives is given back at once, since a unary call is read whole and a relayed frame is
-/// passed on as it comes.
+/// Flow control: what this side sends waits for the client's windows (`OutboundStreams`); what
+/// it receives is given back as it is read, since a unary call is read whole and a relayed
+/// frame is passed on as it comes. Everything runs on the channel's event loop, but answers
+/// made on a member's apply thread, which arrive through a mailbox.
 final class FrontConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame
-    typealias OutboundOut = HTTP2Frame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    private enum Stream {
-        /// A unary call being read: its path, the caller's token and the body so far.
+    enum Stream {
+        /// A unary call being read: its path, the caller's token, the body so far and how much
+        /// of the stream's window it has taken without a WINDOW_UPDATE.
         case reading(path: String, credentials: Credentials, body: [UInt8])
         /// A unary call whose request is whole; its answer is on the way.
         case answering
@@ -27,30 +30,46 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         case relayed(HTTP2StreamID)
     }
 
-    private let routes: UnaryKVRoutes
-    private let requestBytesMax: Int
-    private let backend: SocketAddress
-    private var streams: [HTTP2StreamID: Stream] = [:]
-    private var relay: Relay?
-    private var connectionWindow = ReceiveWindow()
-    /// A flush is queued on the event loop behind the answers queued so far.
-    private var flushQueued = false
+    /// The settings this side announces.
+    static let maxConcurrentStreams = 4096
+    static let maxHeaderListBytes = 1 << 16
+    /// The connection window this side opens at the start (HTTP/2 begins every connection at
+    /// 65,535, too little for many calls at once); it is topped up at half of it.
+    static let connectionWindowBytes = 1 << 24
+
+    let routes: UnaryKVRoutes
+    let requestBytesMax: Int
+    let backend: SocketAddress
+    var context: ChannelHandlerContext?
+    var streams: [UInt32: Stream] = [:]
+    /// The highest stream the client has opened.
+    private var lastStreamID: UInt32 = 0
+    var relay: Relay?
+    var outbound = OutboundStreams()
+    private var decoder = HPACKDecoder(allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
+                                       maxHeaderListSize: FrontConnectionHandler.maxHeaderListBytes)
+    /// A header block whose CONTINUATION frames are still to come: its stream, END_STREAM, the bytes so far.
+    private var continuing: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
+    private var prefaceRead = false
+    private var started = false
+    private var inbound: ByteBuffer?
+    var out = ByteBufferAllocator().buffer(capacity: 1024)
+    private var reading = false
+    private var flushPending = false
+    private var connectionUnacked = 0
     /// Answers made on other threads (a member's apply thread), waiting for the event loop.
     private let mailbox = Locked(Mailbox())
 
     private struct Mailbox {
-        var answers: [(HTTP2StreamID, Answer)] = []
+        var answers: [(UInt32, Answer)] = []
         /// A task that writes them is queued on the event loop.
         var drainQueued = false
     }
 
-    /// The connection to the full server, made when the first relayed call arrives.
-    private struct Relay {
-        var channel: (any Channel)?
-        /// Frames for it written before it connected.
-        var queued: [HTTP2Frame] = []
-        var nextStreamID = HTTP2StreamID(1)
-        var frontStreams: [HTTP2StreamID: HTTP2StreamID] = [:]
+    /// A connection error: the GOAWAY code and what was wrong.
+    struct ConnectionError: Error {
+        var code: UInt32
+        var reason: String
     }
 
     init(routes: UnaryKVRoutes, requestBytesMax: Int, backend: SocketAddress) {
@@ -59,102 +78,280 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         self.backend = backend
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { begin() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        begin()
+        context.fireChannelActive()
+    }
+
+    /// The server's preface: its settings, and the larger connection window.
+    private func begin() {
+        guard !started else { return }
+        started = true
+        HTTP2Wire.writeSettings(&out, [
+            (HTTP2Wire.Setting.maxConcurrentStreams, UInt32(Self.maxConcurrentStreams)),
+            (HTTP2Wire.Setting.initialWindowSize, UInt32(FrontServer.streamWindowBytes)),
+            (HTTP2Wire.Setting.maxHeaderListSize, UInt32(Self.maxHeaderListBytes)),
+        ])
+        HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: Self.connectionWindowBytes - HTTP2Wire.defaultWindowBytes)
+        flushNow()
+    }
+
+    // MARK: Frames in
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        let id = frame.streamID
-        switch frame.payload {
-        case .headers(let headers):
-            switch streams[id] {
-            case nil:
-                let path = headers.headers.first(name: ":path") ?? ""
-                if UnaryKVRoutes.serves(path) {
-                    // etcd's clients send Authenticate's token as the `token` metadata.
-                    let credentials: Credentials = headers.headers.first(name: "token").map { .token($0) } ?? .none
-                    streams[id] = .reading(path: path, credentials: credentials, body: [])
-                    if headers.endStream { requestRead(id, context: context) }
-                } else {
-                    startRelay(id, headers: frame, context: context)
-                }
-            case .relayed(let backID):
-                toBackend(HTTP2Frame(streamID: backID, payload: frame.payload), context: context)
-            case .reading:
-                // Trailers from the client end its request.
-                if headers.endStream { requestRead(id, context: context) }
-            case .answering:
-                break
+        var bytes = unwrapInboundIn(data)
+        if inbound == nil {
+            inbound = bytes
+        } else {
+            inbound!.writeBuffer(&bytes)
+        }
+        reading = true
+        defer { reading = false }
+        do throws(ConnectionError) {
+            while let frame = try nextFrame() { try handle(frame) }
+        } catch {
+            goAway(error)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if flushPending { flushNow() }
+        context.fireChannelReadComplete()
+    }
+
+    /// The next whole frame read, after the client's preface.
+    private func nextFrame() throws(ConnectionError) -> HTTP2Wire.Frame? {
+        guard var buffer = inbound else { return nil }
+        inbound = nil
+        defer {
+            if buffer.readableBytes > 0 {
+                if buffer.readerIndex > 65_536 { buffer.discardReadBytes() }
+                inbound = buffer
             }
-        case .data(let payload):
-            let length = payload.flowControlledBytes
-            if let update = connectionWindow.read(length) { context.writeAndFlush(wrapOutboundOut(update), promise: nil) }
-            switch streams[id] {
-            case .reading(let path, let credentials, var body):
-                guard body.count + payload.data.readableBytes <= requestBytesMax else {
-                    streams[id] = .answering
-                    answer(id, with: .failure(.grpcStatus(code: 8, message: "grpc: received message larger than max (\(body.count + payload.data.readableBytes) vs. \(requestBytesMax))")),
-                           context: context)
-                    flushSoon(context: context)
-                    return
+        }
+        if !prefaceRead {
+            let length = HTTP2Wire.preface.utf8.count
+            guard buffer.readableBytes >= length else { return nil }
+            guard buffer.readString(length: length) == HTTP2Wire.preface else {
+                throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "the client did not start with HTTP/2's preface")
+            }
+            prefaceRead = true
+        }
+        do throws(HTTP2Wire.FrameTooLarge) {
+            return try HTTP2Wire.nextFrame(from: &buffer)
+        } catch {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.frameSizeError,
+                                  reason: "a \(error.bytes)-byte frame, over the \(HTTP2Wire.maxFrameBytes)-byte limit")
+        }
+    }
+
+    private func handle(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
+        if let continuing {
+            guard frame.type == HTTP2Wire.FrameType.continuation.rawValue, frame.stream == continuing.stream else {
+                throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError,
+                                      reason: "a header block on stream \(continuing.stream) was cut off")
+            }
+            var payload = frame.payload
+            self.continuing!.block.writeBuffer(&payload)
+            if frame.has(HTTP2Wire.Flags.endHeaders) {
+                let done = self.continuing!
+                self.continuing = nil
+                try headersArrived(stream: done.stream, endStream: done.endStream, block: done.block)
+            }
+            return
+        }
+        switch HTTP2Wire.FrameType(rawValue: frame.type) {
+        case .data:
+            try dataArrived(frame)
+        case .headers:
+            guard frame.stream != 0 else { throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "HEADERS on stream 0") }
+            guard var block = HTTP2Wire.unpadded(frame) else {
+                throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a HEADERS frame with more padding than payload")
+            }
+            if frame.has(HTTP2Wire.Flags.priority) {
+                guard block.readableBytes >= 5 else {
+                    throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a HEADERS frame too short for its priority")
                 }
-                if case .byteBuffer(let buffer) = payload.data { body.append(contentsOf: buffer.readableBytesView) }
-                streams[id] = .reading(path: path, credentials: credentials, body: body)
-                // A request that fits in half the stream's window (all but the largest) needs
-                // none of it back: the stream ends with it.
-                if body.count > FrontServer.streamWindowBytes / 2 {
-                    giveBackStreamWindow(id, length, endStream: payload.endStream, context: context)
-                }
-                if payload.endStream { requestRead(id, context: context) }
-            case .relayed(let backID):
-                giveBackStreamWindow(id, length, endStream: payload.endStream, context: context)
-                toBackend(HTTP2Frame(streamID: backID, payload: frame.payload), context: context)
-            case .answering, nil:
-                break
+                block.moveReaderIndex(forwardBy: 5)
+            }
+            let endStream = frame.has(HTTP2Wire.Flags.endStream)
+            if frame.has(HTTP2Wire.Flags.endHeaders) {
+                try headersArrived(stream: frame.stream, endStream: endStream, block: block)
+            } else {
+                continuing = (frame.stream, endStream, block)
             }
         case .rstStream:
-            if case .relayed(let backID) = streams[id] {
-                toBackend(HTTP2Frame(streamID: backID, payload: frame.payload), context: context)
+            let code = frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self) ?? 0
+            if case .relayed(let backID) = streams[frame.stream] {
+                toBackend(HTTP2Frame(streamID: backID, payload: .rstStream(HTTP2ErrorCode(networkCode: Int(code)))))
                 relay?.frontStreams.removeValue(forKey: backID)
             }
-            streams.removeValue(forKey: id)
-        default:
+            streams.removeValue(forKey: frame.stream)
+            outbound.close(frame.stream)
+        case .settings:
+            guard !frame.has(HTTP2Wire.Flags.ack) else { return }
+            try settingsArrived(frame.payload)
+        case .ping:
+            guard !frame.has(HTTP2Wire.Flags.ack), frame.payload.readableBytes == 8 else { return }
+            var payload = frame.payload
+            HTTP2Wire.writeFrameHeader(&out, length: 8, type: .ping, flags: HTTP2Wire.Flags.ack, stream: 0)
+            out.writeBuffer(&payload)
+            flushSoon()
+        case .goAway:
+            // The client opens no more streams; it has what it waited for, or gave up on it.
+            context?.close(promise: nil)
+        case .windowUpdate:
+            let increment = Int((frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self) ?? 0) & 0x7fff_ffff)
+            guard outbound.windowUpdate(stream: frame.stream, increment: increment) else {
+                throw ConnectionError(code: HTTP2Wire.ErrorCode.flowControlError, reason: "a window past 2^31-1")
+            }
+            sendQueued()
+        case .pushPromise:
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a client may not send PUSH_PROMISE")
+        case .continuation:
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a CONTINUATION frame with no header block before it")
+        case .priority, nil:
+            break  // PRIORITY and unknown frame types are ignored, as HTTP/2 asks.
+        }
+    }
+
+    private func headersArrived(stream id: UInt32, endStream: Bool, block: ByteBuffer) throws(ConnectionError) {
+        // Every block is decoded, whatever becomes of its stream, to keep HPACK's dynamic table in step.
+        var block = block
+        let headers: HPACKHeaders
+        do {
+            headers = try decoder.decodeHeaders(from: &block)
+        } catch {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.compressionError, reason: "a header block that does not decode: \(error)")
+        }
+        switch streams[id] {
+        case nil:
+            guard id > lastStreamID, id % 2 == 1 else { return }  // trailers of a stream already answered, or a bad id
+            lastStreamID = id
+            guard streams.count < Self.maxConcurrentStreams else {
+                HTTP2Wire.writeRstStream(&out, stream: id, code: HTTP2Wire.ErrorCode.refusedStream)
+                return flushSoon()
+            }
+            outbound.open(id)
+            let path = headers.first(name: ":path") ?? ""
+            if UnaryKVRoutes.serves(path) {
+                // etcd's clients send Authenticate's token as the `token` metadata.
+                let credentials: Credentials = headers.first(name: "token").map { .token($0) } ?? .none
+                streams[id] = .reading(path: path, credentials: credentials, body: [])
+                if endStream { requestRead(id) }
+            } else {
+                startRelay(id, headers: headers, endStream: endStream)
+            }
+        case .relayed(let backID):
+            toBackend(HTTP2Frame(streamID: backID, payload: .headers(.init(headers: headers, endStream: endStream))))
+        case .reading:
+            // Trailers from the client end its request.
+            if endStream { requestRead(id) }
+        case .answering:
             break
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        relay?.channel?.close(promise: nil)
-        relay = nil
-        streams = [:]
-        context.fireChannelInactive()
+    private func dataArrived(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
+        // Flow control counts the whole payload, padding included, whatever stream it is for.
+        let length = frame.payload.readableBytes
+        connectionUnacked += length
+        if connectionUnacked >= Self.connectionWindowBytes / 2 {
+            HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: connectionUnacked)
+            connectionUnacked = 0
+            flushSoon()
+        }
+        guard let payload = HTTP2Wire.unpadded(frame) else {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a DATA frame with more padding than payload")
+        }
+        let id = frame.stream
+        let endStream = frame.has(HTTP2Wire.Flags.endStream)
+        switch streams[id] {
+        case .reading(let path, let credentials, var body):
+            guard body.count + payload.readableBytes <= requestBytesMax else {
+                streams[id] = .answering
+                return answer(id, with: .failure(.grpcStatus(code: 8, message: "grpc: received message larger than max (\(body.count + payload.readableBytes) vs. \(requestBytesMax))")))
+            }
+            body.append(contentsOf: payload.readableBytesView)
+            streams[id] = .reading(path: path, credentials: credentials, body: body)
+            // A request that fits in half the stream's window (all but the largest) needs none
+            // of it back: the stream ends with it.
+            if body.count > FrontServer.streamWindowBytes / 2 { giveBackStreamWindow(id, length, endStream: endStream) }
+            if endStream { requestRead(id) }
+        case .relayed(let backID):
+            giveBackStreamWindow(id, length, endStream: endStream)
+            toBackend(HTTP2Frame(streamID: backID, payload: .data(.init(data: .byteBuffer(payload), endStream: endStream))))
+        case .answering, nil:
+            break
+        }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A connection that breaks the protocol is closed; the member and other clients go on.
-        context.close(promise: nil)
+    private func settingsArrived(_ payload: ByteBuffer) throws(ConnectionError) {
+        var payload = payload
+        guard payload.readableBytes % 6 == 0 else {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.frameSizeError, reason: "a SETTINGS frame of \(payload.readableBytes) bytes")
+        }
+        while let id = payload.readInteger(as: UInt16.self), let value = payload.readInteger(as: UInt32.self) {
+            switch id {
+            case HTTP2Wire.Setting.initialWindowSize:
+                guard value <= UInt32(Int32.max) else {
+                    throw ConnectionError(code: HTTP2Wire.ErrorCode.flowControlError, reason: "an initial window of \(value), over 2^31-1")
+                }
+                outbound.setInitialWindow(Int(value))
+            case HTTP2Wire.Setting.maxFrameSize:
+                guard (16_384...16_777_215).contains(value) else {
+                    throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a frame size of \(value)")
+                }
+                outbound.peerMaxFrameBytes = Int(value)
+            default:
+                break
+            }
+        }
+        HTTP2Wire.writeFrameHeader(&out, length: 0, type: .settings, flags: HTTP2Wire.Flags.ack, stream: 0)
+        sendQueued()
+    }
+
+    private func giveBackStreamWindow(_ id: UInt32, _ bytes: Int, endStream: Bool) {
+        guard bytes > 0, !endStream else { return }
+        HTTP2Wire.writeWindowUpdate(&out, stream: id, increment: bytes)
+        flushSoon()
+    }
+
+    /// Ends the connection for a protocol error: GOAWAY with what was wrong, then close.
+    private func goAway(_ error: ConnectionError) {
+        let reason = Array(error.reason.utf8.prefix(256))
+        HTTP2Wire.writeFrameHeader(&out, length: 8 + reason.count, type: .goAway, flags: 0, stream: 0)
+        out.writeInteger(lastStreamID)
+        out.writeInteger(error.code)
+        out.writeBytes(reason)
+        flushNow()
+        context?.close(promise: nil)
     }
 
     // MARK: Unary calls answered here
 
-    private enum Answer: Sendable {
+    enum Answer: Sendable {
         case message([UInt8])
         case failure(Failure)
     }
 
-    private enum Failure: Sendable {
+    enum Failure: Sendable {
         case api(EtcdAPIError)
         case grpcStatus(code: Int, message: String)
     }
 
-    private func requestRead(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
-        guard case .reading(let path, let credentials, let body) = streams[id] else { return }
+    private func requestRead(_ id: UInt32) {
+        guard case .reading(let path, let credentials, let body) = streams[id], let context else { return }
         streams[id] = .answering
         guard let request = GRPCWire.onlyMessage(in: body) else {
-            answer(id, with: .failure(.grpcStatus(code: 13, message: "the request is not one uncompressed gRPC message")), context: context)
-            flushSoon(context: context)
-            return
+            return answer(id, with: .failure(.grpcStatus(code: 13, message: "the request is not one uncompressed gRPC message")))
         }
-        let routes = routes
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let mailbox = mailbox
         routes.answer(path, request: Array(request), credentials: credentials) { result in
@@ -162,11 +359,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             case .success(let bytes): .message(bytes)
             case .failure(let error): .failure(.api(error))
             }
-            if eventLoop.inEventLoop {
-                handler.value.answer(id, with: outcome, context: boundContext.value)
-                handler.value.flushSoon(context: boundContext.value)
-                return
-            }
+            if eventLoop.inEventLoop { return handler.value.answer(id, with: outcome) }
             // The first answer to arrive queues one task for all that come before it runs: an
             // apply batch answers many calls of a connection at once, and they go out in one
             // write, without a task (and an event-loop wake-up) each.
@@ -176,13 +369,13 @@ final class FrontConnectionHandler: ChannelInboundHandler {
                 return !box.drainQueued
             }
             if queueDrain {
-                eventLoop.execute { handler.value.drainMailbox(context: boundContext.value) }
+                eventLoop.execute { handler.value.drainMailbox() }
             }
         }
     }
 
     /// Writes every answer the mailbox holds, then flushes once.
-    private func drainMailbox(context: ChannelHandlerContext) {
+    private func drainMailbox() {
         let answers = mailbox.withLock { box in
             defer {
                 box.answers.removeAll(keepingCapacity: true)
@@ -190,198 +383,71 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             }
             return box.answers
         }
-        for (id, outcome) in answers { answer(id, with: outcome, context: context) }
-        if context.channel.isActive { context.flush() }
+        for (id, outcome) in answers { answer(id, with: outcome) }
+        flushSoon()
     }
 
-    private func answer(_ id: HTTP2StreamID, with outcome: Answer, context: ChannelHandlerContext) {
+    private func answer(_ id: UInt32, with outcome: Answer) {
         // The client may have reset the stream or closed the connection meanwhile.
-        guard case .answering = streams[id], context.channel.isActive else { return }
+        guard case .answering = streams[id], context?.channel.isActive == true else { return }
         streams.removeValue(forKey: id)
         switch outcome {
         case .message(let bytes):
-            context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: GRPCWire.responseHeaders)))),
-                          promise: nil)
-            let body = GRPCWire.framed(bytes, allocator: context.channel.allocator)
-            context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(body))))), promise: nil)
-            context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: GRPCWire.trailers(code: 0, message: ""),
-                                                                                                endStream: true)))),
-                          promise: nil)
+            send(.headers(GRPCWire.responseHeaderBlock, endStream: false), on: id)
+            send(.data(GRPCWire.framed(bytes, allocator: context!.channel.allocator), endStream: false), on: id)
+            send(.headers(GRPCWire.okTrailerBlock, endStream: true), on: id)
         case .failure(let failure):
             let (code, message) = switch failure {
             case .api(let error): (error.code.rawValue, error.description)
             case .grpcStatus(let code, let message): (code, message)
             }
-            context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: GRPCWire.trailersOnly(code: code, message: message),
-                                                                                                endStream: true)))),
-                          promise: nil)
+            send(.headers(GRPCWire.block(GRPCWire.trailersOnly(code: code, message: message)), endStream: true), on: id)
         }
+        flushSoon()
     }
 
-    /// One flush for the answers made on the event loop itself (refusals, and calls answered
-    /// while the loop runs): the flush queued behind the first of them sends them all in one
-    /// write.
-    private func flushSoon(context: ChannelHandlerContext) {
-        guard !flushQueued else { return }
-        flushQueued = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            handler.value.flushQueued = false
-            boundContext.value.flush()
-        }
+    // MARK: Writing
+
+    /// Writes `item` on stream `id` now, or after what the stream already has waiting for a window.
+    func send(_ item: OutboundStreams.Item, on id: UInt32) {
+        outbound.send(item, on: id, into: &out)
     }
 
-    // MARK: Calls relayed to the full server
-
-    private func startRelay(_ id: HTTP2StreamID, headers: HTTP2Frame, context: ChannelHandlerContext) {
-        // A connection has 2^30 client streams; a relay that used them all is replaced.
-        if let used = relay, Int32(used.nextStreamID) > Int32.max - 2 {
-            used.channel?.close(promise: nil)
-            relayClosed(context: context)
-        }
-        if relay == nil { connectRelay(context: context) }
-        let backID = relay!.nextStreamID
-        relay!.nextStreamID = HTTP2StreamID(Int32(backID) + 2)
-        relay!.frontStreams[backID] = id
-        streams[id] = .relayed(backID)
-        toBackend(HTTP2Frame(streamID: backID, payload: headers.payload), context: context)
+    /// Writes what waited for a window that has since opened.
+    private func sendQueued() {
+        outbound.writeWaiting(into: &out)
+        flushSoon()
     }
 
-    private func connectRelay(context: ChannelHandlerContext) {
-        relay = Relay()
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        ClientBootstrap(group: context.eventLoop)
-            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOHTTP2Handler(mode: .client, connectionConfiguration: RelayHandler.connectionConfiguration))
-                    try sync.addHandler(RelayHandler { frame in handler.value.fromBackend(frame, context: boundContext.value) })
-                }
-            }
-            .connect(to: backend)
-            .whenComplete { result in
-                // NIO completes the connect before the pipeline hears channelActive, which is
-                // when the HTTP/2 handler sends its preface: write nothing until after that.
-                boundContext.value.eventLoop.execute {
-                    handler.value.relayConnected(result, context: boundContext.value)
-                }
-            }
+    /// Writes what is buffered now, or, inside a read, once the read is done.
+    func flushSoon() {
+        if reading { flushPending = true } else { flushNow() }
     }
 
-    private func relayConnected(_ result: Result<any Channel, any Error>, context: ChannelHandlerContext) {
-        guard relay != nil else {
-            // This connection closed while the relay connected.
-            if case .success(let channel) = result { channel.close(promise: nil) }
-            return
-        }
-        switch result {
-        case .success(let channel):
-            relay!.channel = channel
-            for frame in relay!.queued { channel.write(frame, promise: nil) }
-            relay!.queued = []
-            channel.flush()
-            channel.closeFuture.whenComplete { [handler = NIOLoopBound(self, eventLoop: context.eventLoop),
-                                                 boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)] _ in
-                // Only if it is still the relay: a replaced one has already been let go.
-                guard handler.value.relay?.channel === channel else { return }
-                handler.value.relayClosed(context: boundContext.value)
-            }
-        case .failure(let error):
-            relay!.queued = []
-            relayClosed(context: context, reason: "the member's gRPC server cannot be reached: \(error)")
-        }
+    private func flushNow() {
+        flushPending = false
+        guard out.readableBytes > 0, let context, context.channel.isActive else { return }
+        let bytes = out
+        out = context.channel.allocator.buffer(capacity: 1024)
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
     }
 
-    /// Ends every relayed call with Unavailable; the next relayed call connects again.
-    private func relayClosed(context: ChannelHandlerContext, reason: String = "the member's gRPC server closed the connection") {
-        guard let closing = relay else { return }
+    // MARK: The connection's end
+
+    func channelInactive(context: ChannelHandlerContext) {
+        relay?.channel?.close(promise: nil)
         relay = nil
-        for (_, frontID) in closing.frontStreams where streams[frontID] != nil {
-            streams.removeValue(forKey: frontID)
-            guard context.channel.isActive else { continue }
-            context.write(wrapOutboundOut(HTTP2Frame(streamID: frontID, payload: .headers(.init(headers: GRPCWire.trailersOnly(code: 14, message: reason),
-                                                                                                     endStream: true)))),
-                          promise: nil)
-        }
-        context.flush()
-    }
-
-    private func toBackend(_ frame: HTTP2Frame, context: ChannelHandlerContext) {
-        guard relay != nil else { return }
-        if let channel = relay!.channel {
-            channel.writeAndFlush(frame, promise: nil)
-        } else {
-            relay!.queued.append(frame)
-        }
-    }
-
-    /// A frame the full server sent on a relayed call, passed to the client on its stream.
-    private func fromBackend(_ frame: HTTP2Frame, context: ChannelHandlerContext) {
-        guard let frontID = relay?.frontStreams[frame.streamID], context.channel.isActive else { return }
-        let ends: Bool
-        switch frame.payload {
-        case .headers(let headers): ends = headers.endStream
-        case .data(let data): ends = data.endStream
-        case .rstStream: ends = true
-        default: return
-        }
-        context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: frontID, payload: frame.payload)), promise: nil)
-        if ends {
-            relay?.frontStreams.removeValue(forKey: frame.streamID)
-            streams.removeValue(forKey: frontID)
-        }
-    }
-
-    // MARK: Flow control of what the client sends
-
-    private func giveBackStreamWindow(_ id: HTTP2StreamID, _ bytes: Int, endStream: Bool, context: ChannelHandlerContext) {
-        guard bytes > 0, !endStream else { return }
-        context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: bytes))), promise: nil)
-    }
-}
-
-/// The relay's end of the connection to a member's full gRPC server: hands every frame it
-/// receives to the front connection and gives the server's window back as data arrives.
-final class RelayHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame
-    typealias OutboundOut = HTTP2Frame
-
-    static var connectionConfiguration: NIOHTTP2Handler.ConnectionConfiguration {
-        var configuration = NIOHTTP2Handler.ConnectionConfiguration()
-        configuration.initialSettings = [
-            HTTP2Setting(parameter: .enablePush, value: 0),
-            HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
-        ]
-        return configuration
-    }
-
-    private let deliver: (HTTP2Frame) -> Void
-    private var connectionWindow = ReceiveWindow()
-    /// A flush is queued on the event loop behind the answers queued so far.
-    private var flushQueued = false
-
-    init(deliver: @escaping (HTTP2Frame) -> Void) {
-        self.deliver = deliver
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        if case .data(let payload) = frame.payload {
-            let length = payload.flowControlledBytes
-            if let update = connectionWindow.read(length) { context.write(wrapOutboundOut(update), promise: nil) }
-            if length > 0 && !payload.endStream {
-                context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: .windowUpdate(windowSizeIncrement: length))),
-                              promise: nil)
-            }
-            context.flush()
-        }
-        deliver(frame)
+        streams = [:]
+        outbound = OutboundStreams()
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A connection whose socket fails is closed; the member and other clients go on.
         context.close(promise: nil)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 }

@@ -1,6 +1,5 @@
 import Locking
 import NIOCore
-import NIOHTTP2
 import NIOPosix
 
 /// A member's public gRPC port: accepts HTTP/2 connections and serves each with a
@@ -28,15 +27,8 @@ final class FrontServer: Sendable {
                 connections.withLock { $0[key] = channel }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLock { $0.removeValue(forKey: key) } }
                 return channel.eventLoop.makeCompletedFuture {
-                    var settings = NIOHTTP2Handler.ConnectionConfiguration()
-                    settings.initialSettings = [
-                        HTTP2Setting(parameter: .maxConcurrentStreams, value: 4096),
-                        HTTP2Setting(parameter: .initialWindowSize, value: FrontServer.streamWindowBytes),
-                        HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
-                    ]
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: settings))
-                    try sync.addHandler(FrontConnectionHandler(routes: routes, requestBytesMax: requestBytesMax, backend: backend))
+                    try channel.pipeline.syncOperations.addHandler(
+                        FrontConnectionHandler(routes: routes, requestBytesMax: requestBytesMax, backend: backend))
                 }
             }
             .bind(host: host, port: port)

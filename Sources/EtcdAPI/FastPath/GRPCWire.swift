@@ -27,6 +27,16 @@ enum GRPCWire {
 
     static let responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
 
+    /// `headers` as an HPACK block of literals that do not enter the peer's dynamic table.
+    static func block(_ headers: HPACKHeaders) -> [UInt8] {
+        var block: [UInt8] = []
+        for (name, value, _) in headers { HTTP2Wire.appendLiteral(name: name, value: value, to: &block) }
+        return block
+    }
+
+    static let responseHeaderBlock = block(responseHeaders)
+    static let okTrailerBlock = block(trailers(code: 0, message: ""))
+
     static func trailers(code: Int, message: String) -> HPACKHeaders {
         var headers: HPACKHeaders = ["grpc-status": String(code)]
         if !message.isEmpty { headers.add(name: "grpc-message", value: percentEncoded(message)) }

@@ -1,9 +1,9 @@
 import NIOHTTP2
 
-/// The connection window this side gives back to its peer. Without NIO's stream multiplexer,
-/// giving back what was read is the handler's job: a peer stops sending DATA once the window is
-/// spent. The front server and its relay count through this (the unary-call client, which writes its
-/// own frames, keeps the same count itself).
+/// The connection window the front server's relay gives back to the member's full gRPC server.
+/// Without NIO's stream multiplexer, giving back what was read is the handler's job: a peer stops
+/// sending DATA once the window is spent. (The front connection and the unary-call client, which
+/// write their own frames, keep the same count themselves.)
 struct ReceiveWindow {
     /// HTTP/2's fixed initial connection window (it changes only by WINDOW_UPDATE).
     static let connectionBytes = 65_535
