@@ -13,11 +13,16 @@ public struct EtcdAPIServerConfig: Sendable {
     /// Member i serves the JSON gateway on `gatewayPortBase + i - 1`; 0 lets the system choose;
     /// nil serves no gateway.
     public var gatewayPortBase: Int? = 12379
+    /// Answer every unary put at once, storing nothing: a baseline that shows a client's own
+    /// pace (what `etcdctl check perf` reaches against a server that costs nothing).
+    public var discardPuts = false
 
-    public init(listenAddress: String = "127.0.0.1", clientPortBase: Int = 2379, gatewayPortBase: Int? = 12379) {
+    public init(listenAddress: String = "127.0.0.1", clientPortBase: Int = 2379, gatewayPortBase: Int? = 12379,
+                discardPuts: Bool = false) {
         self.listenAddress = listenAddress
         self.clientPortBase = clientPortBase
         self.gatewayPortBase = gatewayPortBase
+        self.discardPuts = discardPuts
     }
 
     func port(base: Int, member id: NodeID) -> Int {
@@ -94,7 +99,8 @@ public struct EtcdAPIServer: Sendable {
                         throw EtcdAPIServerError.listenFailed(address: "127.0.0.1:0", reason: "no address bound")
                     }
                     let front = try await FrontServer.bind(
-                        host: host, port: port, api: api, requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize),
+                        host: host, port: port, routes: UnaryKVRoutes(api: api, discardPuts: config.discardPuts),
+                        requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize),
                         backend: try .init(ipAddress: "127.0.0.1", port: internalPort))
                     group.addTask { try await front.serve() }
                     fronts.append((id, front))

@@ -32,6 +32,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Every this many seconds, print where the leader's recent puts spent their time: the median of each stage over its last 256 traces, in µs (0: never).")
     var stagesEvery: Double = 0
 
+    @Flag(help: "Answer every put at once without proposing or storing it (revision 0): a baseline that measures a client's own pace, never a cluster.")
+    var discardPuts = false
+
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
@@ -57,8 +60,10 @@ struct Serve: ParsableCommand {
             setup.cleanUp()
         }
         let server = EtcdAPIServer(cluster: cluster, config: EtcdAPIServerConfig(
-            listenAddress: listenAddress, clientPortBase: clientPortBase, gatewayPortBase: noGateway ? nil : gatewayPortBase))
+            listenAddress: listenAddress, clientPortBase: clientPortBase, gatewayPortBase: noGateway ? nil : gatewayPortBase,
+            discardPuts: discardPuts))
         let description = "\(members) member\(members == 1 ? "" : "s"), \(storage)"
+            + (discardPuts ? ", PUTS DISCARDED: answered at once, nothing stored" : "")
         let serving = Task {
             try await server.run { endpoints in
                 // Clients that start as soon as the endpoints are printed find a leader.

@@ -16,14 +16,15 @@ struct APIHarness: Sendable {
     typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
 
     /// Runs `body` against a fresh cluster of `members`, with a leader, and tears it down after.
-    static func with<R: Sendable>(members: Int = 3, maxRequestBytes: Int? = nil,
+    static func with<R: Sendable>(members: Int = 3, maxRequestBytes: Int? = nil, discardPuts: Bool = false,
                                   _ body: (APIHarness) async throws -> R) async throws -> R {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         config.member.tickNanos = 10_000_000
         if let maxRequestBytes { config.member.maxRequestBytes = maxRequestBytes }
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
-        let server = EtcdAPIServer(cluster: cluster, config: EtcdAPIServerConfig(clientPortBase: 0, gatewayPortBase: 0))
+        let server = EtcdAPIServer(cluster: cluster, config: EtcdAPIServerConfig(clientPortBase: 0, gatewayPortBase: 0,
+                                                                                    discardPuts: discardPuts))
         let ready = ReadySignal()
         let serving = Task { try await server.run { ready.set($0) } }
         defer { serving.cancel() }

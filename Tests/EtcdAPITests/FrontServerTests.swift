@@ -103,4 +103,25 @@ import Testing
             await connection.close()
         }
     }
+
+    @Test func discardedPutsAreAnsweredAndNotStored() async throws {
+        try await APIHarness.with(members: 1, discardPuts: true) { api in
+            let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
+            let revisionBefore = try #require(api.cluster.member(1)).status().storeRevision
+            var put = Etcdserverpb_PutRequest()
+            put.key = Data("discarded".utf8)
+            put.value = Data("never stored".utf8)
+            let answer = try Etcdserverpb_PutResponse(
+                serializedBytes: try await connection.patientCall(path: "/etcdserverpb.KV/Put", message: try put.serializedBytes()))
+            #expect(answer.header.revision == 0 && answer.header.memberID == 1)
+            // Reads still go to the member, which never saw the put.
+            var range = Etcdserverpb_RangeRequest()
+            range.key = put.key
+            let read = try Etcdserverpb_RangeResponse(
+                serializedBytes: try await connection.patientCall(path: "/etcdserverpb.KV/Range", message: try range.serializedBytes()))
+            #expect(read.kvs.isEmpty)
+            #expect(try #require(api.cluster.member(1)).status().storeRevision == revisionBefore)
+            await connection.close()
+        }
+    }
 }

@@ -15,9 +15,8 @@ final class FrontServer: Sendable {
     }
 
     /// Binds `host:port` (port 0: one the system chooses).
-    static func bind(host: String, port: Int, api: MemberAPI, requestBytesMax: Int, backend: SocketAddress) async throws -> FrontServer {
+    static func bind(host: String, port: Int, routes: UnaryKVRoutes, requestBytesMax: Int, backend: SocketAddress) async throws -> FrontServer {
         let connections = Locked<[ObjectIdentifier: any Channel]>([:])
-        let routes = UnaryKVRoutes(api: api)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)

@@ -8,6 +8,8 @@ struct UnaryKVRoutes: Sendable {
     typealias Route = @Sendable (MemberAPI, [UInt8], Credentials) async throws(EtcdAPIError) -> [UInt8]
 
     let api: MemberAPI
+    /// Puts are answered at once and stored nowhere (`EtcdAPIServerConfig.discardPuts`).
+    var discardPuts = false
 
     static let routes: [String: Route] = [
         "/etcdserverpb.KV/Range": { api, bytes, credentials throws(EtcdAPIError) in
@@ -35,6 +37,11 @@ struct UnaryKVRoutes: Sendable {
     /// `credentials` names, or with the error to send as its status. A plain put, the hot
     /// path, is answered from the member's apply thread without a task; the rest run in one.
     func answer(_ path: String, request: [UInt8], credentials: Credentials, reply: @escaping Reply) {
+        if path == Self.putPath && discardPuts {
+            var discarded = Etcdserverpb_PutResponse()
+            discarded.header = api.header(revision: 0, raftTerm: 0)
+            return reply(Result { () throws(EtcdAPIError) in try Self.encoded(discarded) })
+        }
         if path == Self.putPath {
             let put: Etcdserverpb_PutRequest
             do throws(EtcdAPIError) {
