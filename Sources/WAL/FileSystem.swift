@@ -85,6 +85,11 @@ extension DiskFile {
 
     /// Writes all of `bytes` at the end of the file.
     public func append(_ bytes: [UInt8]) throws(FileSystemError) {
+        try append(bytes[...])
+    }
+
+    /// Writes all of `bytes` at the end of the file.
+    public func append(_ bytes: ArraySlice<UInt8>) throws(FileSystemError) {
         var failure: FileSystemError?
         bytes.withUnsafeBytes { buffer in
             do throws(FileSystemError) { try append(buffer) } catch { failure = error }

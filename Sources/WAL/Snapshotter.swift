@@ -31,12 +31,18 @@ public struct SnapshotWarning: Sendable, Hashable, CustomStringConvertible {
 public struct Snapshotter: Sendable {
     public let fs: any FileSystem
     public let directory: String
+    /// A snapshot is synced every this many bytes as it is written, so the disk never holds
+    /// more than this of it unsynced: one sync of a whole store (hundreds of MB) would hold up
+    /// every WAL fsync queued behind it for as long as the disk takes to write it all.
+    public let syncEveryBytes: Int
 
     static let suffix = ".snap"
 
-    public init(fs: any FileSystem, directory: String) {
+    public init(fs: any FileSystem, directory: String, syncEveryBytes: Int = 8 << 20) {
+        precondition(syncEveryBytes > 0, "a snapshot is synced every so many bytes")
         self.fs = fs
         self.directory = directory
+        self.syncEveryBytes = syncEveryBytes
     }
 
     /// The file name a snapshot at this position has.
@@ -44,8 +50,8 @@ public struct Snapshotter: Sendable {
         hexDigits(term, width: 16) + "-" + hexDigits(index, width: 16) + suffix
     }
 
-    /// Writes `snapshot` durably: to a temporary file, synced, renamed into place, with the
-    /// directory synced. An empty snapshot is not written.
+    /// Writes `snapshot` durably: to a temporary file, synced every `syncEveryBytes` and at the
+    /// end, renamed into place, with the directory synced. An empty snapshot is not written.
     public func save(_ snapshot: Snapshot) throws(SnapshotError) {
         if snapshot.isEmpty { return }
         let path = joinPath(directory, Self.fileName(term: snapshot.metadata.term, index: snapshot.metadata.index))
@@ -56,8 +62,14 @@ public struct Snapshotter: Sendable {
             let file = try fs.create(temporaryPath)
             defer { file.close() }
             try file.append(SnapshotCodec.header(for: snapshot))
-            try file.append(snapshot.data)
-            try file.sync()
+            var written = 0
+            while written < snapshot.data.count {
+                let end = min(snapshot.data.count, written + syncEveryBytes)
+                try file.append(snapshot.data[written..<end])
+                try file.sync()
+                written = end
+            }
+            if snapshot.data.isEmpty { try file.sync() }
             try fs.rename(temporaryPath, to: path)
             try fs.syncDirectory(directory)
         } catch {

@@ -83,4 +83,17 @@ import Testing
             #expect(try snapshotter.loadNewest().snapshot == snapshot(term: 1, index: 5))
         }
     }
+
+    @Test func aLargeSnapshotIsSyncedAsItIsWritten() throws {
+        // Ten chunks' worth of data: each chunk is synced before the next is written, so the
+        // disk never holds more than one chunk of it unsynced.
+        let disk = SimulatedDisk()
+        let snapshotter = Snapshotter(fs: disk, directory: "/snap", syncEveryBytes: 1_000)
+        let large = Snapshot(metadata: SnapshotMetadata(index: 9, term: 2, confState: ConfState(voters: [1])),
+                             data: (0..<10_000).map { UInt8(truncatingIfNeeded: $0) })
+        let syncsBefore = disk.syncCount
+        try snapshotter.save(large)
+        #expect(disk.syncCount - syncsBefore >= 10)
+        #expect(try snapshotter.loadNewest().snapshot == large)
+    }
 }
