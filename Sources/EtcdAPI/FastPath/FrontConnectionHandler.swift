@@ -21,8 +21,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     enum Stream {
-        /// A unary call being read: its path, the caller's token, the body so far and how much
-        /// of the stream's window it has taken without a WINDOW_UPDATE.
+        /// A unary call being read: its path, the caller's token and the body so far.
         case reading(path: String, credentials: Credentials, body: [UInt8])
         /// A unary call whose request is whole; its answer is on the way.
         case answering
