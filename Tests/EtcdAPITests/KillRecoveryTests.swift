@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// A real process killed without warning: every put etcdctl saw acknowledged must be there
@@ -6,8 +7,8 @@ import Testing
 @Suite(.serialized, .enabled(if: ExternalTools.haveClients, "etcdctl is not installed: apt-get install etcd-client"))
 struct KillRecoveryTests {
     /// Puts k0, k1, ... one etcdctl call at a time until three in a row fail; returns the keys
-    /// etcdctl saw acknowledged.
-    static func putUntilFailing(_ served: EtcdctlEndToEndTests.Served) -> [String] {
+    /// etcdctl saw acknowledged, counting them in `progress` as they come.
+    static func putUntilFailing(_ served: EtcdctlEndToEndTests.Served, progress: Progress) -> [String] {
         var acknowledged: [String] = []
         var failuresInARow = 0
         var i = 0
@@ -16,6 +17,7 @@ struct KillRecoveryTests {
             let out = try? EtcdctlEndToEndTests.etcdctl(served, ["--command-timeout=2s", "--dial-timeout=1s", "put", key, "value-\(i)"])
             if out?.status == 0 && out?.stdout == "OK\n" {
                 acknowledged.append(key)
+                progress.acknowledged.add(1, ordering: .relaxed)
                 failuresInARow = 0
             } else {
                 failuresInARow += 1
@@ -31,8 +33,10 @@ struct KillRecoveryTests {
         let served = try await EtcdctlEndToEndTests.serve(dataDirectory: directory)
         defer { served.process.stop() }
 
-        let writer = Task.detached { Self.putUntilFailing(served) }
-        try await Task.sleep(for: .seconds(2))
+        let progress = Progress()
+        let writer = Task.detached { Self.putUntilFailing(served, progress: progress) }
+        // The kill comes once some puts are acknowledged, however slowly etcdctl starts up.
+        try await waitFor("puts acknowledged before the kill") { progress.acknowledged.load(ordering: .relaxed) >= 20 }
         let pid = served.process.process.processIdentifier
         #expect(kill(pid, SIGKILL) == 0)
         let acknowledged = await writer.value
@@ -52,4 +56,9 @@ struct KillRecoveryTests {
         #expect(missing.isEmpty, "acknowledged before SIGKILL but missing after restart: \(missing.prefix(10))")
         try await restarted.process.terminate()
     }
+}
+
+/// The count of puts acknowledged so far, shared with the writer.
+final class Progress: Sendable {
+    let acknowledged = Atomic<Int>(0)
 }
