@@ -42,9 +42,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
     private var decoder = HPACKDecoder(allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
                                        maxHeaderListSize: 1 << 16)
     private var headerBlocks: [String: [UInt8]] = [:]
-    /// A header block whose CONTINUATION frames are still to come: its stream, END_STREAM, the bytes so far.
-    private var continuing: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
-    private var inbound: ByteBuffer?
+    private var reader = HTTP2Wire.Reader()
     private var out: ByteBuffer
     private var reading = false
     private var flushPending = false
@@ -155,11 +153,7 @@ final class UnaryCallHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        if inbound == nil {
-            inbound = bytes
-        } else {
-            inbound!.writeBuffer(&bytes)
-        }
+        reader.append(&bytes)
         reading = true
         defer { reading = false }
         do throws(UnaryCallError) {
@@ -181,16 +175,8 @@ final class UnaryCallHandler: ChannelInboundHandler {
 
     /// The next whole frame read, if one has arrived.
     private func nextFrame() throws(UnaryCallError) -> Frame? {
-        guard var buffer = inbound else { return nil }
-        inbound = nil
-        defer {
-            if buffer.readableBytes > 0 {
-                if buffer.readerIndex > 65_536 { buffer.discardReadBytes() }
-                inbound = buffer
-            }
-        }
         do throws(HTTP2Wire.FrameTooLarge) {
-            return try HTTP2Wire.nextFrame(from: &buffer)
+            return try reader.nextFrame()
         } catch {
             throw .connection("the server sent a \(error.bytes)-byte frame, over HTTP/2's \(HTTP2Wire.maxFrameBytes)-byte limit")
         }
@@ -198,33 +184,20 @@ final class UnaryCallHandler: ChannelInboundHandler {
 
     private func handle(_ frame: Frame) throws(UnaryCallError) {
         var payload = frame.payload
-        if let continuing {
-            guard frame.type == HTTP2Wire.FrameType.continuation.rawValue, frame.stream == continuing.stream else {
-                throw .connection("the server broke HTTP/2: a header block on stream \(continuing.stream) was cut off")
-            }
-            self.continuing!.block.writeBuffer(&payload)
-            if frame.flags & Flags.endHeaders != 0 {
-                let done = self.continuing!
-                self.continuing = nil
-                try headersArrived(stream: done.stream, endStream: done.endStream, block: done.block)
-            }
-            return
+        let headerBlock: HTTP2Wire.Reader.HeaderBlock
+        do throws(HTTP2Wire.Violation) {
+            headerBlock = try reader.headerBlock(frame)
+        } catch {
+            throw .connection("the server broke HTTP/2: \(error.reason)")
+        }
+        switch headerBlock {
+        case .partial: return
+        case .whole(let stream, let endStream, let block): return try headersArrived(stream: stream, endStream: endStream, block: block)
+        case .none: break
         }
         switch HTTP2Wire.FrameType(rawValue: frame.type) {
         case .data:
             try dataArrived(frame, payload: &payload)
-        case .headers:
-            try stripPadding(frame, &payload)
-            if frame.flags & Flags.priority != 0 {
-                guard payload.readableBytes >= 5 else { throw .connection("the server sent a HEADERS frame too short for its priority") }
-                payload.moveReaderIndex(forwardBy: 5)
-            }
-            let endStream = frame.flags & Flags.endStream != 0
-            if frame.flags & Flags.endHeaders != 0 {
-                try headersArrived(stream: frame.stream, endStream: endStream, block: payload)
-            } else {
-                continuing = (frame.stream, endStream, payload)
-            }
         case .rstStream:
             let code = payload.readInteger(as: UInt32.self) ?? 0
             removeFromSending(frame.stream)
@@ -262,10 +235,8 @@ final class UnaryCallHandler: ChannelInboundHandler {
             flushSoon()
         case .pushPromise:
             throw .connection("the server broke HTTP/2: a PUSH_PROMISE, though this side disabled push")
-        case .continuation:
-            throw .connection("the server broke HTTP/2: a CONTINUATION frame with no header block before it")
-        case .priority, nil:
-            break  // PRIORITY and unknown frame types are ignored, as HTTP/2 asks.
+        case .headers, .continuation, .priority, nil:
+            break  // Header blocks are whole by now; PRIORITY and unknown frame types are ignored, as HTTP/2 asks.
         }
     }
 

@@ -47,11 +47,9 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     var outbound = OutboundStreams()
     private var decoder = HPACKDecoder(allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
                                        maxHeaderListSize: FrontConnectionHandler.maxHeaderListBytes)
-    /// A header block whose CONTINUATION frames are still to come: its stream, END_STREAM, the bytes so far.
-    private var continuing: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
+    private var reader = HTTP2Wire.Reader()
     private var prefaceRead = false
     private var started = false
-    private var inbound: ByteBuffer?
     var out = ByteBufferAllocator().buffer(capacity: 1024)
     private var reading = false
     private var flushPending = false
@@ -104,11 +102,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        if inbound == nil {
-            inbound = bytes
-        } else {
-            inbound!.writeBuffer(&bytes)
-        }
+        reader.append(&bytes)
         reading = true
         defer { reading = false }
         do throws(ConnectionError) {
@@ -125,24 +119,15 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     /// The next whole frame read, after the client's preface.
     private func nextFrame() throws(ConnectionError) -> HTTP2Wire.Frame? {
-        guard var buffer = inbound else { return nil }
-        inbound = nil
-        defer {
-            if buffer.readableBytes > 0 {
-                if buffer.readerIndex > 65_536 { buffer.discardReadBytes() }
-                inbound = buffer
-            }
-        }
         if !prefaceRead {
-            let length = HTTP2Wire.preface.utf8.count
-            guard buffer.readableBytes >= length else { return nil }
-            guard buffer.readString(length: length) == HTTP2Wire.preface else {
+            guard var preface = reader.take(HTTP2Wire.preface.utf8.count) else { return nil }
+            guard preface.readString(length: preface.readableBytes) == HTTP2Wire.preface else {
                 throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "the client did not start with HTTP/2's preface")
             }
             prefaceRead = true
         }
         do throws(HTTP2Wire.FrameTooLarge) {
-            return try HTTP2Wire.nextFrame(from: &buffer)
+            return try reader.nextFrame()
         } catch {
             throw ConnectionError(code: HTTP2Wire.ErrorCode.frameSizeError,
                                   reason: "a \(error.bytes)-byte frame, over the \(HTTP2Wire.maxFrameBytes)-byte limit")
@@ -150,40 +135,20 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     }
 
     private func handle(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
-        if let continuing {
-            guard frame.type == HTTP2Wire.FrameType.continuation.rawValue, frame.stream == continuing.stream else {
-                throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError,
-                                      reason: "a header block on stream \(continuing.stream) was cut off")
-            }
-            var payload = frame.payload
-            self.continuing!.block.writeBuffer(&payload)
-            if frame.has(HTTP2Wire.Flags.endHeaders) {
-                let done = self.continuing!
-                self.continuing = nil
-                try headersArrived(stream: done.stream, endStream: done.endStream, block: done.block)
-            }
-            return
+        let headerBlock: HTTP2Wire.Reader.HeaderBlock
+        do throws(HTTP2Wire.Violation) {
+            headerBlock = try reader.headerBlock(frame)
+        } catch {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: error.reason)
+        }
+        switch headerBlock {
+        case .partial: return
+        case .whole(let stream, let endStream, let block): return try headersArrived(stream: stream, endStream: endStream, block: block)
+        case .none: break
         }
         switch HTTP2Wire.FrameType(rawValue: frame.type) {
         case .data:
             try dataArrived(frame)
-        case .headers:
-            guard frame.stream != 0 else { throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "HEADERS on stream 0") }
-            guard var block = HTTP2Wire.unpadded(frame) else {
-                throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a HEADERS frame with more padding than payload")
-            }
-            if frame.has(HTTP2Wire.Flags.priority) {
-                guard block.readableBytes >= 5 else {
-                    throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a HEADERS frame too short for its priority")
-                }
-                block.moveReaderIndex(forwardBy: 5)
-            }
-            let endStream = frame.has(HTTP2Wire.Flags.endStream)
-            if frame.has(HTTP2Wire.Flags.endHeaders) {
-                try headersArrived(stream: frame.stream, endStream: endStream, block: block)
-            } else {
-                continuing = (frame.stream, endStream, block)
-            }
         case .rstStream:
             let code = frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self) ?? 0
             if case .relayed(let backID) = streams[frame.stream] {
@@ -212,10 +177,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             sendQueued()
         case .pushPromise:
             throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a client may not send PUSH_PROMISE")
-        case .continuation:
-            throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a CONTINUATION frame with no header block before it")
-        case .priority, nil:
-            break  // PRIORITY and unknown frame types are ignored, as HTTP/2 asks.
+        case .headers, .continuation, .priority, nil:
+            break  // Header blocks are whole by now; PRIORITY and unknown frame types are ignored, as HTTP/2 asks.
         }
     }
 

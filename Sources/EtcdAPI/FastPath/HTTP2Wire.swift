@@ -70,6 +70,88 @@ enum HTTP2Wire {
         return Frame(type: UInt8(lengthAndType & 0xff), flags: flags, stream: stream, payload: buffer.readSlice(length: length)!)
     }
 
+    /// A peer's frames that break the protocol, and how.
+    struct Violation: Error {
+        var reason: String
+    }
+
+    /// The bytes read from a connection, taken off as whole frames, with each header block put
+    /// back together from its HEADERS and CONTINUATION frames.
+    struct Reader {
+        private var buffer: ByteBuffer?
+        /// A header block whose CONTINUATION frames are still to come.
+        private var continuing: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
+
+        enum HeaderBlock {
+            /// The frame is not part of a header block.
+            case none
+            /// More of the block is to come in CONTINUATION frames.
+            case partial
+            case whole(stream: UInt32, endStream: Bool, block: ByteBuffer)
+        }
+
+        mutating func append(_ bytes: inout ByteBuffer) {
+            if buffer == nil {
+                buffer = bytes
+            } else {
+                buffer!.writeBuffer(&bytes)
+            }
+        }
+
+        /// The first `count` bytes, once they have all arrived (a preface).
+        mutating func take(_ count: Int) -> ByteBuffer? {
+            guard let available = buffer?.readableBytes, available >= count else { return nil }
+            return buffer!.readSlice(length: count)
+        }
+
+        /// The next whole frame, if one has arrived.
+        mutating func nextFrame() throws(FrameTooLarge) -> Frame? {
+            guard var bytes = buffer else { return nil }
+            buffer = nil
+            defer {
+                if bytes.readableBytes > 0 {
+                    if bytes.readerIndex > 65_536 { bytes.discardReadBytes() }
+                    buffer = bytes
+                }
+            }
+            return try HTTP2Wire.nextFrame(from: &bytes)
+        }
+
+        /// What `frame` adds to a header block: nothing, a part, or the last part of it.
+        mutating func headerBlock(_ frame: Frame) throws(Violation) -> HeaderBlock {
+            if let started = continuing {
+                guard frame.type == FrameType.continuation.rawValue, frame.stream == started.stream else {
+                    throw Violation(reason: "a header block on stream \(started.stream) was cut off")
+                }
+                var payload = frame.payload
+                continuing!.block.writeBuffer(&payload)
+                guard frame.has(Flags.endHeaders) else { return .partial }
+                let done = continuing!
+                continuing = nil
+                return .whole(stream: done.stream, endStream: done.endStream, block: done.block)
+            }
+            switch FrameType(rawValue: frame.type) {
+            case .headers:
+                guard frame.stream != 0 else { throw Violation(reason: "HEADERS on stream 0") }
+                guard var block = unpadded(frame) else { throw Violation(reason: "a HEADERS frame with more padding than payload") }
+                if frame.has(Flags.priority) {
+                    guard block.readableBytes >= 5 else { throw Violation(reason: "a HEADERS frame too short for its priority") }
+                    block.moveReaderIndex(forwardBy: 5)
+                }
+                let endStream = frame.has(Flags.endStream)
+                guard frame.has(Flags.endHeaders) else {
+                    continuing = (frame.stream, endStream, block)
+                    return .partial
+                }
+                return .whole(stream: frame.stream, endStream: endStream, block: block)
+            case .continuation:
+                throw Violation(reason: "a CONTINUATION frame with no header block before it")
+            default:
+                return .none
+            }
+        }
+    }
+
     /// The payload without its padding, for a frame flagged PADDED; nil when the padding is
     /// longer than the payload.
     static func unpadded(_ frame: Frame) -> ByteBuffer? {
