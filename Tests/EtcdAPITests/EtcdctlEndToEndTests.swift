@@ -12,10 +12,10 @@ struct EtcdctlEndToEndTests {
     }
 
     /// Starts `rafttop serve` on ports the system chooses and reads its endpoints.
-    static func serve(dataDirectory: String) async throws -> Served {
+    static func serve(dataDirectory: String, extraArguments: [String] = []) async throws -> Served {
         let binary = try #require(ExternalTools.rafttop, "the rafttop binary was not built beside the tests")
         let process = try BackgroundProcess(binary, ["serve", "--members", "3", "--client-port-base", "0",
-                                                     "--gateway-port-base", "0", "--data-dir", dataDirectory])
+                                                     "--gateway-port-base", "0", "--data-dir", dataDirectory] + extraArguments)
         try await process.waitForOutput("try: ")
         var endpoints: [String] = []
         var gateways: [String] = []
@@ -42,6 +42,16 @@ struct EtcdctlEndToEndTests {
 
     static func json(_ text: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(text.utf8))
+    }
+
+    @Test func serveDiscardPutsAnswersEtcdctlAndStoresNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-discard-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let served = try await Self.serve(dataDirectory: directory, extraArguments: ["--discard-puts"])
+        defer { served.process.stop() }
+        #expect(served.process.output.contains("PUTS DISCARDED"))
+        #expect(try Self.ok(served, ["put", "thrown", "away"]) == "OK\n")
+        #expect(try Self.ok(served, ["get", "thrown"]).isEmpty)
     }
 
     @Test func etcdctlAndCurlDriveTheCluster() async throws {
