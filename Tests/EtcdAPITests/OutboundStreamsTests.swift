@@ -51,11 +51,16 @@ import Testing
         var out = ByteBuffer()
         streams.open(1)
         streams.send(.data(bytes(100), endStream: false), on: 1, into: &out)
+        streams.open(3)
+        streams.send(.data(bytes(100), endStream: false), on: 3, into: &out)
         // The client shrinks every stream's window by 65,535 - 50: stream 1, which used 100,
         // is now 50 below zero.
         streams.setInitialWindow(50)
         streams.send(.data(bytes(10), endStream: true), on: 1, into: &out)
-        #expect(dataBytes(try frames(&out)) == 100)
+        #expect(dataBytes(try frames(&out)) == 200)
+        // An empty DATA frame that ends a stream goes out even from a window below zero.
+        streams.send(.data(bytes(0), endStream: true), on: 3, into: &out)
+        #expect(try frames(&out).map(\.payload.readableBytes) == [0])
         let toZero = streams.windowUpdate(stream: 1, increment: 50)
         #expect(toZero)
         streams.writeWaiting(into: &out)

@@ -101,7 +101,8 @@ struct OutboundStreams {
             return (nil, endStream)
         case .data(var bytes, let endStream):
             repeat {
-                let size = min(bytes.readableBytes, connectionWindow, window, peerMaxFrameBytes)
+                // A window can be below zero (the client shrank its initial window after data went out).
+                let size = max(0, min(bytes.readableBytes, connectionWindow, window, peerMaxFrameBytes))
                 // An empty frame that ends the stream needs no window; any other needs some.
                 guard size > 0 || bytes.readableBytes == 0 else { return (.data(bytes, endStream: endStream), false) }
                 let last = size == bytes.readableBytes
