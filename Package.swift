@@ -29,8 +29,12 @@ let package = Package(
         .target(name: "Server", dependencies: ["Raft", "Locking", "WAL", "MVCC"]),
         .target(
             name: "Cluster",
-            dependencies: ["Raft", "Locking", "WAL", "MVCC", "Server", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: [
+                "Raft", "Locking", "WAL", "MVCC", "Server", "CThreads",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
+        .systemLibrary(name: "CThreads", path: "Sources/CThreads"),
         .target(
             name: "EtcdAPI",
             dependencies: [

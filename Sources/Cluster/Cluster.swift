@@ -39,6 +39,8 @@ public final class Cluster: Sendable {
 
     let state: Locked<State>
     let networkRunner: NetworkRunner?
+    /// Real time: where the member threads run (see CPUPacking); nil when switched off.
+    let cpuPacking: CPUPacking?
     /// Real time: member ticks are stretched by this factor in thousandths (slow motion; see ClusterControl).
     let tickScalePermille = Atomic<UInt64>(1000)
 
@@ -63,15 +65,20 @@ public final class Cluster: Sendable {
         self.persistences = persistences
         state = Locked(State(network: SimulatedNetwork(settings: config.network, seed: seed)))
         networkRunner = config.driver == .realTime ? NetworkRunner() : nil
+        cpuPacking = config.driver == .realTime && config.packThreadsWhenLight ? CPUPacking() : nil
         for id in ids {
             try start(id)
         }
-        networkRunner?.start(cluster: WeakCluster(self))
+        networkRunner?.start(cluster: WeakCluster(self), packing: cpuPacking)
     }
 
     var isSimulated: Bool { config.driver != .realTime }
 
     public func nowNanos() -> UInt64 { clock.nowNanos() }
+
+    /// Where the member threads run and how often that changed; nil when the cluster is
+    /// simulated or packing is off.
+    public var cpuPackingReport: CPUPacking.Report? { cpuPacking?.report }
 
     // MARK: Lifecycle
 
@@ -95,7 +102,7 @@ public final class Cluster: Sendable {
             throw ClusterError.memberStartFailed(id, "\(error)")
         }
         let runner: MemberRunner? = isSimulated ? nil : MemberRunner(
-            member: member, wakeup: wakeup, applyWakeup: applyWakeup, cluster: WeakCluster(self))
+            member: member, wakeup: wakeup, applyWakeup: applyWakeup, cluster: WeakCluster(self), packing: cpuPacking)
         let now = clock.nowNanos()
         state.withLock { s in
             s.members[id] = member

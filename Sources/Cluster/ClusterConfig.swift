@@ -21,6 +21,8 @@ public struct ClusterConfig: Sendable {
     public var makePersistence: @Sendable (NodeID, any MonotonicClock) throws -> any RaftPersistence
     /// Where the members keep their data, shown in the UI; nil when they keep it in memory.
     public var dataDirectory: String?
+    /// Real time: keep the member threads on one CPU while they use little of it (CPUPacking).
+    public var packThreadsWhenLight = true
 
     public static let memberRange = 1...7
 

@@ -23,28 +23,30 @@ final class MemberRunner: Sendable {
     let wakeup: Wakeup
     let applyWakeup: Wakeup
     let cluster: WeakCluster
+    let packing: CPUPacking?
     private let running = Atomic<Bool>(true)
     private let paused = Atomic<Bool>(false)
     private let exited = DispatchGroup()
 
-    init(member: Member, wakeup: Wakeup, applyWakeup: Wakeup, cluster: WeakCluster) {
+    init(member: Member, wakeup: Wakeup, applyWakeup: Wakeup, cluster: WeakCluster, packing: CPUPacking?) {
         self.member = member
         self.wakeup = wakeup
         self.applyWakeup = applyWakeup
         self.cluster = cluster
+        self.packing = packing
     }
 
     func start() {
         exited.enter()
         exited.enter()
         let raftThread = Thread { [self] in
-            raftLoop()
+            runPlaced(named: "raft-\(member.id)", packing: packing) { raftLoop() }
             exited.leave()
         }
         raftThread.name = "raft-\(member.id)"
         raftThread.start()
         let applyThread = Thread { [self] in
-            applyLoop()
+            runPlaced(named: "apply-\(member.id)", packing: packing) { applyLoop() }
             exited.leave()
         }
         applyThread.name = "apply-\(member.id)"
@@ -122,24 +124,29 @@ final class NetworkRunner: Sendable {
     private let running = Atomic<Bool>(true)
     private let exited = DispatchGroup()
 
-    func start(cluster: WeakCluster) {
+    func start(cluster: WeakCluster, packing: CPUPacking?) {
         exited.enter()
         let thread = Thread { [self] in
-            var lastObserved: UInt64 = 0
-            while running.load(ordering: .relaxed), let c = cluster.cluster {
-                let now = c.nowNanos()
-                c.deliverDue()
-                if now - lastObserved > 5_000_000 {
-                    c.observe()
-                    lastObserved = now
-                }
-                let next = c.nextDeliveryNanos().map { $0 > now ? $0 - now : 0 } ?? 5_000_000
-                if next > 0 { wakeup.wait(nanos: min(next, 5_000_000)) }
-            }
+            runPlaced(named: "network", packing: packing) { loop(cluster: cluster, packing: packing) }
             exited.leave()
         }
         thread.name = "network"
         thread.start()
+    }
+
+    private func loop(cluster: WeakCluster, packing: CPUPacking?) {
+        var lastObserved: UInt64 = 0
+        while running.load(ordering: .relaxed), let c = cluster.cluster {
+            let now = c.nowNanos()
+            c.deliverDue()
+            packing?.sample(nowNanos: now)
+            if now - lastObserved > 5_000_000 {
+                c.observe()
+                lastObserved = now
+            }
+            let next = c.nextDeliveryNanos().map { $0 > now ? $0 - now : 0 } ?? 5_000_000
+            if next > 0 { wakeup.wait(nanos: min(next, 5_000_000)) }
+        }
     }
 
     func stop() {
@@ -147,4 +154,13 @@ final class NetworkRunner: Sendable {
         wakeup.signal()
         exited.wait()
     }
+}
+
+/// Runs `body` on the calling thread under `name` (as ps and htop show it), with its CPU time
+/// counted and its CPUs set by `packing` while it runs.
+private func runPlaced(named name: String, packing: CPUPacking?, _ body: () -> Void) {
+    CPUPacking.nameCurrentThread(name)
+    packing?.registerCurrentThread()
+    body()
+    packing?.unregisterCurrentThread()
 }

@@ -35,6 +35,7 @@ struct BenchCluster: ParsableCommand {
     var rssEvery: Double?
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var placement: PlacementOptions
 
     func validate() throws {
         guard ClusterConfig.memberRange.contains(members) else { throw ValidationError("--members must be 1 to 7") }
@@ -49,7 +50,7 @@ struct BenchCluster: ParsableCommand {
         if let endpoints {
             return try runAgainst(endpoints.split(separator: ",").map { String($0) })
         }
-        let setup = try storage.makeClusterConfig(members: members)
+        let setup = try storage.makeClusterConfig(members: members, placement: placement)
         // The disk alone, in the members' directory, before the load: what a put's latency is
         // set beside.
         let fdatasync = try setup.directory.map { try DiskProbe.fdatasyncLatency(in: $0) }
@@ -65,11 +66,13 @@ struct BenchCluster: ParsableCommand {
         cluster.resetLatency()
         let startCounts = totals(cluster)
         let startAcked = load.counts.acknowledged
+        let startPacking = cluster.cpuPackingReport
         let started = cluster.nowNanos()
         let rssSamples = measure(for: duration, started: started, cluster: cluster)
         let elapsed = Double(cluster.nowNanos() - started) / 1e9
         let acked = load.counts.acknowledged - startAcked
         let endCounts = totals(cluster)
+        let packing = PackingSummary(from: startPacking, to: cluster.cpuPackingReport)
         let snapshot = cluster.snapshot(traces: 256)
         let latency = snapshot.latency
         let stages = StageBreakdown(snapshot.traces)
@@ -86,7 +89,7 @@ struct BenchCluster: ParsableCommand {
             fsyncsPerSecond: Double(fsyncs) / elapsed, entriesPerFsync: fsyncs > 0 ? Double(entries) / Double(fsyncs) : 0,
             errors: latency.errors, storage: storage.description,
             fdatasyncP50Millis: fdatasync.map { Double($0.percentileMicros(50)) / 1000 },
-            rssSamples: rssSamples, stages: stages)
+            rssSamples: rssSamples, stages: stages, packing: packing)
         print(json ? result.json : result.text)
     }
 
@@ -170,6 +173,8 @@ struct BenchResult {
     var rssSamples: [RSSSample] = []
     /// Medians of the put path's steps, from the members' traces (in-process bench only).
     var stages: StageBreakdown?
+    /// Where the member threads ran during the measurement (in-process bench only).
+    var packing: PackingSummary?
 
     /// Remote members' fsyncs are not visible to the client.
     var fsyncText: String {
@@ -188,6 +193,7 @@ struct BenchResult {
             + (fdatasyncP50Millis.map { ",\"fdatasync_p50_ms\":\(f($0)),\"p50_over_fdatasync\":\(f(p50Millis / max($0, 0.001)))" } ?? "")
             + (rssSamples.isEmpty ? "" : ",\"rss_mb\":[" + rssSamples.map { f(Double($0.bytes) / 1_048_576) }.joined(separator: ",") + "]")
             + (stages.map { ",\"stages_p50\":" + $0.json } ?? "")
+            + (packing.map { ",\"cpu_packed_share\":\(f($0.packedShare)),\"cpu_packing_switches\":\($0.switches)" } ?? "")
             + "}"
     }
 
@@ -203,5 +209,29 @@ struct BenchResult {
                 + String(format: "%.1f", p50Millis / max($0, 0.001)) + "x)"
         } ?? "") + (rssSamples.isEmpty ? "" : "\nrss MB        " + rssSamples.map { String(format: "%.0f", Double($0.bytes) / 1_048_576) }.joined(separator: " "))
             + (stages.map { $0.steps.isEmpty ? "" : "\nstages p50 µs " + $0.text + "  (\($0.traces) traces)" } ?? "")
+            + (packing.map { "\nthreads       " + $0.text } ?? "")
+    }
+}
+
+/// How much of a measurement the member threads spent packed on one CPU (see `CPUPacking`).
+struct PackingSummary {
+    var packedShare: Double
+    var switches: Int
+    var available: Bool
+
+    /// Nil when packing was off.
+    init?(from start: CPUPacking.Report?, to end: CPUPacking.Report?) {
+        guard let start, let end else { return nil }
+        let packed = end.packedNanos - start.packedNanos
+        let spread = end.spreadNanos - start.spreadNanos
+        packedShare = packed + spread > 0 ? Double(packed) / Double(packed + spread) : 0
+        switches = end.switches - start.switches
+        available = end.available
+    }
+
+    var text: String {
+        guard available else { return "spread (this process may not pack its threads onto one CPU)" }
+        return String(format: "packed on one CPU %.0f%% of the time, ", packedShare * 100)
+            + (switches == 1 ? "1 switch" : "\(switches) switches")
     }
 }

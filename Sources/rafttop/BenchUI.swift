@@ -25,6 +25,7 @@ struct BenchUI: ParsableCommand {
     var fps: Int = 20
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var placement: PlacementOptions
 
     func validate() throws {
         guard frames > 0 else { throw ValidationError("--frames must be at least 1") }
@@ -34,7 +35,7 @@ struct BenchUI: ParsableCommand {
     }
 
     func run() throws {
-        let setup = try storage.makeClusterConfig(members: 3)
+        let setup = try storage.makeClusterConfig(members: 3, placement: placement)
         let cluster = try Cluster(config: setup.config)
         defer {
             cluster.shutdown()

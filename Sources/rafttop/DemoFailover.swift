@@ -28,6 +28,7 @@ struct DemoFailover: ParsableCommand {
     var json = false
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var placement: PlacementOptions
 
     func validate() throws {
         guard clients > 0 else { throw ValidationError("--clients must be at least 1") }
@@ -35,7 +36,7 @@ struct DemoFailover: ParsableCommand {
     }
 
     func run() throws {
-        let setup = try storage.makeClusterConfig(members: 3)
+        let setup = try storage.makeClusterConfig(members: 3, placement: placement)
         let cluster = try Cluster(config: setup.config)
         defer {
             cluster.shutdown()

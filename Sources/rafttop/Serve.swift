@@ -36,6 +36,7 @@ struct Serve: ParsableCommand {
     var discardPuts = false
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var placement: PlacementOptions
 
     func validate() throws {
         guard ClusterConfig.memberRange.contains(members) else {
@@ -53,7 +54,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         GRPCTaskExecutor.useEventLoops()
-        let setup = try storage.makeClusterConfig(members: members)
+        let setup = try storage.makeClusterConfig(members: members, placement: placement)
         let cluster = try Cluster(config: setup.config)
         defer {
             cluster.shutdown()

@@ -23,8 +23,9 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
         var cleanUp: () -> Void
     }
 
-    func makeClusterConfig(members: Int) throws -> Setup {
+    func makeClusterConfig(members: Int, placement: PlacementOptions) throws -> Setup {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
+        placement.apply(to: &config)
         if inMemory {
             config.makePersistence = { _, _ in MemoryPersistence() }
             return Setup(config: config, directory: nil, cleanUp: {})

@@ -38,6 +38,7 @@ struct Top: ParsableCommand {
     var fps: Int = 20
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var placement: PlacementOptions
 
     func validate() throws {
         guard ClusterConfig.memberRange.contains(members) else { throw ValidationError("--members must be 1 to 7") }
@@ -50,7 +51,7 @@ struct Top: ParsableCommand {
     }
 
     func run() throws {
-        var setup = try storage.makeClusterConfig(members: members)
+        var setup = try storage.makeClusterConfig(members: members, placement: placement)
         setup.config.member.tickNanos = UInt64(heartbeatMillis) * 1_000_000
         setup.config.member.heartbeatTicks = 1
         setup.config.member.electionTicks = electionMillis / heartbeatMillis

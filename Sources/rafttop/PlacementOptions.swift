@@ -1,0 +1,13 @@
+import ArgumentParser
+import Cluster
+
+/// Whether the member threads pack onto one CPU at light load (see `CPUPacking`).
+struct PlacementOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo,
+          help: "Keep the member threads on one CPU while they use little of it, and spread them under load (cuts a light load's latency on virtual machines).")
+    var cpuPacking = true
+
+    func apply(to config: inout ClusterConfig) {
+        config.packThreadsWhenLight = cpuPacking
+    }
+}
