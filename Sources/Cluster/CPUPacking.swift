@@ -1,6 +1,7 @@
 import CThreads
 import Glibc
 import Locking
+import Server
 
 /// Keeps the member threads of a real-time cluster (raft, apply, network) on one CPU while
 /// together they use little of it, and lets them run on every CPU the process may use once they
@@ -29,29 +30,57 @@ public final class CPUPacking: Sendable {
         }
     }
 
-    /// When to pack and when to spread, by the share of one CPU the member threads used over
-    /// the last windows. The gap between the two thresholds keeps a load near one of them from
-    /// switching back and forth, and packing waits for several quiet windows in a row so that a
-    /// pause in a heavy load (a snapshot, a compaction) does not pack it.
+    /// What one window showed: the share of one CPU the member threads used, and the entries
+    /// each synced WAL write carried on average (0 when nothing was written), which is about how
+    /// many puts the clients had in flight.
+    public struct Window: Sendable, Equatable {
+        public var usage: Double
+        public var entriesPerSync: Double
+
+        public init(usage: Double, entriesPerSync: Double) {
+            self.usage = usage
+            self.entriesPerSync = entriesPerSync
+        }
+    }
+
+    /// When to pack and when to spread.
+    ///
+    /// A load of single puts one after another (a WAL write carries one or two entries) is a
+    /// chain of wake-ups with nothing to run side by side: it stays packed until it saturates
+    /// the CPU. Otherwise the threads pack below `packBelow` of a CPU and spread above
+    /// `spreadAbove`; the gap keeps a load near one of them from switching back and forth (the
+    /// same load uses more CPU spread than packed, in its cross-CPU wake-ups). Packing waits
+    /// for several quiet windows in a row, so that a pause in a heavy load (a snapshot, a
+    /// compaction) does not pack it.
     public struct Policy: Sendable, Equatable {
         public var windowNanos: UInt64 = 200_000_000
-        /// Spread threads pack when they used less than this in each of `quietWindowsToPack`
-        /// windows in a row.
         public var packBelow = 0.55
-        public var quietWindowsToPack = 3
-        /// Packed threads spread when they used more than this in one window.
         public var spreadAbove = 0.65
+        public var saturatedAbove = 0.9
+        public var serialEntriesPerSyncMax = 2.0
+        public var quietWindowsToPack = 3
 
         public init() {}
 
-        /// Whether the threads should be packed for the next window, given where they are,
-        /// their usage in the window that just ended, and how many windows in a row before it
-        /// were quiet (below `packBelow`).
-        public func packs(wasPacked: Bool, usage: Double, quietWindowsBefore: Int) -> Bool {
-            precondition(packBelow <= spreadAbove, "the packing threshold is above the spreading one")
+        /// Whether a window counts toward packing.
+        public func isQuiet(_ window: Window) -> Bool {
+            window.usage < packBelow || (isSerial(window) && window.usage <= saturatedAbove)
+        }
+
+        /// Whether the threads should be packed for the next window, given where they are, the
+        /// window that just ended, and how many quiet windows in a row came before it.
+        public func packs(wasPacked: Bool, window: Window, quietWindowsBefore: Int) -> Bool {
+            precondition(packBelow <= spreadAbove && spreadAbove <= saturatedAbove, "the thresholds are out of order")
             precondition(quietWindowsToPack >= 1, "packing needs at least one quiet window")
-            if wasPacked { return usage <= spreadAbove }
-            return usage < packBelow && quietWindowsBefore + 1 >= quietWindowsToPack
+            if wasPacked {
+                if window.usage > saturatedAbove { return false }
+                return isSerial(window) || window.usage <= spreadAbove
+            }
+            return isQuiet(window) && quietWindowsBefore + 1 >= quietWindowsToPack
+        }
+
+        private func isSerial(_ window: Window) -> Bool {
+            window.entriesPerSync <= serialEntriesPerSyncMax
         }
     }
 
@@ -63,8 +92,8 @@ public final class CPUPacking: Sendable {
         public var switches: Int
         public var packedNanos: UInt64
         public var spreadNanos: UInt64
-        /// The share of one CPU the member threads used in the last full window.
-        public var lastUsage: Double
+        /// The last full window.
+        public var lastWindow: Window
         /// The kernel's ids of the threads counted, in increasing order.
         public var threadIDs: [Int32]
     }
@@ -84,8 +113,9 @@ public final class CPUPacking: Sendable {
         var switches = 0
         var packedNanos: UInt64 = 0
         var spreadNanos: UInt64 = 0
-        var lastUsage = 0.0
+        var lastWindow = Window(usage: 0, entriesPerSync: 0)
         var quietWindows = 0
+        var walTotals: WALWriteTotals?
     }
 
     public let policy: Policy
@@ -128,12 +158,14 @@ public final class CPUPacking: Sendable {
     }
 
     /// Ends the window when `Policy.windowNanos` have passed since it began: measures the
-    /// threads' share of one CPU over it, and packs or spreads them by the policy. Cheap to call
-    /// more often; the cluster's network thread calls it every few milliseconds.
-    public func sample(nowNanos: UInt64) {
+    /// threads' share of one CPU over it and the entries per synced WAL write (from the members'
+    /// running totals, read only then), and packs or spreads the threads by the policy. Cheap to
+    /// call more often; the cluster's network thread calls it every few milliseconds.
+    public func sample(nowNanos: UInt64, walTotals: () -> WALWriteTotals) {
         state.withLock { s in
             guard let start = s.windowStartNanos else {
                 s.windowStartNanos = nowNanos
+                s.walTotals = walTotals()
                 return
             }
             let elapsed = nowNanos - min(nowNanos, start)
@@ -144,15 +176,22 @@ public final class CPUPacking: Sendable {
                 used += now - min(now, thread.cpuNanos)
                 s.threads[tid]?.cpuNanos = now
             }
+            let totals = walTotals()
+            // A restarted member starts its counts again: a negative difference counts as none.
+            let syncs = max(0, totals.syncs - (s.walTotals?.syncs ?? 0))
+            let entries = max(0, totals.entries - (s.walTotals?.entries ?? 0))
+            s.walTotals = totals
             s.endedCPUNanos = 0
             s.windowStartNanos = nowNanos
-            s.lastUsage = Double(used) / Double(elapsed)
+            let window = Window(usage: Double(used) / Double(elapsed),
+                                entriesPerSync: syncs > 0 ? Double(entries) / Double(syncs) : 0)
+            s.lastWindow = window
             if case .packed = s.placement { s.packedNanos += elapsed } else { s.spreadNanos += elapsed }
             let quietBefore = s.quietWindows
-            s.quietWindows = s.lastUsage < policy.packBelow ? s.quietWindows + 1 : 0
+            s.quietWindows = policy.isQuiet(window) ? s.quietWindows + 1 : 0
             guard s.available, let packCPU else { return }
             let wasPacked = s.placement != .spread
-            let packs = policy.packs(wasPacked: wasPacked, usage: s.lastUsage, quietWindowsBefore: quietBefore)
+            let packs = policy.packs(wasPacked: wasPacked, window: window, quietWindowsBefore: quietBefore)
             let next: Placement = packs ? .packed(cpu: packCPU) : .spread
             guard next != s.placement else { return }
             s.placement = next
@@ -166,7 +205,7 @@ public final class CPUPacking: Sendable {
     public var report: Report {
         state.withLock { s in
             Report(available: s.available, placement: s.placement, switches: s.switches,
-                   packedNanos: s.packedNanos, spreadNanos: s.spreadNanos, lastUsage: s.lastUsage,
+                   packedNanos: s.packedNanos, spreadNanos: s.spreadNanos, lastWindow: s.lastWindow,
                    threadIDs: s.threads.keys.sorted())
         }
     }

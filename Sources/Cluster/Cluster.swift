@@ -80,6 +80,16 @@ public final class Cluster: Sendable {
     /// simulated or packing is off.
     public var cpuPackingReport: CPUPacking.Report? { cpuPacking?.report }
 
+    /// The running members' WAL write totals, added up.
+    func walWriteTotals() -> WALWriteTotals {
+        let members = state.withLock { s in s.members.filter { s.states[$0.key] != .down }.map(\.value) }
+        return members.reduce(into: WALWriteTotals(syncs: 0, entries: 0)) { sum, member in
+            let totals = member.walWriteTotals
+            sum.syncs += totals.syncs
+            sum.entries += totals.entries
+        }
+    }
+
     // MARK: Lifecycle
 
     private func start(_ id: NodeID) throws {

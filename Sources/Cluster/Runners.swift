@@ -139,7 +139,7 @@ final class NetworkRunner: Sendable {
         while running.load(ordering: .relaxed), let c = cluster.cluster {
             let now = c.nowNanos()
             c.deliverDue()
-            packing?.sample(nowNanos: now)
+            packing?.sample(nowNanos: now, walTotals: { c.walWriteTotals() })
             if now - lastObserved > 5_000_000 {
                 c.observe()
                 lastObserved = now

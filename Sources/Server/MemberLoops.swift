@@ -400,4 +400,9 @@ extension Member {
     public var basicStatus: BasicStatus {
         raft.withLock { $0.node.basicStatus }
     }
+
+    /// The WAL's synced writes and the entries written so far, without the rest of `status()`.
+    public var walWriteTotals: WALWriteTotals {
+        metrics.withLock { WALWriteTotals(syncs: $0.walFsyncCount, entries: $0.walEntriesWritten) }
+    }
 }

@@ -25,6 +25,17 @@ public struct MemberMetrics: Sendable, Hashable {
     public init() {}
 }
 
+/// How many synced WAL writes a member made and how many entries it wrote, so far.
+public struct WALWriteTotals: Sendable, Hashable {
+    public var syncs: Int
+    public var entries: Int
+
+    public init(syncs: Int, entries: Int) {
+        self.syncs = syncs
+        self.entries = entries
+    }
+}
+
 /// A consistent view of one member for the UI and tests.
 public struct MemberStatus: Sendable, Hashable {
     public var id: UInt64

@@ -1,28 +1,64 @@
 import Cluster
 import Foundation
 import Glibc
+import Server
 import Testing
 
 /// CPU packing: the policy on its own, then on real threads, whose CPUs are read back from the
 /// kernel. Windows are ended with made-up times, so nothing depends on how fast the machine is.
 @Suite struct CPUPackingTests {
+    /// Windows of a load with many puts in flight, and of one put after another.
+    private func batched(_ usage: Double) -> CPUPacking.Window { .init(usage: usage, entriesPerSync: 16) }
+    private func serial(_ usage: Double) -> CPUPacking.Window { .init(usage: usage, entriesPerSync: 1) }
+
     @Test func policyPacksOnlyAfterQuietWindowsInARow() {
         let policy = CPUPacking.Policy()
         #expect(policy.quietWindowsToPack == 3)
-        #expect(!policy.packs(wasPacked: false, usage: 0.1, quietWindowsBefore: 0))
-        #expect(!policy.packs(wasPacked: false, usage: 0.1, quietWindowsBefore: 1))
-        #expect(policy.packs(wasPacked: false, usage: 0.1, quietWindowsBefore: 2))
+        #expect(!policy.packs(wasPacked: false, window: batched(0.1), quietWindowsBefore: 0))
+        #expect(!policy.packs(wasPacked: false, window: batched(0.1), quietWindowsBefore: 1))
+        #expect(policy.packs(wasPacked: false, window: batched(0.1), quietWindowsBefore: 2))
         // A busy window ends the run of quiet ones, whatever came before.
-        #expect(!policy.packs(wasPacked: false, usage: 0.6, quietWindowsBefore: 9))
+        #expect(!policy.isQuiet(batched(0.6)))
+        #expect(!policy.packs(wasPacked: false, window: batched(0.6), quietWindowsBefore: 9))
     }
 
     @Test func policyKeepsEachPlacementBetweenTheThresholds() {
         let policy = CPUPacking.Policy()
         let between = (policy.packBelow + policy.spreadAbove) / 2
-        #expect(policy.packs(wasPacked: true, usage: between, quietWindowsBefore: 0))
-        #expect(!policy.packs(wasPacked: false, usage: between, quietWindowsBefore: 9))
-        #expect(policy.packs(wasPacked: true, usage: policy.spreadAbove, quietWindowsBefore: 0))
-        #expect(!policy.packs(wasPacked: true, usage: policy.spreadAbove + 0.01, quietWindowsBefore: 0))
+        #expect(policy.packs(wasPacked: true, window: batched(between), quietWindowsBefore: 0))
+        #expect(!policy.packs(wasPacked: false, window: batched(between), quietWindowsBefore: 9))
+        #expect(policy.packs(wasPacked: true, window: batched(policy.spreadAbove), quietWindowsBefore: 0))
+        #expect(!policy.packs(wasPacked: true, window: batched(policy.spreadAbove + 0.01), quietWindowsBefore: 0))
+    }
+
+    @Test func aChainOfSinglePutsStaysPackedUntilItSaturatesTheCPU() {
+        let policy = CPUPacking.Policy()
+        let busy = (policy.spreadAbove + policy.saturatedAbove) / 2
+        // Busier than a batched load may be packed, and still packed: nothing to run side by side.
+        #expect(policy.packs(wasPacked: true, window: serial(busy), quietWindowsBefore: 0))
+        #expect(!policy.packs(wasPacked: true, window: batched(busy), quietWindowsBefore: 0))
+        // Spread, it counts as quiet and packs after the usual run of windows.
+        #expect(policy.isQuiet(serial(busy)))
+        #expect(policy.packs(wasPacked: false, window: serial(busy), quietWindowsBefore: 2))
+        // A chain that fills the CPU spreads, and does not count toward packing again.
+        #expect(!policy.packs(wasPacked: true, window: serial(policy.saturatedAbove + 0.01), quietWindowsBefore: 0))
+        #expect(!policy.isQuiet(serial(policy.saturatedAbove + 0.01)))
+        // Two entries a write is still a chain; three is not.
+        #expect(policy.isQuiet(.init(usage: busy, entriesPerSync: 2)))
+        #expect(!policy.isQuiet(.init(usage: busy, entriesPerSync: 3)))
+    }
+
+    @Test func windowsCountEntriesPerSyncFromTheMembersTotals() {
+        let packing = CPUPacking()
+        let window = packing.policy.windowNanos
+        packing.sample(nowNanos: 0, walTotals: { WALWriteTotals(syncs: 40, entries: 100) })
+        packing.sample(nowNanos: window, walTotals: { WALWriteTotals(syncs: 140, entries: 1_100) })
+        #expect(packing.report.lastWindow.entriesPerSync == 10)
+        // A member that restarted counts from zero again: no negative difference.
+        packing.sample(nowNanos: 2 * window, walTotals: { WALWriteTotals(syncs: 5, entries: 5) })
+        #expect(packing.report.lastWindow.entriesPerSync == 0)
+        packing.sample(nowNanos: 3 * window, walTotals: { WALWriteTotals(syncs: 6, entries: 7) })
+        #expect(packing.report.lastWindow.entriesPerSync == 2)
     }
 
     @Test func idleThreadsPackAndABusyOneSpreadsThem() throws {
@@ -35,10 +71,10 @@ import Testing
         let tid = worker.threadID
 
         var now: UInt64 = 1_000_000_000
-        packing.sample(nowNanos: now)
+        packing.sample(nowNanos: now, walTotals: idle)
         for _ in 0..<policy.quietWindowsToPack {
             now += policy.windowNanos
-            packing.sample(nowNanos: now)
+            packing.sample(nowNanos: now, walTotals: idle)
         }
         guard allowed.count > 1 else {
             // One CPU: nothing to pack onto, and nothing is changed.
@@ -51,11 +87,12 @@ import Testing
         #expect(packing.report.placement == .packed(cpu: allowed.max()!))
         #expect(CPUPacking.cpus(ofThread: tid) == [allowed.max()!])
 
-        // The worker burns 30 ms of CPU in a window said to last 10: far above any threshold.
+        // The worker burns 30 ms of CPU in a window said to last 10: far above any threshold,
+        // saturated even for a chain of single puts.
         worker.burn(cpuNanos: 30_000_000)
         now += policy.windowNanos
-        packing.sample(nowNanos: now)
-        #expect(packing.report.lastUsage > policy.spreadAbove)
+        packing.sample(nowNanos: now, walTotals: idle)
+        #expect(packing.report.lastWindow.usage > policy.saturatedAbove)
         #expect(packing.report.placement == .spread)
         #expect(CPUPacking.cpus(ofThread: tid) == allowed)
         #expect(packing.report.switches == 2)
@@ -68,8 +105,8 @@ import Testing
         var policy = CPUPacking.Policy()
         policy.quietWindowsToPack = 1
         let packing = CPUPacking(policy: policy)
-        packing.sample(nowNanos: 0)
-        packing.sample(nowNanos: policy.windowNanos)
+        packing.sample(nowNanos: 0, walTotals: idle)
+        packing.sample(nowNanos: policy.windowNanos, walTotals: idle)
         #expect(packing.report.placement == .packed(cpu: allowed.max()!))
         let worker = PackedWorker(packing: packing)
         #expect(CPUPacking.cpus(ofThread: worker.threadID) == [allowed.max()!])
@@ -110,6 +147,8 @@ import Testing
         defer { cluster.shutdown() }
         #expect(cluster.cpuPackingReport == nil)
     }
+
+    private let idle: () -> WALWriteTotals = { WALWriteTotals(syncs: 0, entries: 0) }
 
     /// A thread's name as the kernel knows it (what ps and htop show).
     private func threadName(_ tid: Int32) -> String? {
