@@ -114,10 +114,18 @@ struct Serve: ParsableCommand {
                 lastNewest = newest
                 let breakdown = StageBreakdown(traces)
                 guard !breakdown.steps.isEmpty else { continue }
-                print("stages p50 µs, member \(leader): " + breakdown.text + "  (\(breakdown.traces) traces)")
+                print("stages p50 µs, member \(leader): " + breakdown.text + "  (\(breakdown.traces) traces)"
+                    + (cluster.cpuPackingReport.map { "; member threads " + Self.packingText($0) } ?? ""))
                 fflush(nil)
             }
         }
+    }
+
+    /// Where the member threads are and what the last packing window measured.
+    static func packingText(_ report: CPUPacking.Report) -> String {
+        guard report.available else { return "spread (this process may not pack them)" }
+        return "\(report.placement), last window " + String(
+            format: "%.2f of a CPU, %.1f entries a write", report.lastWindow.usage, report.lastWindow.entriesPerSync)
     }
 
     /// Cancels `task` when one of `signals` arrives, instead of the process dying, so the cluster

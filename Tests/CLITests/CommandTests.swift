@@ -42,6 +42,10 @@ import Testing
         #expect((object["p50_over_fdatasync"] as? Double ?? 0) > 0)
         let rss = try #require(object["rss_mb"] as? [Double])
         #expect(rss.count == 2 && rss.allSatisfy { $0 > 1 })
+        // Where the member threads ran: a share of the run, and a count of switches.
+        let packedShare = try #require(object["cpu_packed_share"] as? Double)
+        #expect((0...1).contains(packedShare))
+        #expect((object["cpu_packing_switches"] as? Int ?? -1) >= 0)
         #expect(!FileManager.default.fileExists(atPath: directory + "/fdatasync-probe"))
         #expect(FileManager.default.fileExists(atPath: directory + "/member-1/wal"))
 
@@ -49,6 +53,16 @@ import Testing
         #expect(dump.status == 0, "\(dump.stderr)")
         #expect(dump.stdout.contains("put load-0-0 = 256 B"))
         #expect(dump.stdout.contains("add member 1"))
+    }
+
+    @Test func benchWithoutCPUPackingSaysNothingOfIt() async throws {
+        let packed = try await Rafttop.run(["bench", "--duration", "0.5", "--clients", "1", "--in-memory"])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        #expect(packed.stdout.contains("\nthreads "), "\(packed.stdout)")
+        let spread = try await Rafttop.run(["bench", "--duration", "0.5", "--clients", "1", "--in-memory", "--no-cpu-packing"])
+        #expect(spread.status == 0, "\(spread.stderr)")
+        #expect(!spread.stdout.contains("\nthreads "), "\(spread.stdout)")
+        #expect(spread.stdout.contains("puts/s"))
     }
 
     @Test func walDumpSaysWhereATornTailIsAndFailsOnCorruption() async throws {
