@@ -230,7 +230,7 @@ struct PackingSummary {
     }
 
     var text: String {
-        guard available else { return "spread (this process may not pack its threads onto one CPU)" }
+        guard available else { return PlacementOptions.unavailableText }
         return String(format: "packed on one CPU %.0f%% of the time, ", packedShare * 100)
             + (switches == 1 ? "1 switch" : "\(switches) switches")
     }

@@ -123,7 +123,7 @@ struct Serve: ParsableCommand {
 
     /// Where the member threads are and what the last packing window measured.
     static func packingText(_ report: CPUPacking.Report) -> String {
-        guard report.available else { return "spread (this process may not pack them)" }
+        guard report.available else { return PlacementOptions.unavailableText }
         return "\(report.placement), last window " + String(
             format: "%.2f of a CPU, %.1f entries a write", report.lastWindow.usage, report.lastWindow.entriesPerSync)
     }
