@@ -135,13 +135,15 @@ extension Cluster {
             recent.append(contentsOf: member.recentTraces(limit: traces))
         }
         recent.sort { $0.receivedNanos > $1.receivedNanos }
+        let packing = cpuPacking?.report
         return state.withLock { s in
             ClusterSnapshot(
                 nowNanos: now, members: views, leader: s.leader, term: s.term,
                 inFlight: s.network.inFlightMessages, networkSettings: s.network.settings, latency: s.latency,
                 traces: Array(recent.prefix(traces)), events: s.events.events,
                 putsAcknowledged: s.putsAcknowledged, putsFailed: s.putsFailed,
-                paused: false, speed: 1, dataDirectory: config.dataDirectory)
+                paused: false, speed: 1, dataDirectory: config.dataDirectory,
+                cpuPlacement: packing?.available == true ? packing?.placement : nil)
         }
     }
 

@@ -44,6 +44,9 @@ public struct ClusterSnapshot: Sendable {
     /// Set when the UI watches an external cluster instead of running one: what its members
     /// reported. Views show it in place of the panes only an in-process cluster can fill.
     public var attached: AttachedView? = nil
+    /// Where the member threads run (see CPUPacking); nil when simulated, attached, or not
+    /// packing.
+    public var cpuPlacement: CPUPacking.Placement? = nil
 }
 
 extension ClusterSnapshot {

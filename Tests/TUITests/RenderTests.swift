@@ -39,6 +39,19 @@ import Testing
         }
     }
 
+    @Test func headerSaysWhereTheMemberThreadsRun() throws {
+        var snapshot = try Scene.snapshot()
+        #expect(snapshot.cpuPlacement == nil, "a simulated cluster has no threads to place")
+        let none = Screen.render(snapshot, Scene.state(), width: 200, height: 40).text
+        #expect(!none.contains("threads "))
+        snapshot.cpuPlacement = .packed(cpu: 1)
+        let packed = Screen.render(snapshot, Scene.state(), width: 200, height: 40).text
+        #expect(packed.split(separator: "\n").first?.contains("threads on CPU 1") == true)
+        snapshot.cpuPlacement = .spread
+        let spread = Screen.render(snapshot, Scene.state(), width: 200, height: 40).text
+        #expect(spread.split(separator: "\n").first?.contains("threads spread") == true)
+    }
+
     @Test func narrowLayoutAt80x24() throws {
         let canvas = Screen.render(try Scene.snapshot(), Scene.state(), width: 80, height: 24)
         check(canvas, against: "narrow-80x24")

@@ -22,6 +22,12 @@ enum HeaderView {
             (load, state.loadRunning ? .accent : .dim),
             (data, .dim),
         ]
+        // Packed threads answer a light load sooner: the latency above depends on it.
+        switch snapshot.cpuPlacement {
+        case .packed(let cpu): segments.append(("threads on CPU \(cpu)", .dim))
+        case .spread: segments.append(("threads spread", .dim))
+        case nil: break
+        }
         if let user = state.user { segments.insert(("user \(user)", .accent), at: 4) }
         // An external cluster runs at its own pace: no pause, no slow motion.
         if snapshot.attached != nil { segments.removeSubrange(4...5) }
