@@ -113,6 +113,42 @@ import Testing
         worker.finish()
     }
 
+    @Test func aThreadStartedByAPackedThreadGetsEveryCPUBackWhenTheWindowEnds() throws {
+        let allowed = try #require(CPUPacking.cpus(ofThread: 0))
+        guard allowed.count > 1 else { return }
+        let packing = packedAtOnce()
+        let worker = PackedWorker(packing: packing)
+        defer { worker.finish() }
+        // Linux gives the new thread its creator's single CPU; the window's end gives it all back.
+        let child = worker.startThread()
+        defer { child.finish() }
+        packing.sample(nowNanos: 2 * packing.policy.windowNanos, walTotals: idle)
+        #expect(CPUPacking.cpus(ofThread: child.threadID) == allowed)
+        #expect(CPUPacking.cpus(ofThread: worker.threadID) == [allowed.max()!])
+        #expect(packing.report.placement == .packed(cpu: allowed.max()!))
+    }
+
+    @Test func aWindowEndingLeavesAnotherClustersPackedThreadsPacked() throws {
+        let allowed = try #require(CPUPacking.cpus(ofThread: 0))
+        guard allowed.count > 1 else { return }
+        let first = packedAtOnce()
+        let second = packedAtOnce()
+        let theirs = PackedWorker(packing: second)
+        defer { theirs.finish() }
+        first.sample(nowNanos: 2 * first.policy.windowNanos, walTotals: idle)
+        #expect(CPUPacking.cpus(ofThread: theirs.threadID) == [allowed.max()!])
+    }
+
+    /// A CPUPacking that packs after its first window, which has ended.
+    private func packedAtOnce() -> CPUPacking {
+        var policy = CPUPacking.Policy()
+        policy.quietWindowsToPack = 1
+        let packing = CPUPacking(policy: policy)
+        packing.sample(nowNanos: 0, walTotals: idle)
+        packing.sample(nowNanos: policy.windowNanos, walTotals: idle)
+        return packing
+    }
+
     @Test func aClusterAtRestPacksItsNamedMemberThreads() async throws {
         let allowed = try #require(CPUPacking.cpus(ofThread: 0))
         var config = ClusterConfig(memberCount: 3, driver: .realTime)
@@ -157,13 +193,21 @@ import Testing
     }
 }
 
-/// A thread registered with a CPUPacking that waits for orders: burn some CPU, or finish.
+/// A thread registered with a CPUPacking that waits for orders: burn some CPU, start a thread,
+/// or finish.
 private final class PackedWorker: @unchecked Sendable {
+    private enum Order {
+        case burn(cpuNanos: UInt64)
+        case startThread
+        case finish
+    }
+
     private let orders = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var burnNanos: UInt64 = 0
-    private var finishing = false
+    private var order = Order.finish
+    private var finished = false
+    private var started: WaitingThread?
     private var tid: Int32 = 0
 
     init(packing: CPUPacking) {
@@ -171,12 +215,18 @@ private final class PackedWorker: @unchecked Sendable {
             packing.registerCurrentThread()
             lock.withLock { tid = CPUPacking.currentThreadID() }
             done.signal()
-            while true {
+            loop: while true {
                 orders.wait()
-                let (burn, finish) = lock.withLock { (burnNanos, finishing) }
-                if finish { break }
-                let start = Self.threadCPUNanos()
-                while Self.threadCPUNanos() - start < burn {}
+                switch lock.withLock({ order }) {
+                case .burn(let nanos):
+                    let start = threadCPUNanos()
+                    while threadCPUNanos() - start < nanos {}
+                case .startThread:
+                    let child = WaitingThread()
+                    lock.withLock { started = child }
+                case .finish:
+                    break loop
+                }
                 done.signal()
             }
             packing.unregisterCurrentThread()
@@ -190,21 +240,52 @@ private final class PackedWorker: @unchecked Sendable {
 
     /// Returns once the thread has used `cpuNanos` of CPU time.
     func burn(cpuNanos: UInt64) {
-        lock.withLock { burnNanos = cpuNanos }
-        orders.signal()
-        done.wait()
+        give(.burn(cpuNanos: cpuNanos))
+    }
+
+    /// A thread that this one started, and that waits until told to finish.
+    func startThread() -> WaitingThread {
+        give(.startThread)
+        return lock.withLock { started! }
     }
 
     func finish() {
-        let already = lock.withLock { defer { finishing = true }; return finishing }
+        let already = lock.withLock { defer { finished = true }; return finished }
         guard !already else { return }
+        give(.finish)
+    }
+
+    private func give(_ next: Order) {
+        lock.withLock { order = next }
         orders.signal()
         done.wait()
     }
+}
 
-    private static func threadCPUNanos() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+/// A plain thread, registered with nothing, that waits until told to finish.
+private final class WaitingThread: @unchecked Sendable {
+    private let started = DispatchSemaphore(value: 0)
+    private let release = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var tid: Int32 = 0
+
+    init() {
+        let thread = Thread { [self] in
+            lock.withLock { tid = CPUPacking.currentThreadID() }
+            started.signal()
+            release.wait()
+        }
+        thread.start()
+        started.wait()
     }
+
+    var threadID: Int32 { lock.withLock { tid } }
+
+    func finish() { release.signal() }
+}
+
+private func threadCPUNanos() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }

@@ -231,11 +231,13 @@ final class RawHTTP2Client: Sendable {
     func frame(on stream: UInt32) async throws -> HTTP2Wire.Frame {
         var found: HTTP2Wire.Frame?
         try await waitFor("a frame on stream \(stream)") {
-            found = collector.received.withLock { r in
-                guard let at = r.frames.firstIndex(where: { $0.stream == stream }) else { return nil }
-                return r.frames.remove(at: at)
+            // Frames and the close are read together: every frame sent before the close has
+            // arrived once the close has.
+            let closed: Bool
+            (found, closed) = collector.received.withLock { r in
+                (r.frames.firstIndex(where: { $0.stream == stream }).map { r.frames.remove(at: $0) }, r.closed)
             }
-            return found != nil || isClosed
+            return found != nil || closed
         }
         guard let found else { throw RawClientError.closed }
         return found
