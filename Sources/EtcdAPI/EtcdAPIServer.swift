@@ -1,6 +1,8 @@
 import Cluster
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import Locking
 import NIOCore
 import Raft
 
@@ -16,13 +18,19 @@ public struct EtcdAPIServerConfig: Sendable {
     /// Answer every unary put at once, storing nothing: a baseline that shows a client's own
     /// pace (what `etcdctl check perf` reaches against a server that costs nothing).
     public var discardPuts = false
+    /// What one client may make a gRPC port hold or do.
+    public var limits = FrontLimits()
+    /// What one client may make a JSON gateway port hold or do.
+    public var gatewayLimits = GatewayLimits()
 
     public init(listenAddress: String = "127.0.0.1", clientPortBase: Int = 2379, gatewayPortBase: Int? = 12379,
-                discardPuts: Bool = false) {
+                discardPuts: Bool = false, limits: FrontLimits = FrontLimits(), gatewayLimits: GatewayLimits = GatewayLimits()) {
         self.listenAddress = listenAddress
         self.clientPortBase = clientPortBase
         self.gatewayPortBase = gatewayPortBase
         self.discardPuts = discardPuts
+        self.limits = limits
+        self.gatewayLimits = gatewayLimits
     }
 
     func port(base: Int, member id: NodeID) -> Int {
@@ -56,6 +64,7 @@ public struct EtcdAPIServer: Sendable {
     public let cluster: Cluster
     public let config: EtcdAPIServerConfig
     let directory = EndpointDirectory()
+    private let fronts = Locked<[NodeID: FrontServer]>([:])
 
     public init(cluster: Cluster, config: EtcdAPIServerConfig = EtcdAPIServerConfig()) {
         self.cluster = cluster
@@ -65,6 +74,16 @@ public struct EtcdAPIServer: Sendable {
     /// The API one member serves, for callers in the same process.
     public func api(for id: NodeID) -> MemberAPI {
         MemberAPI(cluster: cluster, memberID: id, directory: directory)
+    }
+
+    /// What each connection to member `id`'s gRPC port holds and how it ended.
+    public func connectionReports(for id: NodeID) -> [FrontConnectionReport] {
+        fronts.withLock { $0[id] }?.stats.reports ?? []
+    }
+
+    /// Connections to member `id`'s gRPC port closed as they arrived, over the connection limit.
+    public func refusedConnections(for id: NodeID) -> Int {
+        fronts.withLock { $0[id] }?.stats.refusedConnections ?? 0
     }
 
     /// Serves until the task is cancelled, calling `ready` once every listener is bound.
@@ -81,29 +100,35 @@ public struct EtcdAPIServer: Sendable {
         // etcd's limit: the largest request plus gRPC's overhead.
         transportConfig.rpc.maxRequestPayloadSize = cluster.config.member.maxRequestBytes + 512 * 1024
         let host = config.listenAddress
+        // Each member's full gRPC server listens on a Unix socket in a folder only this user may
+        // enter, so nothing but this process (and root) reaches it; its public port is a front
+        // server that answers unary KV calls itself and relays the rest.
+        let sockets = try PrivateSocketFolder()
+        defer { sockets.remove() }
         try await withThrowingDiscardingTaskGroup { group in
-            // Each member's full gRPC server listens on an internal loopback port; its public
-            // port is a front server that answers unary KV calls itself and relays the rest.
             var fronts: [(NodeID, FrontServer)] = []
             for id in cluster.ids {
                 let api = api(for: id)
+                let socketPath = sockets.path(for: "member-\(id).sock")
                 let server = GRPCServer(
-                    transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext, config: transportConfig),
+                    transport: .http2NIOPosix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
+                                              config: transportConfig),
                     services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
                                AuthService(api: api)])
                 group.addTask { try await server.serve() }
                 let port = config.port(base: config.clientPortBase, member: id)
                 let wanted = Self.hostPort(host, port)
                 do {
-                    guard let internalPort = try await server.listeningAddress?.ipv4?.port else {
-                        throw EtcdAPIServerError.listenFailed(address: "127.0.0.1:0", reason: "no address bound")
+                    guard try await server.listeningAddress?.unixDomainSocket != nil else {
+                        throw EtcdAPIServerError.listenFailed(address: socketPath, reason: "no address bound")
                     }
                     let front = try await FrontServer.bind(
                         host: host, port: port, routes: UnaryKVRoutes(api: api, discardPuts: config.discardPuts),
-                        requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize),
-                        backend: try .init(ipAddress: "127.0.0.1", port: internalPort))
+                        requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize), limits: config.limits,
+                        backend: try .init(unixDomainSocketPath: socketPath))
                     group.addTask { try await front.serve() }
                     fronts.append((id, front))
+                    self.fronts.withLock { $0[id] = front }
                 } catch let error as EtcdAPIServerError {
                     throw error
                 } catch {
@@ -115,7 +140,8 @@ public struct EtcdAPIServer: Sendable {
                 for id in cluster.ids {
                     let port = config.port(base: base, member: id)
                     do {
-                        let listener = try await GatewayListener.bind(host: host, port: port, routes: GatewayRoutes(api: api(for: id)))
+                        let listener = try await GatewayListener.bind(host: host, port: port, routes: GatewayRoutes(api: api(for: id)),
+                                                                      limits: config.gatewayLimits)
                         gateways[id] = listener
                         group.addTask { try await listener.serve() }
                     } catch {
@@ -140,5 +166,26 @@ public struct EtcdAPIServer: Sendable {
 
     static func hostPort(_ host: String, _ port: Int) -> String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// A folder for the members' internal sockets, readable and enterable by this user only.
+struct PrivateSocketFolder {
+    let path: String
+
+    init() throws {
+        // A socket's path must fit in sockaddr_un (108 bytes): a short folder under /tmp, made
+        // with mode 0700.
+        var template = Array("/tmp/rafttop-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw EtcdAPIServerError.listenFailed(address: "/tmp/rafttop-XXXXXX", reason: "cannot make a folder for the members' sockets")
+        }
+        path = String(cString: made)
+    }
+
+    func path(for name: String) -> String { path + "/" + name }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }

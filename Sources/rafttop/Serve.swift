@@ -37,6 +37,7 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var storage: StorageOptions
     @OptionGroup var placement: PlacementOptions
+    @OptionGroup(title: "Limits on clients") var front: FrontOptions
 
     func validate() throws {
         guard ClusterConfig.memberRange.contains(members) else {
@@ -62,7 +63,7 @@ struct Serve: ParsableCommand {
         }
         let server = EtcdAPIServer(cluster: cluster, config: EtcdAPIServerConfig(
             listenAddress: listenAddress, clientPortBase: clientPortBase, gatewayPortBase: noGateway ? nil : gatewayPortBase,
-            discardPuts: discardPuts))
+            discardPuts: discardPuts, limits: try front.limits(), gatewayLimits: front.gatewayLimits))
         let description = "\(members) member\(members == 1 ? "" : "s"), \(storage)"
             + (discardPuts ? ", PUTS DISCARDED: answered at once, nothing stored" : "")
         let serving = Task {

@@ -9,15 +9,28 @@ import Server
 /// server side of RFC 9113 as gRPC clients use it). etcd's unary KV calls (`UnaryKVRoutes`) are
 /// answered here: a header block and a DATA frame in, three frames out, with no stream state
 /// machine, channel or task per call. Every other call (watches, maintenance, cluster, auth) is
-/// relayed frame by frame over a second connection to the member's full gRPC server on an
-/// internal port, so those keep all of gRPC's machinery while a put pays for none of it.
+/// relayed frame by frame over a second connection to the member's full gRPC server, so those
+/// keep all of gRPC's machinery while a put pays for none of it.
 ///
-/// Flow control: what this side sends waits for the client's windows (`OutboundStreams`); what
-/// it receives is given back as it is read, since a unary call is read whole and a relayed
-/// frame is passed on as it comes. Everything runs on the channel's event loop, but answers
-/// made on a member's apply thread, which arrive through a mailbox.
-final class FrontConnectionHandler: ChannelInboundHandler {
+/// Everything a client can make it hold has a bound (`FrontLimits`), counted in
+/// `FrontConnectionReport.heldBytes`:
+/// - request bytes: the connection's receive window is given back only as whole messages are
+///   handed to the member or written to the full server, so a client's unfinished bodies stop
+///   at `requestBytesHeldMax`; a client that sends past its window is a FLOW_CONTROL_ERROR;
+/// - streams: at most `maxConcurrentStreams`, a reset one counting until its call ends;
+/// - answers: they wait for the client's windows (`OutboundStreams`); past `writeQuotaBytes`
+///   waiting, new streams are refused, and a relayed call's window toward the full server is
+///   given back only as its answers reach the client; while the socket does not drain (the
+///   client does not read), nothing more is read from it, so PING and SETTINGS acks cannot
+///   pile up;
+/// - header blocks: `maxHeaderListBytes` decoded, and as sent, with at most
+///   `continuationFramesMax` CONTINUATION frames;
+/// - floods and idleness: `FloodGuard`'s rules, the handshake timeout and keepalive.
+/// Everything runs on the channel's event loop, but answers made on a member's apply thread,
+/// which arrive through a mailbox.
+final class FrontConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum Stream {
@@ -25,35 +38,46 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         case reading(path: String, credentials: Credentials, body: [UInt8])
         /// A unary call whose request is whole; its answer is on the way.
         case answering
+        /// A unary call the client reset while it ran: it counts against the stream limit until
+        /// its answer comes back, so resets cannot start more calls than the limit.
+        case abandoned
         /// A call relayed to the full server, on this stream there.
         case relayed(HTTP2StreamID)
     }
 
-    /// The settings this side announces.
-    static let maxConcurrentStreams = 4096
-    static let maxHeaderListBytes = 1 << 16
-    /// The connection window this side opens at the start (HTTP/2 begins every connection at
-    /// 65,535, too little for many calls at once); it is topped up at half of it.
-    static let connectionWindowBytes = 1 << 24
-
     let routes: UnaryKVRoutes
     let requestBytesMax: Int
+    let limits: FrontLimits
     let backend: SocketAddress
+    let stats: FrontStats
+    let number: Int
     var context: ChannelHandlerContext?
     var streams: [UInt32: Stream] = [:]
     /// The highest stream the client has opened.
     private var lastStreamID: UInt32 = 0
     var relay: Relay?
     var outbound = OutboundStreams()
-    private var decoder = HPACKDecoder(allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
-                                       maxHeaderListSize: FrontConnectionHandler.maxHeaderListBytes)
-    private var reader = HTTP2Wire.Reader()
+    var flood: FloodGuard
+    private var decoder: HPACKDecoder
+    private var reader: HTTP2Wire.Reader
     private var prefaceRead = false
+    private var settingsRead = false
     private var started = false
     var out = ByteBufferAllocator().buffer(capacity: 1024)
     private var reading = false
     private var flushPending = false
-    private var connectionUnacked = 0
+    /// The client's send window on the connection, as this side counts it.
+    private var receiveWindow = HTTP2Wire.defaultWindowBytes
+    /// Request bytes handed on (or dropped) and not yet given back to the client's window.
+    var consumedUnreturned = 0
+    /// Request bytes read and not yet handed on: unary bodies, relayed DATA not yet written.
+    var requestBytesHeld = 0
+    /// A read the pipeline asked for while the socket was not draining.
+    private var readHeld = false
+    private var lastReadAt = NIODeadline.now()
+    private var keepalivePingSentAt: NIODeadline?
+    private var timer: Scheduled<Void>?
+    private var heldBytesMax = 0
     /// Answers made on other threads (a member's apply thread), waiting for the event loop.
     private let mailbox = Locked(Mailbox())
 
@@ -69,10 +93,21 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         var reason: String
     }
 
-    init(routes: UnaryKVRoutes, requestBytesMax: Int, backend: SocketAddress) {
+    /// The opaque data of the server's keepalive PINGs.
+    static let keepalivePingData: UInt64 = 0x7261_6674_746f_7021
+
+    init(routes: UnaryKVRoutes, requestBytesMax: Int, limits: FrontLimits, backend: SocketAddress, stats: FrontStats) {
         self.routes = routes
         self.requestBytesMax = requestBytesMax
+        self.limits = limits
         self.backend = backend
+        self.stats = stats
+        number = stats.opened()
+        flood = FloodGuard(limits: limits)
+        decoder = HPACKDecoder(allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
+                               maxHeaderListSize: limits.maxHeaderListBytes)
+        // A block as sent is seldom larger than decoded; twice the list size leaves room for any encoding.
+        reader = HTTP2Wire.Reader(headerBlockBytesMax: 2 * limits.maxHeaderListBytes, continuationFramesMax: limits.continuationFramesMax)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -85,17 +120,21 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
-    /// The server's preface: its settings, and the larger connection window.
+    /// The server's preface: its settings and the connection window; then the handshake's clock.
     private func begin() {
-        guard !started else { return }
+        guard !started, let context else { return }
         started = true
         HTTP2Wire.writeSettings(&out, [
-            (HTTP2Wire.Setting.maxConcurrentStreams, UInt32(Self.maxConcurrentStreams)),
-            (HTTP2Wire.Setting.initialWindowSize, UInt32(FrontServer.streamWindowBytes)),
-            (HTTP2Wire.Setting.maxHeaderListSize, UInt32(Self.maxHeaderListBytes)),
+            (HTTP2Wire.Setting.maxConcurrentStreams, UInt32(limits.maxConcurrentStreams)),
+            (HTTP2Wire.Setting.initialWindowSize, UInt32(limits.streamWindowBytes)),
+            (HTTP2Wire.Setting.maxHeaderListSize, UInt32(limits.maxHeaderListBytes)),
         ])
-        HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: Self.connectionWindowBytes - HTTP2Wire.defaultWindowBytes)
+        if limits.requestBytesHeldMax > HTTP2Wire.defaultWindowBytes {
+            HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: limits.requestBytesHeldMax - HTTP2Wire.defaultWindowBytes)
+            receiveWindow = limits.requestBytesHeldMax
+        }
         flushNow()
+        schedule(in: limits.handshakeTimeout, context: context)
     }
 
     // MARK: Frames in
@@ -103,6 +142,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         reader.append(&bytes)
+        lastReadAt = .now()
         reading = true
         defer { reading = false }
         do throws(ConnectionError) {
@@ -114,6 +154,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if flushPending { flushNow() }
+        countHeldBytes()
         context.fireChannelReadComplete()
     }
 
@@ -135,11 +176,18 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     }
 
     private func handle(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
+        if !settingsRead {
+            // The client's preface ends with SETTINGS (RFC 9113, 3.4).
+            guard frame.type == HTTP2Wire.FrameType.settings.rawValue, !frame.has(HTTP2Wire.Flags.ack) else {
+                throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "the client's preface did not end with SETTINGS")
+            }
+            settingsRead = true
+        }
         let headerBlock: HTTP2Wire.Reader.HeaderBlock
         do throws(HTTP2Wire.Violation) {
             headerBlock = try reader.headerBlock(frame)
         } catch {
-            throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: error.reason)
+            throw ConnectionError(code: error.code, reason: error.reason)
         }
         switch headerBlock {
         case .partial: return
@@ -150,18 +198,25 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         case .data:
             try dataArrived(frame)
         case .rstStream:
-            let code = frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self) ?? 0
-            if case .relayed(let backID) = streams[frame.stream] {
-                toBackend(HTTP2Frame(streamID: backID, payload: .rstStream(HTTP2ErrorCode(networkCode: Int(code)))))
-                relay?.frontStreams.removeValue(forKey: backID)
-            }
-            streams.removeValue(forKey: frame.stream)
-            outbound.close(frame.stream)
+            try check(flood.overhead(at: .now))
+            try resetArrived(frame)
         case .settings:
+            try check(flood.overhead(at: .now))
             guard !frame.has(HTTP2Wire.Flags.ack) else { return }
             try settingsArrived(frame.payload)
         case .ping:
-            guard !frame.has(HTTP2Wire.Flags.ack), frame.payload.readableBytes == 8 else { return }
+            guard frame.payload.readableBytes == 8 else {
+                throw ConnectionError(code: HTTP2Wire.ErrorCode.frameSizeError, reason: "a PING of \(frame.payload.readableBytes) bytes")
+            }
+            guard !frame.has(HTTP2Wire.Flags.ack) else {
+                if frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt64.self) == Self.keepalivePingData {
+                    keepalivePingSentAt = nil
+                } else {
+                    try check(flood.overhead(at: .now))
+                }
+                return
+            }
+            try check(flood.ping(at: .now, openStreams: streams.count))
             var payload = frame.payload
             HTTP2Wire.writeFrameHeader(&out, length: 8, type: .ping, flags: HTTP2Wire.Flags.ack, stream: 0)
             out.writeBuffer(&payload)
@@ -170,15 +225,29 @@ final class FrontConnectionHandler: ChannelInboundHandler {
             // The client opens no more streams; it has what it waited for, or gave up on it.
             context?.close(promise: nil)
         case .windowUpdate:
+            try check(flood.overhead(at: .now))
             let increment = Int((frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self) ?? 0) & 0x7fff_ffff)
+            guard increment > 0 || frame.stream != 0 else {
+                throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a WINDOW_UPDATE of 0 on the connection")
+            }
             guard outbound.windowUpdate(stream: frame.stream, increment: increment) else {
                 throw ConnectionError(code: HTTP2Wire.ErrorCode.flowControlError, reason: "a window past 2^31-1")
             }
             sendQueued()
         case .pushPromise:
             throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a client may not send PUSH_PROMISE")
-        case .headers, .continuation, .priority, nil:
-            break  // Header blocks are whole by now; PRIORITY and unknown frame types are ignored, as HTTP/2 asks.
+        case .priority, nil:
+            // PRIORITY and unknown frame types are ignored, as HTTP/2 asks, but not for free.
+            try check(flood.overhead(at: .now))
+        case .headers, .continuation:
+            break  // Header blocks are whole by now.
+        }
+    }
+
+    /// Throws the flood a verdict names.
+    func check(_ verdict: FloodGuard.Verdict) throws(ConnectionError) {
+        if case .flood(let reason) = verdict {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.enhanceYourCalm, reason: reason)
         }
     }
 
@@ -195,18 +264,23 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         case nil:
             guard id > lastStreamID, id % 2 == 1 else { return }  // trailers of a stream already answered, or a bad id
             lastStreamID = id
-            guard streams.count < Self.maxConcurrentStreams else {
+            flood.streamOpened()
+            // Over the stream limit, or with answers piling up for a client that does not read:
+            // no new call. The client may try again (REFUSED_STREAM is safe to retry).
+            guard streams.count < limits.maxConcurrentStreams, outbound.queuedBytes <= limits.writeQuotaBytes else {
                 HTTP2Wire.writeRstStream(&out, stream: id, code: HTTP2Wire.ErrorCode.refusedStream)
-                return flushSoon()
+                flushSoon()
+                return try check(flood.reset(at: .now))
             }
-            outbound.open(id)
             let path = headers.first(name: ":path") ?? ""
             if UnaryKVRoutes.serves(path) {
+                outbound.open(id)
                 // etcd's clients send Authenticate's token as the `token` metadata.
                 let credentials: Credentials = headers.first(name: "token").map { .token($0) } ?? .none
                 streams[id] = .reading(path: path, credentials: credentials, body: [])
                 if endStream { requestRead(id) }
             } else {
+                outbound.open(id, reportingWrites: true)
                 startRelay(id, headers: headers, endStream: endStream)
             }
         case .relayed(let backID):
@@ -214,7 +288,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         case .reading:
             // Trailers from the client end its request.
             if endStream { requestRead(id) }
-        case .answering:
+        case .answering, .abandoned:
             break
         }
     }
@@ -222,35 +296,62 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     private func dataArrived(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
         // Flow control counts the whole payload, padding included, whatever stream it is for.
         let length = frame.payload.readableBytes
-        connectionUnacked += length
-        if connectionUnacked >= Self.connectionWindowBytes / 2 {
-            HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: connectionUnacked)
-            connectionUnacked = 0
-            flushSoon()
+        receiveWindow -= length
+        guard receiveWindow >= 0 else {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.flowControlError,
+                                  reason: "DATA past the connection's window (\(limits.requestBytesHeldMax) bytes not yet handed on)")
         }
         guard let payload = HTTP2Wire.unpadded(frame) else {
             throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "a DATA frame with more padding than payload")
         }
         let id = frame.stream
         let endStream = frame.has(HTTP2Wire.Flags.endStream)
+        if payload.readableBytes == 0 && !endStream { try check(flood.overhead(at: .now)) }
+        // Padding is dropped at once; the payload is held until it is handed on.
+        consume(length - payload.readableBytes)
         switch streams[id] {
         case .reading(let path, let credentials, var body):
             guard body.count + payload.readableBytes <= requestBytesMax else {
                 streams[id] = .answering
+                consume(body.count + payload.readableBytes)
+                requestBytesHeld -= body.count
                 return answer(id, with: .failure(.grpcStatus(code: 8, message: "grpc: received message larger than max (\(body.count + payload.readableBytes) vs. \(requestBytesMax))")))
             }
             body.append(contentsOf: payload.readableBytesView)
+            requestBytesHeld += payload.readableBytes
             streams[id] = .reading(path: path, credentials: credentials, body: body)
             // A request that fits in half the stream's window (all but the largest) needs none
             // of it back: the stream ends with it.
-            if body.count > FrontServer.streamWindowBytes / 2 { giveBackStreamWindow(id, length, endStream: endStream) }
+            if body.count > limits.streamWindowBytes / 2 { giveBackStreamWindow(id, length, endStream: endStream) }
             if endStream { requestRead(id) }
         case .relayed(let backID):
-            giveBackStreamWindow(id, length, endStream: endStream)
-            toBackend(HTTP2Frame(streamID: backID, payload: .data(.init(data: .byteBuffer(payload), endStream: endStream))))
-        case .answering, nil:
-            break
+            toBackend(HTTP2Frame(streamID: backID, payload: .data(.init(data: .byteBuffer(payload), endStream: endStream))),
+                      heldBytes: payload.readableBytes, stream: endStream ? nil : id)
+        case .answering, .abandoned, nil:
+            consume(payload.readableBytes)
         }
+    }
+
+    private func resetArrived(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
+        let code = frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self) ?? 0
+        switch streams[frame.stream] {
+        case nil:
+            return
+        case .reading(_, _, let body):
+            consume(body.count)
+            requestBytesHeld -= body.count
+            streams.removeValue(forKey: frame.stream)
+        case .answering:
+            streams[frame.stream] = .abandoned
+        case .abandoned:
+            return
+        case .relayed(let backID):
+            toBackend(HTTP2Frame(streamID: backID, payload: .rstStream(HTTP2ErrorCode(networkCode: Int(code)))))
+            relay?.frontStreams.removeValue(forKey: backID)
+            streams.removeValue(forKey: frame.stream)
+        }
+        outbound.close(frame.stream)
+        try check(flood.reset(at: .now))
     }
 
     private func settingsArrived(_ payload: ByteBuffer) throws(ConnectionError) {
@@ -284,13 +385,29 @@ final class FrontConnectionHandler: ChannelInboundHandler {
         flushSoon()
     }
 
-    /// Ends the connection for a protocol error: GOAWAY with what was wrong, then close.
-    private func goAway(_ error: ConnectionError) {
+    /// `bytes` of the client's request data were handed on or dropped: they go back to its
+    /// connection window once half the window is so spent.
+    func consume(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        consumedUnreturned += bytes
+        guard consumedUnreturned >= max(limits.requestBytesHeldMax, HTTP2Wire.defaultWindowBytes) / 2 else { return }
+        HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: consumedUnreturned)
+        receiveWindow += consumedUnreturned
+        consumedUnreturned = 0
+        flushSoon()
+    }
+
+    /// Ends the connection for a protocol error or a flood: GOAWAY with what was wrong, then close.
+    func goAway(_ error: ConnectionError) {
         let reason = Array(error.reason.utf8.prefix(256))
         HTTP2Wire.writeFrameHeader(&out, length: 8 + reason.count, type: .goAway, flags: 0, stream: 0)
         out.writeInteger(lastStreamID)
         out.writeInteger(error.code)
         out.writeBytes(reason)
+        stats.update(number) {
+            $0.goAwayCode = error.code
+            $0.goAwayReason = error.reason
+        }
         flushNow()
         context?.close(promise: nil)
     }
@@ -310,6 +427,8 @@ final class FrontConnectionHandler: ChannelInboundHandler {
     private func requestRead(_ id: UInt32) {
         guard case .reading(let path, let credentials, let body) = streams[id], let context else { return }
         streams[id] = .answering
+        requestBytesHeld -= body.count
+        consume(body.count)
         guard let request = GRPCWire.onlyMessage(in: body) else {
             return answer(id, with: .failure(.grpcStatus(code: 13, message: "the request is not one uncompressed gRPC message")))
         }
@@ -351,6 +470,7 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     private func answer(_ id: UInt32, with outcome: Answer) {
         // The client may have reset the stream or closed the connection meanwhile.
+        if case .abandoned = streams[id] { streams.removeValue(forKey: id) }
         guard case .answering = streams[id], context?.channel.isActive == true else { return }
         streams.removeValue(forKey: id)
         switch outcome {
@@ -388,19 +508,98 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     private func flushNow() {
         flushPending = false
+        flood.answered(frames: outbound.takeFramesWritten())
+        relayAnswersWritten(outbound.takeWritten())
         guard out.readableBytes > 0, let context, context.channel.isActive else { return }
         let bytes = out
         out = context.channel.allocator.buffer(capacity: 1024)
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        if !reading { countHeldBytes() }
+    }
+
+    // MARK: Reading only while the client reads
+
+    func read(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && readHeld {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: What the connection holds
+
+    /// Every byte held for this connection: read and not yet handled, request bodies not yet
+    /// handed on, answers not yet written to the socket or not yet taken by the kernel.
+    var heldBytes: Int {
+        let socketBytes = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        return reader.bufferedBytes + requestBytesHeld + relayQueuedBytes + out.readableBytes + outbound.queuedBytes + socketBytes
+    }
+
+    private func countHeldBytes() {
+        let held = heldBytes
+        let streamCount = streams.count
+        heldBytesMax = max(heldBytesMax, held)
+        let most = heldBytesMax
+        stats.update(number) {
+            $0.heldBytes = held
+            $0.heldBytesMax = most
+            $0.openStreams = streamCount
+        }
+    }
+
+    // MARK: Timers: the handshake, then keepalive
+
+    private func schedule(in delay: Duration, context: ChannelHandlerContext) {
+        timer?.cancel()
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { handler.value.timerFired() }
+    }
+
+    private func timerFired() {
+        guard let context, context.channel.isActive else { return }
+        let now = NIODeadline.now()
+        guard settingsRead else {
+            stats.update(number) { $0.goAwayReason = "no HTTP/2 preface and SETTINGS within \(limits.handshakeTimeout)" }
+            context.close(promise: nil)
+            return
+        }
+        if let sentAt = keepalivePingSentAt {
+            // Anything read since the PING shows the client is there; an ack clears it too.
+            guard lastReadAt > sentAt else {
+                return goAway(ConnectionError(code: HTTP2Wire.ErrorCode.noError,
+                                              reason: "keepalive PING unanswered for \(limits.keepaliveTimeout)"))
+            }
+            keepalivePingSentAt = nil
+        }
+        let idle = now - lastReadAt
+        let interval = TimeAmount.nanoseconds(limits.keepaliveInterval.nanoseconds)
+        guard idle >= interval else { return schedule(in: .nanoseconds((interval - idle).nanoseconds), context: context) }
+        HTTP2Wire.writeFrameHeader(&out, length: 8, type: .ping, flags: 0, stream: 0)
+        out.writeInteger(Self.keepalivePingData)
+        keepalivePingSentAt = now
+        flushNow()
+        schedule(in: limits.keepaliveTimeout, context: context)
     }
 
     // MARK: The connection's end
 
     func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
         relay?.channel?.close(promise: nil)
         relay = nil
         streams = [:]
         outbound = OutboundStreams()
+        stats.closed(number)
         context.fireChannelInactive()
     }
 
@@ -411,5 +610,14 @@ final class FrontConnectionHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+    }
+}
+
+extension Duration {
+    /// The whole duration in nanoseconds (saturating past about 292 years).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled + attoseconds / 1_000_000_000
     }
 }

@@ -35,12 +35,14 @@ enum HTTP2Wire {
     }
 
     enum ErrorCode {
+        static let noError: UInt32 = 0x0
         static let protocolError: UInt32 = 0x1
         static let flowControlError: UInt32 = 0x3
         static let frameSizeError: UInt32 = 0x6
         static let refusedStream: UInt32 = 0x7
         static let cancel: UInt32 = 0x8
         static let compressionError: UInt32 = 0x9
+        static let enhanceYourCalm: UInt32 = 0xb
     }
 
     struct Frame {
@@ -70,17 +72,31 @@ enum HTTP2Wire {
         return Frame(type: UInt8(lengthAndType & 0xff), flags: flags, stream: stream, payload: buffer.readSlice(length: length)!)
     }
 
-    /// A peer's frames that break the protocol, and how.
+    /// A peer's frames that break the protocol, or a limit, and how.
     struct Violation: Error {
         var reason: String
+        /// The GOAWAY code that fits.
+        var code = ErrorCode.protocolError
     }
 
     /// The bytes read from a connection, taken off as whole frames, with each header block put
     /// back together from its HEADERS and CONTINUATION frames.
     struct Reader {
         private var buffer: ByteBuffer?
-        /// A header block whose CONTINUATION frames are still to come.
-        private var continuing: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
+        /// A header block whose CONTINUATION frames are still to come, and how many it has had.
+        private var continuing: (stream: UInt32, endStream: Bool, block: ByteBuffer, continuations: Int)?
+        /// The most a header block may take, in bytes as sent and in CONTINUATION frames: a
+        /// block that never ends, or ends past these, is refused as it grows.
+        let headerBlockBytesMax: Int
+        let continuationFramesMax: Int
+
+        init(headerBlockBytesMax: Int = .max, continuationFramesMax: Int = .max) {
+            self.headerBlockBytesMax = headerBlockBytesMax
+            self.continuationFramesMax = continuationFramesMax
+        }
+
+        /// Bytes read and not yet taken off as frames, with a header block still being put together.
+        var bufferedBytes: Int { (buffer?.readableBytes ?? 0) + (continuing?.block.readableBytes ?? 0) }
 
         enum HeaderBlock {
             /// The frame is not part of a header block.
@@ -124,6 +140,12 @@ enum HTTP2Wire {
                     throw Violation(reason: "a header block on stream \(started.stream) was cut off")
                 }
                 var payload = frame.payload
+                continuing!.continuations += 1
+                guard continuing!.continuations <= continuationFramesMax,
+                      continuing!.block.readableBytes + payload.readableBytes <= headerBlockBytesMax else {
+                    throw Violation(reason: "a header block over \(continuationFramesMax) CONTINUATION frames or \(headerBlockBytesMax) bytes",
+                                    code: ErrorCode.enhanceYourCalm)
+                }
                 continuing!.block.writeBuffer(&payload)
                 guard frame.has(Flags.endHeaders) else { return .partial }
                 let done = continuing!
@@ -139,8 +161,11 @@ enum HTTP2Wire {
                     block.moveReaderIndex(forwardBy: 5)
                 }
                 let endStream = frame.has(Flags.endStream)
+                guard block.readableBytes <= headerBlockBytesMax else {
+                    throw Violation(reason: "a header block over \(headerBlockBytesMax) bytes", code: ErrorCode.enhanceYourCalm)
+                }
                 guard frame.has(Flags.endHeaders) else {
-                    continuing = (frame.stream, endStream, block)
+                    continuing = (frame.stream, endStream, block, 0)
                     return .partial
                 }
                 return .whole(stream: frame.stream, endStream: endStream, block: block)

@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP2
 
 /// The relay's end of the connection to a member's full gRPC server: hands every frame it
-/// receives to the front connection and gives the server's window back as data arrives.
+/// receives to the front connection, which gives the server's window back as the answers reach
+/// the client (without NIO's stream multiplexer, nothing else gives it back).
 final class RelayHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -12,31 +13,19 @@ final class RelayHandler: ChannelInboundHandler {
         configuration.initialSettings = [
             HTTP2Setting(parameter: .enablePush, value: 0),
             HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
+            HTTP2Setting(parameter: .initialWindowSize, value: FrontConnectionHandler.relayStreamWindowBytes),
         ]
         return configuration
     }
 
     private let deliver: (HTTP2Frame) -> Void
-    private var connectionWindow = ReceiveWindow()
-    /// A flush is queued on the event loop behind the answers queued so far.
-    private var flushQueued = false
 
     init(deliver: @escaping (HTTP2Frame) -> Void) {
         self.deliver = deliver
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        if case .data(let payload) = frame.payload {
-            let length = payload.flowControlledBytes
-            if let update = connectionWindow.read(length) { context.write(wrapOutboundOut(update), promise: nil) }
-            if length > 0 && !payload.endStream {
-                context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: .windowUpdate(windowSizeIncrement: length))),
-                              promise: nil)
-            }
-            context.flush()
-        }
-        deliver(frame)
+        deliver(unwrapInboundIn(data))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -1,25 +1,42 @@
+import Locking
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The JSON gateway's HTTP/1.1 listener for one member.
+/// The JSON gateway's HTTP/1.1 listener for one member, held to `GatewayLimits`.
 struct GatewayListener: Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
     let routes: GatewayRoutes
+    let limits: GatewayLimits
     let channel: NIOAsyncChannel<Connection, Never>
+    private let open = Locked(0)
 
     /// Binds `host:port` (port 0: one the system chooses).
-    static func bind(host: String, port: Int, routes: GatewayRoutes) async throws -> GatewayListener {
+    static func bind(host: String, port: Int, routes: GatewayRoutes, limits: GatewayLimits) async throws -> GatewayListener {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try addHandlers(to: channel.pipeline.syncOperations, limits: limits)
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
-        return GatewayListener(routes: routes, channel: channel)
+        return GatewayListener(routes: routes, limits: limits, channel: channel)
+    }
+
+    /// NIO's HTTP/1.1 server pipeline, with the decoder's header limits and `GatewayGuard`
+    /// ahead of the pipelining handler, where it sees every request as it is parsed.
+    private static func addHandlers(to pipeline: ChannelPipeline.SynchronousOperations, limits: GatewayLimits) throws {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = limits.headerBytesMax
+        decoderLimits.maxHeaderFieldSize = limits.headerBytesMax
+        decoderLimits.maxHeaderFieldCount = 100
+        try pipeline.addHandler(HTTPResponseEncoder())
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
+        try pipeline.addHandler(GatewayGuard(limits: limits))
+        try pipeline.addHandler(HTTPServerPipelineHandler())
+        try pipeline.addHandler(HTTPServerProtocolErrorHandler())
     }
 
     var port: Int? { channel.channel.localAddress?.port }
@@ -29,7 +46,19 @@ struct GatewayListener: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             try await channel.executeThenClose { connections in
                 for try await connection in connections {
-                    group.addTask { await handle(connection) }
+                    let admitted = open.withLock { count in
+                        guard count < limits.maxConnections else { return false }
+                        count += 1
+                        return true
+                    }
+                    guard admitted else {
+                        connection.channel.close(promise: nil)
+                        continue
+                    }
+                    group.addTask {
+                        await handle(connection)
+                        open.withLock { $0 -= 1 }
+                    }
                 }
             }
         }
@@ -40,38 +69,41 @@ struct GatewayListener: Sendable {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body = ByteBuffer()
-            var tooLarge = false
             for try await part in inbound {
                 switch part {
                 case .head(let h):
                     head = h
                     body.clear()
-                    tooLarge = false
                 case .body(var chunk):
-                    if body.readableBytes + chunk.readableBytes > GatewayRoutes.bodyBytesMax {
-                        tooLarge = true
-                    } else {
-                        body.writeBuffer(&chunk)
+                    guard body.readableBytes + chunk.readableBytes <= limits.bodyBytesMax else {
+                        // The rest is not read: the answer says why, and the connection ends.
+                        let reply = GatewayRoutes.error(code: .resourceExhausted,
+                                                        message: "request body larger than \(limits.bodyBytesMax) bytes")
+                        try await write(reply, version: head?.version ?? .http1_1, keepAlive: false, to: outbound)
+                        return
                     }
+                    body.writeBuffer(&chunk)
                 case .end:
                     guard let request = head else { continue }
-                    let reply = tooLarge
-                        ? GatewayRoutes.error(code: .resourceExhausted, message: "request body larger than \(GatewayRoutes.bodyBytesMax) bytes")
-                        : await routes.respond(method: request.method.rawValue, path: request.uri, body: Array(body.readableBytesView))
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Content-Type", value: reply.status == 200 || reply.body.first == UInt8(ascii: "{")
-                        ? "application/json" : "text/plain; charset=utf-8")
-                    headers.add(name: "Content-Length", value: String(reply.body.count))
-                    let keepAlive = request.isKeepAlive
-                    if !keepAlive { headers.add(name: "Connection", value: "close") }
-                    let status = HTTPResponseStatus(statusCode: reply.status)
-                    try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body))))
-                    try await outbound.write(.end(nil))
-                    if !keepAlive { return }
+                    let reply = await routes.respond(method: request.method.rawValue, path: request.uri, body: Array(body.readableBytesView))
+                    try await write(reply, version: request.version, keepAlive: request.isKeepAlive, to: outbound)
+                    if !request.isKeepAlive { return }
                     head = nil
                 }
             }
         }
+    }
+
+    private func write(_ reply: GatewayReply, version: HTTPVersion, keepAlive: Bool,
+                       to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: reply.status == 200 || reply.body.first == UInt8(ascii: "{")
+            ? "application/json" : "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(reply.body.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let status = HTTPResponseStatus(statusCode: reply.status)
+        try await outbound.write(.head(HTTPResponseHead(version: version, status: status, headers: headers)))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body))))
+        try await outbound.write(.end(nil))
     }
 }

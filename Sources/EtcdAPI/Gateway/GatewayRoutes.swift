@@ -13,9 +13,6 @@ struct GatewayReply: Sendable {
 struct GatewayRoutes: Sendable {
     let api: MemberAPI
 
-    /// The largest body the gateway reads: etcd's request limit, grown by base64 and JSON.
-    static let bodyBytesMax = 4 << 20
-
     /// Paths under /v3/ (etcd 3.4 also answers under /v3beta/).
     static let prefixes = ["/v3/", "/v3beta/"]
 
