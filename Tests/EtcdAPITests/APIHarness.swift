@@ -17,6 +17,7 @@ struct APIHarness: Sendable {
 
     /// Runs `body` against a fresh cluster of `members`, with a leader, and tears it down after.
     static func with<R: Sendable>(members: Int = 3, maxRequestBytes: Int? = nil, discardPuts: Bool = false,
+                                  limits: FrontLimits = FrontLimits(), gatewayLimits: GatewayLimits = GatewayLimits(),
                                   _ body: (APIHarness) async throws -> R) async throws -> R {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         config.member.tickNanos = 10_000_000
@@ -24,7 +25,8 @@ struct APIHarness: Sendable {
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
         let server = EtcdAPIServer(cluster: cluster, config: EtcdAPIServerConfig(clientPortBase: 0, gatewayPortBase: 0,
-                                                                                    discardPuts: discardPuts))
+                                                                                    discardPuts: discardPuts, limits: limits,
+                                                                                    gatewayLimits: gatewayLimits))
         let ready = ReadySignal()
         let serving = Task { try await server.run { ready.set($0) } }
         defer { serving.cancel() }
@@ -35,6 +37,10 @@ struct APIHarness: Sendable {
 
     func port(of id: NodeID) -> Int {
         Int(endpoints.first { $0.id == id }!.grpc.split(separator: ":").last!)!
+    }
+
+    func gatewayPort(of id: NodeID) -> Int {
+        Int(endpoints.first { $0.id == id }!.gateway!.split(separator: ":").last!)!
     }
 
     /// Runs `body` with a gRPC client connected to member `id`.

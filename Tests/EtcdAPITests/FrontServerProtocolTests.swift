@@ -143,9 +143,13 @@ final class RawHTTP2Client: Sendable {
 
     /// Connects and, with `preface`, sends the client preface and SETTINGS (an initial stream
     /// window of `initialWindow`).
-    static func connect(port: Int, initialWindow: Int = 1 << 20, preface: Bool = true) async throws -> RawHTTP2Client {
+    /// Without `reads`, the client never reads its socket: what the server writes stays in the
+    /// kernel's buffers until they fill.
+    static func connect(port: Int, initialWindow: Int = 1 << 20, preface: Bool = true, reads: Bool = true) async throws -> RawHTTP2Client {
         let collector = Collector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: reads)
+            .channelOption(.socketOption(.so_rcvbuf), value: reads ? 1 << 20 : 16 << 10)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
@@ -179,6 +183,27 @@ final class RawHTTP2Client: Sendable {
     }
 
     var isClosed: Bool { collector.received.withLock { $0.closed } }
+
+    /// Reads the socket again, for a client made without `reads`.
+    func startReading() {
+        channel.setOption(.autoRead, value: true).whenSuccess { [channel] in channel.read() }
+    }
+
+    /// The GOAWAY the server ended the connection with: its error code and debug text, once the
+    /// connection has closed; nil when it closed without one.
+    func goAway() async throws -> (code: UInt32, reason: String)? {
+        try await waitFor("the server to close the connection") { isClosed }
+        let frames = collector.received.withLock { $0.frames.filter { $0.stream == 0 && $0.type == HTTP2Wire.FrameType.goAway.rawValue } }
+        guard var payload = frames.last?.payload else { return nil }
+        payload.moveReaderIndex(forwardBy: 4)
+        let code = payload.readInteger(as: UInt32.self) ?? 0
+        return (code, payload.readString(length: payload.readableBytes) ?? "")
+    }
+
+    /// Frames of `type` the server sent on any stream, not yet read.
+    func frames(of type: HTTP2Wire.FrameType) -> [HTTP2Wire.Frame] {
+        collector.received.withLock { $0.frames.filter { $0.type == type.rawValue } }
+    }
 
     func write(_ frames: (inout ByteBuffer) -> Void) {
         var out = channel.allocator.buffer(capacity: 256)

@@ -36,6 +36,8 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     enum Stream {
         /// A unary call being read: its path, the caller's token and the body so far.
         case reading(path: String, credentials: Credentials, body: [UInt8])
+        /// A unary call whose request is whole, waiting for its turn (`FrontLimits.runningCallsMax`).
+        case waiting(path: String, credentials: Credentials, request: [UInt8])
         /// A unary call whose request is whole; its answer is on the way.
         case answering
         /// A unary call the client reset while it ran: it counts against the stream limit until
@@ -72,6 +74,14 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     var consumedUnreturned = 0
     /// Request bytes read and not yet handed on: unary bodies, relayed DATA not yet written.
     var requestBytesHeld = 0
+    /// Calls waiting for their turn, oldest first (a stream reset meanwhile is skipped).
+    private var waitingCalls: [UInt32] = []
+    /// Where the queue starts in `waitingCalls`.
+    private var waitingHead = 0
+    /// Calls other than puts started and not yet answered (or abandoned).
+    private var runningCalls = 0
+    /// The streams of running calls other than puts.
+    private var countedCalls: Set<UInt32> = []
     /// A read the pipeline asked for while the socket was not draining.
     private var readHeld = false
     private var lastReadAt = NIODeadline.now()
@@ -182,6 +192,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
                 throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "the client's preface did not end with SETTINGS")
             }
             settingsRead = true
+            if let context { schedule(in: limits.keepaliveInterval, context: context) }
         }
         let headerBlock: HTTP2Wire.Reader.HeaderBlock
         do throws(HTTP2Wire.Violation) {
@@ -288,7 +299,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
         case .reading:
             // Trailers from the client end its request.
             if endStream { requestRead(id) }
-        case .answering, .abandoned:
+        case .waiting, .answering, .abandoned:
             break
         }
     }
@@ -327,19 +338,26 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
         case .relayed(let backID):
             toBackend(HTTP2Frame(streamID: backID, payload: .data(.init(data: .byteBuffer(payload), endStream: endStream))),
                       heldBytes: payload.readableBytes, stream: endStream ? nil : id)
-        case .answering, .abandoned, nil:
+        case .waiting, .answering, .abandoned, nil:
             consume(payload.readableBytes)
         }
     }
 
     private func resetArrived(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
         let code = frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self) ?? 0
+        guard frame.stream != 0, frame.stream <= lastStreamID || frame.stream % 2 == 0 else {
+            throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "RST_STREAM on stream \(frame.stream), never opened")
+        }
         switch streams[frame.stream] {
         case nil:
             return
         case .reading(_, _, let body):
             consume(body.count)
             requestBytesHeld -= body.count
+            streams.removeValue(forKey: frame.stream)
+        case .waiting(_, _, let request):
+            requestBytesHeld -= request.count
+            consume(request.count)
             streams.removeValue(forKey: frame.stream)
         case .answering:
             streams[frame.stream] = .abandoned
@@ -425,17 +443,56 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     }
 
     private func requestRead(_ id: UInt32) {
-        guard case .reading(let path, let credentials, let body) = streams[id], let context else { return }
-        streams[id] = .answering
-        requestBytesHeld -= body.count
-        consume(body.count)
+        guard case .reading(let path, let credentials, let body) = streams[id] else { return }
         guard let request = GRPCWire.onlyMessage(in: body) else {
+            streams[id] = .answering
+            requestBytesHeld -= body.count
+            consume(body.count)
             return answer(id, with: .failure(.grpcStatus(code: 13, message: "the request is not one uncompressed gRPC message")))
         }
+        // The request is held, the body's prefix given back at once.
+        let message = Array(request)
+        requestBytesHeld -= GRPCWire.prefixBytes
+        consume(GRPCWire.prefixBytes)
+        if path == UnaryKVRoutes.putPath {
+            start(id, path: path, credentials: credentials, request: message)
+        } else {
+            streams[id] = .waiting(path: path, credentials: credentials, request: message)
+            waitingCalls.append(id)
+            startWaitingCalls()
+        }
+    }
+
+    /// Starts waiting calls in order while fewer than `runningCallsMax` run and the client reads
+    /// its answers.
+    /// (A call answered at once comes back here before `start` returns: each turn reads the
+    /// queue afresh.)
+    private func startWaitingCalls() {
+        while runningCalls < limits.runningCallsMax, outbound.queuedBytes <= limits.writeQuotaBytes,
+              waitingHead < waitingCalls.count {
+            let id = waitingCalls[waitingHead]
+            waitingHead += 1
+            if waitingHead >= 64 && waitingHead * 2 >= waitingCalls.count {
+                waitingCalls.removeFirst(waitingHead)
+                waitingHead = 0
+            }
+            guard case .waiting(let path, let credentials, let request) = streams[id] else { continue }
+            runningCalls += 1
+            countedCalls.insert(id)
+            start(id, path: path, credentials: credentials, request: request)
+        }
+    }
+
+    /// Hands the call on stream `id` to the member; its answer comes back through `answer`.
+    private func start(_ id: UInt32, path: String, credentials: Credentials, request: [UInt8]) {
+        guard let context else { return }
+        streams[id] = .answering
+        requestBytesHeld -= request.count
+        consume(request.count)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let mailbox = mailbox
-        routes.answer(path, request: Array(request), credentials: credentials) { result in
+        routes.answer(path, request: request, credentials: credentials) { result in
             let outcome: Answer = switch result {
             case .success(let bytes): .message(bytes)
             case .failure(let error): .failure(.api(error))
@@ -469,6 +526,9 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     }
 
     private func answer(_ id: UInt32, with outcome: Answer) {
+        let counted = countedCalls.remove(id) != nil
+        if counted { runningCalls -= 1 }
+        defer { if counted { startWaitingCalls() } }
         // The client may have reset the stream or closed the connection meanwhile.
         if case .abandoned = streams[id] { streams.removeValue(forKey: id) }
         guard case .answering = streams[id], context?.channel.isActive == true else { return }
@@ -498,6 +558,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     /// Writes what waited for a window that has since opened.
     private func sendQueued() {
         outbound.writeWaiting(into: &out)
+        startWaitingCalls()
         flushSoon()
     }
 

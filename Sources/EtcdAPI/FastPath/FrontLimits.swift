@@ -35,6 +35,11 @@ public struct FrontLimits: Sendable, Equatable {
     /// write quota, for the connection): past it, new streams are refused until the client
     /// reads. A relayed call (a watch) may have a 64 KiB window more waiting behind it.
     public var writeQuotaBytes = 4 << 20
+    /// Unary calls other than puts (ranges, transactions, deletes, compactions) a connection may
+    /// have running at once, the rest waiting their turn in order; none starts while
+    /// `writeQuotaBytes` of answers wait. A put's answer is a few bytes, but a range's can be a
+    /// whole value or more: this keeps the answers being made for one client bounded.
+    public var runningCallsMax = 16
     /// Client resets of open streams (and streams refused for being over a limit) allowed
     /// within `resetWindow` before the connection is ended with ENHANCE_YOUR_CALM: swift-nio-http2's
     /// defence against rapid reset, with its figures.
