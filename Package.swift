@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "EtcdAPITests",
             dependencies: [
-                "EtcdAPI", "Check", "Cluster", "Server", "MVCC", "Raft",
+                "EtcdAPI", "Check", "Cluster", "Server", "MVCC", "Raft", "Locking",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

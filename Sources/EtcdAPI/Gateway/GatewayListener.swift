@@ -52,7 +52,8 @@ struct GatewayListener: Sendable {
                         return true
                     }
                     guard admitted else {
-                        connection.channel.close(promise: nil)
+                        // Closed through the async channel, which must finish its writer itself.
+                        group.addTask { try? await connection.executeThenClose { _, _ in } }
                         continue
                     }
                     group.addTask {
