@@ -18,6 +18,7 @@ line is `attacks: N passed, M failed`; the exit status is 1 when any failed (2 f
 or a target that answers no put to begin with).
 
 Attacks (--attacks takes a comma-separated list of these names, or all):
+    baseline             no attack: the checker alone, what its own puts grow the server by
     ping-flood           PING frames as fast as possible, never reading the socket
     settings-flood       SETTINGS frames (empty, or with one setting), never reading
     unending-bodies      many Put streams, each a gRPC message announcing 1 MiB+ never completed,
@@ -1003,8 +1004,16 @@ def stream_exhaustion(att):
         att.send(c, b"".join(out), len(out))
 
 
+def baseline(att):
+    # No attack: the checker alone, for what its own puts grow the server by (each put adds a
+    # revision and a log entry the server keeps until compaction and snapshots let them go).
+    while att.running():
+        time.sleep(0.1)
+
+
 # name -> (attack, does the attacking connection read, SETTINGS it sends, setup before the clock)
 ATTACKS = {
+    "baseline": (baseline, True, {}, None),
     "ping-flood": (ping_flood, False, {}, None),
     "settings-flood": (settings_flood, False, {}, None),
     "unending-bodies": (unending_bodies, True, {}, None),

@@ -100,6 +100,9 @@ public struct EtcdAPIServer: Sendable {
         // etcd's limit: the largest request plus gRPC's overhead.
         transportConfig.rpc.maxRequestPayloadSize = cluster.config.member.maxRequestBytes + 512 * 1024
         let host = config.listenAddress
+        // A connection may always hold two of the largest requests unfinished.
+        var frontLimits = config.limits
+        frontLimits.requestBytesHeldMax = max(frontLimits.requestBytesHeldMax, 2 * Int(transportConfig.rpc.maxRequestPayloadSize))
         // Each member's full gRPC server listens on a Unix socket in a folder only this user may
         // enter, so nothing but this process (and root) reaches it; its public port is a front
         // server that answers unary KV calls itself and relays the rest.
@@ -124,7 +127,7 @@ public struct EtcdAPIServer: Sendable {
                     }
                     let front = try await FrontServer.bind(
                         host: host, port: port, routes: UnaryKVRoutes(api: api, discardPuts: config.discardPuts),
-                        requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize), limits: config.limits,
+                        requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize), limits: frontLimits,
                         backend: try .init(unixDomainSocketPath: socketPath))
                     group.addTask { try await front.serve() }
                     fronts.append((id, front))

@@ -11,7 +11,9 @@ public struct MemberConfig: Sendable {
     public var electionTicks: Int = 10
     public var heartbeatTicks: Int = 1
     /// Requests larger than this, encoded, are refused (etcd: 1.5 MiB).
-    public var maxRequestBytes: Int = 1_572_864
+    public var maxRequestBytes: Int = MemberConfig.etcdMaxRequestBytes
+    /// etcd's `--max-request-bytes` default.
+    public static let etcdMaxRequestBytes = 1_572_864
     /// Proposals are refused while committed entries are this far ahead of applied ones.
     public var maxGapBetweenApplyAndCommit: UInt64 = 5000
     /// Take a snapshot after this many applied entries (etcd: 100,000).

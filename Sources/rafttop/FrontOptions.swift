@@ -1,9 +1,14 @@
 import ArgumentParser
+import Cluster
 import EtcdAPI
+import Server
 
 /// The limits every client-facing port holds a client to, with etcd's flag names where etcd has
 /// the flag (see the README's security section).
 struct FrontOptions: ParsableArguments {
+    @Option(help: "The largest request a member proposes, in bytes (etcd's flag and default); gRPC allows 512 KiB more on the wire.")
+    var maxRequestBytes: Int = MemberConfig.etcdMaxRequestBytes
+
     @Option(help: "Streams one gRPC connection may have open at once (etcd's flag; its default is 2^32-1).")
     var maxConcurrentStreams: Int = FrontLimits().maxConcurrentStreams
 
@@ -20,6 +25,9 @@ struct FrontOptions: ParsableArguments {
     var grpcKeepaliveTimeout: String = GoDuration.format(FrontLimits().keepaliveTimeout)
 
     func validate() throws {
+        guard (1_024...(64 << 20)).contains(maxRequestBytes) else {
+            throw ValidationError("--max-request-bytes must be from 1024 to \(64 << 20), not \(maxRequestBytes)")
+        }
         guard (1...1_000_000).contains(maxConcurrentStreams) else {
             throw ValidationError("--max-concurrent-streams must be from 1 to 1000000, not \(maxConcurrentStreams)")
         }
@@ -53,10 +61,16 @@ struct FrontOptions: ParsableArguments {
         return limits
     }
 
-    /// The JSON gateway ports' limits these options set.
+    /// The JSON gateway ports' limits these options set: a body may carry the largest request
+    /// in base64 and JSON.
     var gatewayLimits: GatewayLimits {
         var limits = GatewayLimits()
         limits.maxConnections = maxClientConnections
+        limits.bodyBytesMax = 2 * maxRequestBytes + (1 << 20)
         return limits
+    }
+
+    func apply(to config: inout ClusterConfig) {
+        config.member.maxRequestBytes = maxRequestBytes
     }
 }

@@ -55,7 +55,8 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         GRPCTaskExecutor.useEventLoops()
-        let setup = try storage.makeClusterConfig(members: members, placement: placement)
+        var setup = try storage.makeClusterConfig(members: members, placement: placement)
+        front.apply(to: &setup.config)
         let cluster = try Cluster(config: setup.config)
         defer {
             cluster.shutdown()

@@ -98,4 +98,17 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("--members must be 1 to 7"))
     }
+
+    @Test(arguments: [
+        (["--grpc-keepalive-min-time", "5"], "--grpc-keepalive-min-time must be a duration above zero such as 5s, 300ms or 2h0m0s, not '5'"),
+        (["--grpc-keepalive-timeout", "0"], "--grpc-keepalive-timeout must be a duration above zero"),
+        (["--max-concurrent-streams", "0"], "--max-concurrent-streams must be from 1 to 1000000, not 0"),
+        (["--max-client-connections", "0"], "--max-client-connections must be from 1 to 1000000"),
+        (["--max-request-bytes", "12"], "--max-request-bytes must be from 1024"),
+    ])
+    func serveRefusesLimitsThatAreNotLimits(_ flags: [String], _ message: String) async throws {
+        let result = try await Rafttop.run(["serve", "--in-memory"] + flags)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
 }

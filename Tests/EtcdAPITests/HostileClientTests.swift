@@ -246,6 +246,43 @@ import Testing
         }
     }
 
+    @Test func aWatcherThatNeverOpensItsWindowHoldsOneStreamWindowOfEvents() async throws {
+        try await APIHarness.with(members: 1) { api in
+            let (client, number) = try await Attacker.connect(api, initialWindow: 0)
+            var watch = Etcdserverpb_WatchRequest()
+            var create = Etcdserverpb_WatchCreateRequest()
+            create.key = Data("watched".utf8)
+            watch.createRequest = create
+            let body = GRPCWire.framed(try watch.serializedBytes(), allocator: ByteBufferAllocator())
+            client.write { out in
+                HTTP2Wire.writeHeaders(&out, stream: 1, block: RawHTTP2Client.requestBlock(path: "/etcdserverpb.Watch/Watch"),
+                                       endStream: false, maxFrameBytes: HTTP2Wire.maxFrameBytes)
+                HTTP2Wire.writeFrameHeader(&out, length: body.readableBytes, type: .data, flags: 0, stream: 1)
+                out.writeImmutableBuffer(body)
+            }
+            // 2 MB of events for a client that takes none of them.
+            let value = String(repeating: "e", count: 20_000)
+            for _ in 0..<100 { _ = try await Attacker.put(api, "watched", value) }
+            try await waitFor("the relay to hold a stream window of events") {
+                Attacker.report(api, number)?.heldBytes ?? 0 >= HTTP2Wire.defaultWindowBytes / 2
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            // The full server was given one stream window (64 KiB) toward this call, no more.
+            try await Attacker.expectBounded(api, number, below: FrontConnectionHandler.relayStreamWindowBytes + Self.floodBytesBound)
+            // Once the client opens its window, the events flow.
+            client.write { out in
+                HTTP2Wire.writeSettings(&out, [(HTTP2Wire.Setting.initialWindowSize, 1 << 24)])
+                HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: 1 << 30)
+            }
+            var received = 0
+            while received < 100 * 20_000 {
+                let frame = try await client.frame(on: 1)
+                if frame.type == HTTP2Wire.FrameType.data.rawValue { received += frame.payload.readableBytes }
+            }
+            await client.close()
+        }
+    }
+
     @Test func streamsPastTheLimitAreRefused() async throws {
         try await APIHarness.with(members: 1) { api in
             let limits = FrontLimits()

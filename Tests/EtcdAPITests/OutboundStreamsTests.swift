@@ -104,4 +104,33 @@ import Testing
         #expect(written[0].has(HTTP2Wire.Flags.endStream))
         #expect(written.map(\.payload.readableBytes).reduce(0, +) == block.count)
     }
+
+    @Test func whatWaitsIsCountedAndAReportingStreamSaysWhatLeftIt() throws {
+        var streams = OutboundStreams()
+        var out = ByteBuffer()
+        streams.setInitialWindow(1_000)
+        streams.open(1, reportingWrites: true)
+        streams.open(3)
+        streams.send(.data(bytes(3_000), endStream: false), on: 1, into: &out)
+        streams.send(.data(bytes(2_500), endStream: false), on: 3, into: &out)
+        #expect(streams.queuedBytes == 2_000 + 1_500)
+        let frameCount = streams.takeFramesWritten()
+        #expect(frameCount == 2)
+        // Only the reporting stream's writes are reported: a relayed call's answer reaching the client.
+        let first = streams.takeWritten()
+        #expect(first.map(\.bytes) == [1_000])
+        let opened = streams.windowUpdate(stream: 1, increment: 500)
+        #expect(opened)
+        streams.writeWaiting(into: &out)
+        #expect(streams.queuedBytes == 1_500 + 1_500)
+        let second = streams.takeWritten()
+        #expect(second.map(\.bytes) == [500])
+        // A reset drops what waited, and says so, so its window toward the server is not lost.
+        streams.close(1)
+        streams.close(3)
+        #expect(streams.queuedBytes == 0)
+        let dropped = streams.takeWritten()
+        #expect(dropped.map(\.bytes) == [1_500])
+        _ = try frames(&out)
+    }
 }

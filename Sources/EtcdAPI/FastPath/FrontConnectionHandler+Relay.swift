@@ -157,7 +157,12 @@ extension FrontConnectionHandler {
 
     /// A frame the full server sent on a relayed call, passed to the client on its stream.
     private func fromBackend(_ frame: HTTP2Frame) {
-        guard let frontID = relay?.frontStreams[frame.streamID], context?.channel.isActive == true else { return }
+        guard let frontID = relay?.frontStreams[frame.streamID], context?.channel.isActive == true else {
+            // An answer for a call the client reset: nobody will read it, and the full server
+            // gets its window back at once.
+            if case .data(let data) = frame.payload { relayAnswersWritten([(0, data.data.readableBytes + (data.paddingBytes ?? 0))]) }
+            return
+        }
         let ends: Bool
         switch frame.payload {
         case .headers(let headers):

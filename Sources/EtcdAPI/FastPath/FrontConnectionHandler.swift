@@ -78,6 +78,8 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     private var waitingCalls: [UInt32] = []
     /// Where the queue starts in `waitingCalls`.
     private var waitingHead = 0
+    /// Puts read in the current read, started once it is done.
+    private var putsAfterRead: [UInt32] = []
     /// Calls other than puts started and not yet answered (or abandoned).
     private var runningCalls = 0
     /// The streams of running calls other than puts.
@@ -163,6 +165,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        startCallsAfterRead()
         if flushPending { flushNow() }
         countHeldBytes()
         context.fireChannelReadComplete()
@@ -367,6 +370,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
             toBackend(HTTP2Frame(streamID: backID, payload: .rstStream(HTTP2ErrorCode(networkCode: Int(code)))))
             relay?.frontStreams.removeValue(forKey: backID)
             streams.removeValue(forKey: frame.stream)
+            flushSoon()  // the answers it dropped go back to the full server's window
         }
         outbound.close(frame.stream)
         try check(flood.reset(at: .now))
@@ -454,13 +458,25 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
         let message = Array(request)
         requestBytesHeld -= GRPCWire.prefixBytes
         consume(GRPCWire.prefixBytes)
+        // Every call waits for the end of the read it came in: a client that resets it in the
+        // same read (rapid reset) has it dropped before the member does any work for it.
+        streams[id] = .waiting(path: path, credentials: credentials, request: message)
         if path == UnaryKVRoutes.putPath {
-            start(id, path: path, credentials: credentials, request: message)
+            putsAfterRead.append(id)
         } else {
-            streams[id] = .waiting(path: path, credentials: credentials, request: message)
             waitingCalls.append(id)
-            startWaitingCalls()
         }
+    }
+
+    /// Starts the puts read in this read, in order, then whichever other calls may start.
+    private func startCallsAfterRead() {
+        let puts = putsAfterRead
+        putsAfterRead.removeAll(keepingCapacity: true)
+        for id in puts {
+            guard case .waiting(let path, let credentials, let request) = streams[id] else { continue }
+            start(id, path: path, credentials: credentials, request: request)
+        }
+        startWaitingCalls()
     }
 
     /// Starts waiting calls in order while fewer than `runningCallsMax` run and the client reads
@@ -558,7 +574,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     /// Writes what waited for a window that has since opened.
     private func sendQueued() {
         outbound.writeWaiting(into: &out)
-        startWaitingCalls()
+        if !reading { startWaitingCalls() }
         flushSoon()
     }
 

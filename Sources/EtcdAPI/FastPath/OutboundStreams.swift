@@ -33,7 +33,7 @@ struct OutboundStreams {
     private(set) var queuedBytes = 0
     /// HEADERS and DATA frames written since `takeFramesWritten`.
     private var framesWritten = 0
-    /// DATA bytes written on reporting streams since `takeWritten`.
+    /// DATA bytes written (or dropped by a reset) on reporting streams since `takeWritten`.
     private var written: [(stream: UInt32, bytes: Int)] = []
 
     private var states: [UInt32: StreamState] = [:]
@@ -48,11 +48,19 @@ struct OutboundStreams {
         states[id] = StreamState(window: initialWindow, reportsWrites: reportingWrites)
     }
 
-    /// Stream `id` was reset: what waited on it is dropped.
+    /// Stream `id` was reset: what waited on it is dropped (and reported as gone, on a
+    /// reporting stream, as if written).
     mutating func close(_ id: UInt32) {
         guard let state = states.removeValue(forKey: id) else { return }
         queuedBytes -= state.queue.reduce(0) { $0 + $1.bytes }
         waiting.removeAll { $0 == id }
+        if state.reportsWrites {
+            let dropped = state.queue.reduce(0) { total, item in
+                if case .data(let bytes, _) = item { return total + bytes.readableBytes }
+                return total
+            }
+            if dropped > 0 { written.append((id, dropped)) }
+        }
     }
 
     /// The number of HEADERS and DATA frames written since the last call.
@@ -61,7 +69,7 @@ struct OutboundStreams {
         return framesWritten
     }
 
-    /// DATA bytes written on reporting streams since the last call, stream by stream.
+    /// DATA bytes written (or dropped by a reset) on reporting streams since the last call, stream by stream.
     mutating func takeWritten() -> [(stream: UInt32, bytes: Int)] {
         guard !written.isEmpty else { return [] }
         defer { written.removeAll(keepingCapacity: true) }
