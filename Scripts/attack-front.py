@@ -770,6 +770,8 @@ class Attacker:
         self.throttled += time.monotonic() - start
 
     def send(self, c, data, frames=1):
+        if c.ended is not None:
+            return  # the server has ended it: nothing more goes out, and nothing is counted
         c.queue(data)
         c.flush()
         self.frames_sent += frames
@@ -1089,7 +1091,7 @@ def run_attack(name, args, target, endpoints):
     print(f"{name}: {elapsed:.1f} s, {att.opened} connection(s) opened, {describe_ends(att)}, {rss}, "
           f"puts {checker.ok} ok, {checker.failed} failed, slowest {slowest}"
           f"{'' if passed else '  FAILED'}")
-    details = [f"{att.frames_sent} frames written", f"{att.throttled:.1f} s waiting on the server (throttled)",
+    details = [f"{att.frames_sent} frames sent", f"{att.throttled:.1f} s waiting on the server (throttled)",
                f"{att.streams_opened} streams opened"
                + (f", {att.streams_ended} ended by the server" if att.reads and att.streams_opened else "")]
     if att.resets:

@@ -113,9 +113,11 @@ import Testing
             #expect(goAway.code == HTTP2Wire.ErrorCode.enhanceYourCalm)
             #expect(goAway.reason.contains("reset or refused"), "\(goAway.reason)")
             try await Attacker.expectBounded(api, number, below: Self.floodBytesBound)
-            // Only the calls reset before the GOAWAY were started: the rest of the write was never read.
+            // A call starts once the read it came in is done: one reset in the same read never
+            // reaches the member. Only a triple split between two reads puts anything (of the
+            // 201 before the GOAWAY: without the wait, all of them would have).
             let revision = try await Attacker.expectServed(api)
-            #expect(revision <= Int64(2 + FrontLimits().resetsMax + 1), "revision \(revision)")
+            #expect(revision < 100, "revision \(revision)")
         }
     }
 
