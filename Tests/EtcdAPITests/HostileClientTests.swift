@@ -254,6 +254,9 @@ import Testing
             var watch = Etcdserverpb_WatchRequest()
             var create = Etcdserverpb_WatchCreateRequest()
             create.key = Data("watched".utf8)
+            // From the first revision: the puts below are events whenever the relay gets the
+            // watch to the full server, which a loaded machine may do after them.
+            create.startRevision = 1
             watch.createRequest = create
             let body = GRPCWire.framed(try watch.serializedBytes(), allocator: ByteBufferAllocator())
             client.write { out in
@@ -271,13 +274,13 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             // The full server was given one stream window (64 KiB) toward this call, no more.
             try await Attacker.expectBounded(api, number, below: FrontConnectionHandler.relayStreamWindowBytes + Self.floodBytesBound)
-            // Once the client opens its window, the events flow.
+            // Once the client opens its window, the events flow: several stream windows' worth.
             client.write { out in
                 HTTP2Wire.writeSettings(&out, [(HTTP2Wire.Setting.initialWindowSize, 1 << 24)])
                 HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: 1 << 30)
             }
             var received = 0
-            while received < 100 * 20_000 {
+            while received < 4 * FrontConnectionHandler.relayStreamWindowBytes {
                 let frame = try await client.frame(on: 1)
                 if frame.type == HTTP2Wire.FrameType.data.rawValue { received += frame.payload.readableBytes }
             }
@@ -316,7 +319,7 @@ import Testing
             #expect(try await client.goAway() == nil)
             try await waitFor("the report of the closed connection") { Attacker.report(api, number)?.closed == true }
             #expect(Attacker.report(api, number)?.goAwayReason?.contains("preface") == true)
-            try await Attacker.expectServed(api)
+            try await Attacker.expectServed(api, attempts: 20)
         }
     }
 
@@ -376,10 +379,19 @@ enum Attacker {
         #expect(most < bound, "held \(most) bytes, over \(bound)", sourceLocation: sourceLocation)
     }
 
-    /// A put on a connection of its own succeeds; its revision.
+    /// A put on a connection of its own succeeds; its revision. With `attempts`, a connection the
+    /// server ended before the put was answered is tried again: under a whole `swift test` run
+    /// on two cores, a test's 300 ms handshake timeout can pass before a client's preface is read.
     @discardableResult
-    static func expectServed(_ api: APIHarness) async throws -> Int64 {
-        try await put(api, "well-behaved", "served")
+    static func expectServed(_ api: APIHarness, attempts: Int = 1) async throws -> Int64 {
+        for _ in 1..<attempts {
+            do {
+                return try await put(api, "well-behaved", "served")
+            } catch UnaryCallError.connection(_) {
+                continue
+            }
+        }
+        return try await put(api, "well-behaved", "served")
     }
 
     static func put(_ api: APIHarness, _ key: String, _ value: String) async throws -> Int64 {

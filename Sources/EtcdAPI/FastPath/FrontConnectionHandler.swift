@@ -90,6 +90,8 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     private var keepalivePingSentAt: NIODeadline?
     private var timer: Scheduled<Void>?
     private var heldBytesMax = 0
+    /// A GOAWAY was sent: the connection closes once it is written.
+    private var goingAway = false
     /// Answers made on other threads (a member's apply thread), waiting for the event loop.
     private let mailbox = Locked(Mailbox())
 
@@ -152,6 +154,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     // MARK: Frames in
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !goingAway else { return }  // after GOAWAY, bytes are read only to be dropped
         var bytes = unwrapInboundIn(data)
         reader.append(&bytes)
         lastReadAt = .now()
@@ -430,8 +433,17 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
             $0.goAwayCode = error.code
             $0.goAwayReason = error.reason
         }
-        flushNow()
-        context?.close(promise: nil)
+        goingAway = true
+        guard let context, context.channel.isActive else { return }
+        // The GOAWAY, then the end of this side's output, so the client reads both in order;
+        // what it still sends is read and dropped until it closes, or for a second: closing
+        // with its bytes unread would reset the connection, and a reset can take the GOAWAY
+        // with it before the client reads it.
+        let bytes = out
+        out = context.channel.allocator.buffer(capacity: 0)
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(mode: .output, promise: nil) }
     }
 
     // MARK: Unary calls answered here
@@ -587,17 +599,19 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
         flushPending = false
         flood.answered(frames: outbound.takeFramesWritten())
         relayAnswersWritten(outbound.takeWritten())
+        // What is held is counted after every change outside a read (a read counts at its end),
+        // whether or not anything could be written.
+        defer { if !reading { countHeldBytes() } }
         guard out.readableBytes > 0, let context, context.channel.isActive else { return }
         let bytes = out
         out = context.channel.allocator.buffer(capacity: 1024)
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
-        if !reading { countHeldBytes() }
     }
 
     // MARK: Reading only while the client reads
 
     func read(context: ChannelHandlerContext) {
-        guard context.channel.isWritable else {
+        guard context.channel.isWritable || goingAway else {
             readHeld = true
             return
         }
