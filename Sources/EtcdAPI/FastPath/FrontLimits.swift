@@ -19,8 +19,9 @@ public struct FrontLimits: Sendable, Equatable {
     public var keepaliveInterval: Duration = .seconds(2 * 60 * 60)
     /// `--grpc-keepalive-timeout`: a PING unanswered this long closes the connection.
     public var keepaliveTimeout: Duration = .seconds(20)
-    /// A connection must send HTTP/2's preface and SETTINGS within this time of connecting.
-    public var handshakeTimeout: Duration = .seconds(10)
+    /// A connection must send HTTP/2's preface and SETTINGS within this time of connecting
+    /// (grpc-go's connection timeout).
+    public var handshakeTimeout: Duration = .seconds(120)
     /// Request bytes a connection may have sent that the server has not handed on yet: the
     /// connection's receive window, granted back only as whole messages go to the member (or
     /// to the full gRPC server behind the port). Eight of etcd's largest requests fit.

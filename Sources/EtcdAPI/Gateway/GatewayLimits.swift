@@ -11,7 +11,7 @@ public struct GatewayLimits: Sendable, Equatable {
     /// A request body, in bytes: etcd's request limit (1.5 MiB) grown by base64 and JSON.
     public var bodyBytesMax = 4 << 20
     /// A new connection's first request head must arrive whole within this time.
-    public var headerTimeout: Duration = .seconds(10)
+    public var headerTimeout: Duration = .seconds(30)
     /// A kept-alive connection's next request head must arrive whole within this time of the
     /// last answer, and no request may go this long without a byte of its body.
     public var idleTimeout: Duration = .seconds(60)
