@@ -6,6 +6,7 @@ import Raft
 struct Applier {
     let store = MVCCStore()
     private(set) var auth = AuthState()
+    private(set) var leases = LeaseTable()
     /// Told when an applied auth change ends tokens (a user deleted, a password changed, auth off).
     let sessions: AuthSessions
     private(set) var appliedIndex: UInt64 = 0
@@ -22,6 +23,7 @@ struct Applier {
             throw .store(error)
         }
         auth = parts.auth
+        leases = parts.leases
         appliedIndex = snapshot.metadata.index
         confState = snapshot.metadata.confState
         snapshotIndex = snapshot.metadata.index
@@ -62,7 +64,10 @@ struct Applier {
         guard auth.enabled else { return }
         switch request.operation {
         case .auth: try auth.checkAdmin(username: request.username)
-        case .compact: return
+        case .compact, .leaseGrant: return
+        case .leaseRevoke(let id):
+            // Revoking deletes the lease's keys: the user must be allowed to write each one.
+            for key in store.keys(attachedTo: id) { try check(request, .write, KeyRange(key: key)) }
         case .put(let put): try check(request, put)
         case .deleteRange(let delete): try check(request, delete)
         case .txn(let txn): try check(request, txn)
@@ -112,6 +117,24 @@ struct Applier {
                 return .failure(.auth(error))
             }
         }
+        do throws(LeaseError) {
+            switch operation {
+            case .leaseGrant(let id, let ttl):
+                try leases.grant(id: id, ttlSeconds: ttl)
+                return .success(Response(header: header(term: term, member: member), outcome: .leaseGrant(id: id, ttlSeconds: ttl)))
+            case .leaseRevoke(let id):
+                try revokeLease(id)
+                return .success(Response(header: header(term: term, member: member), outcome: .leaseRevoke(id: id)))
+            case .put(let put) where put.lease != 0 && !leases.contains(put.lease):
+                throw .notFound
+            case .txn(let txn):
+                if store.leasesPut(by: txn).contains(where: { !leases.contains($0) }) { throw .notFound }
+            default:
+                break
+            }
+        } catch {
+            return .failure(.lease(error))
+        }
         do throws(MVCCError) {
             let outcome: Response.Outcome
             switch operation {
@@ -121,11 +144,23 @@ struct Applier {
             case .compact(let revision):
                 try store.compact(revision)
                 outcome = .compact
-            case .auth: preconditionFailure("auth operations are applied above")
+            case .auth, .leaseGrant, .leaseRevoke: preconditionFailure("\(operation) is applied above")
             }
             return .success(Response(header: header(term: term, member: member), outcome: outcome))
         } catch {
             return .failure(.store(error))
+        }
+    }
+
+    /// Ends a lease: its keys are deleted in one revision, as etcd's lessor does.
+    private mutating func revokeLease(_ id: Int64) throws(LeaseError) {
+        try leases.revoke(id: id)
+        let keys = store.keys(attachedTo: id)
+        guard !keys.isEmpty else { return }
+        do {
+            _ = try store.txn(TxnRequest(success: keys.map { .deleteRange(DeleteRangeRequest(range: KeyRange(key: $0))) }))
+        } catch {
+            preconditionFailure("deleting the keys of lease \(LeaseID.hex(id)) failed: \(error)")
         }
     }
 
@@ -149,7 +184,8 @@ struct Applier {
     func snapshotEncoder() -> @Sendable () -> [UInt8] {
         let image = store.image()
         let auth = auth
-        return { AppliedSnapshot(store: image.encoded(), auth: auth).encoded() }
+        let leases = leases
+        return { AppliedSnapshot(store: image.encoded(), auth: auth, leases: leases).encoded() }
     }
 
     /// Reads a range for `username` (empty: no user), after checking read permission against the
