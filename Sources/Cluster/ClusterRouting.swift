@@ -112,6 +112,11 @@ extension Cluster {
         state.withLock { $0.leader }
     }
 
+    /// Whether the cluster serves requests: it has a leader that is ready (see `Member.isReady`).
+    public var isReady: Bool {
+        leader.flatMap(member)?.isReady == true
+    }
+
     /// Everything a view needs, at one instant.
     public func snapshot(logEntries: Int = 12, traces: Int = 32) -> ClusterSnapshot {
         let now = clock.nowNanos()

@@ -70,6 +70,9 @@ public final class Member: Sendable {
     /// Only the raft loop touches it; locked because the driver asks when it will be durable.
     let syncing = Locked<SyncingReady?>(nil)
     let waits = Locked(WaitRegistry())
+    /// Set once the member knows a leader and has caught up; requests before then wait.
+    let ready = Atomic<Bool>(false)
+    let readiness = Locked(WaitingForReady())
     /// When each lease runs out, kept while this member leads.
     let leaseClock = Locked(LeaseClock())
     let metrics = Locked(MemberMetrics())
@@ -158,6 +161,10 @@ public final class Member: Sendable {
                              completion: @escaping Completion) {
         let received = clock.nowNanos()
         guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
+        guard ready.load(ordering: .acquiring) else {
+            return whenReady({ [weak self] in self?.proposeOnce(operation, credentials: credentials, completion: completion) },
+                             orFail: { completion(.failure($0)) })
+        }
         // 1. A member whose apply falls far behind its commit takes no more work.
         if committedIndex.load(ordering: .relaxed) > appliedIndex.load(ordering: .relaxed) + config.maxGapBetweenApplyAndCommit {
             metrics.withLock { $0.proposalsFailed += 1 }
@@ -203,6 +210,10 @@ public final class Member: Sendable {
     public func range(_ request: RangeRequest, serializable: Bool = false, credentials: Credentials = .none,
                       completion: @escaping Completion) {
         guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
+        guard ready.load(ordering: .acquiring) else {
+            return whenReady({ [weak self] in self?.range(request, serializable: serializable, credentials: credentials, completion: completion) },
+                             orFail: { completion(.failure($0)) })
+        }
         let username: String
         do throws(AuthError) {
             username = try authInfo(credentials).username
@@ -258,6 +269,7 @@ public final class Member: Sendable {
             for (completion, _) in expired { completion(.failure(.timeout)) }
         }
         revokeExpiredLeases()
+        checkReadiness()
     }
 
     /// Asks the leader to hand leadership to `transferee`.
@@ -282,6 +294,11 @@ public final class Member: Sendable {
         stopped.store(true, ordering: .relaxed)
         let waiting = waits.withLock { $0.drainAll() }
         for completion in waiting { completion(.failure(.stopped)) }
+        let notStarted = readiness.withLock { waiting in
+            defer { waiting.requests = [] }
+            return waiting.requests
+        }
+        for request in notStarted { request.fail(.stopped) }
         // A snapshot being saved finishes before whoever stopped the member reuses its files.
         snapshotQueue.sync {}
     }

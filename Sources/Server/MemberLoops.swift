@@ -55,6 +55,7 @@ extension Member {
             return true
         }
         finishPersisting(rd, appliedEarly: appliedEarly, fsyncNanos: fsyncNanos)
+        if !ready.load(ordering: .relaxed) { checkReadiness() }
         return true
     }
 
@@ -287,6 +288,7 @@ extension Member {
             }
         }
         for (completion, result) in finished { completion(result) }
+        checkReadiness()
         // A read still waiting for its ReadIndex is no work done: the simulator would spin on it.
         return serveReads() || !items.isEmpty
     }
@@ -376,13 +378,14 @@ extension Member {
         let raftStatus = raft.withLock { $0.node.status() }
         let (pending, readsPending) = waits.withLock { ($0.pendingCount, $0.pendingReadCount) }
         let store = applier.withLock { a in
-            (a.appliedIndex, a.store.currentRevision, a.store.compactRevision, a.store.keyCount, a.snapshotIndex)
+            (a.appliedIndex, a.store.currentRevision, a.store.compactRevision, a.store.keyCount, a.snapshotIndex, a.leases.count)
         }
         let auth = AuthStatus(enabled: authEnabled.load(ordering: .relaxed), revision: authRevision.load(ordering: .relaxed))
         return MemberStatus(
             id: id, raft: raftStatus, appliedIndex: store.0, proposalsPending: pending, readsPending: readsPending,
             metrics: metrics.withLock { $0 }, storeRevision: store.1, storeCompactRevision: store.2,
-            keyCount: store.3, snapshotIndex: store.4, auth: auth, stopped: isStopped)
+            keyCount: store.3, snapshotIndex: store.4, auth: auth, stopped: isStopped, leaseCount: store.5,
+            nextLeaseExpiry: leaseClock.withLock { $0.nextExpiry }, ready: isReady)
     }
 
     /// The most recent finished stage traces, oldest first.

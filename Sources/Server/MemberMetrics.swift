@@ -57,6 +57,12 @@ public struct MemberStatus: Sendable, Hashable {
     /// Whether auth is on, and the auth revision, as this member applied them.
     public var auth: AuthStatus
     public var stopped: Bool
+    /// Leases this member has applied.
+    public var leaseCount = 0
+    /// On the leader, the lease that runs out next and when (on the member's clock).
+    public var nextLeaseExpiry: LeaseExpiry?
+    /// Whether the member serves requests yet (see `Member.isReady`).
+    public var ready = true
 
     /// The member's metrics in Prometheus's text format, under etcd's names.
     public var prometheusText: String {

@@ -59,7 +59,7 @@ struct BenchCluster: ParsableCommand {
             cluster.shutdown()
             setup.cleanUp()
         }
-        guard waitUntil(seconds: 15, { cluster.leader != nil }) else { throw DemoError.noLeader }
+        guard waitUntil(seconds: 15, { cluster.isReady }) else { throw DemoError.noLeader }
         let load = LoadGenerator(cluster: cluster, clients: clients, valueSize: valueSize)
         load.start()
         sleepSeconds(1)

@@ -41,7 +41,7 @@ struct BenchUI: ParsableCommand {
             cluster.shutdown()
             setup.cleanUp()
         }
-        guard waitUntil(seconds: 15, { cluster.leader != nil }) else { throw DemoError.noLeader }
+        guard waitUntil(seconds: 15, { cluster.isReady }) else { throw DemoError.noLeader }
         let load = LoadGenerator(cluster: cluster, clients: clients, valueSize: 256)
         load.start()
         sleepSeconds(1)

@@ -68,16 +68,9 @@ struct Serve: ParsableCommand {
         let description = "\(members) member\(members == 1 ? "" : "s"), \(storage)"
             + (discardPuts ? ", PUTS DISCARDED: answered at once, nothing stored" : "")
         let serving = Task {
-            try await server.run { endpoints in
-                // Clients that start as soon as the endpoints are printed find a leader.
-                Task {
-                    let deadline = ContinuousClock.now + .seconds(10)
-                    while cluster.leader == nil && ContinuousClock.now < deadline {
-                        try? await Task.sleep(for: .milliseconds(10))
-                    }
-                    Self.printReady(endpoints, description: description)
-                }
-            }
+            // Printed as soon as the ports listen: a request that comes before the members know
+            // a leader waits for one, as etcd's do.
+            try await server.run { endpoints in Self.printReady(endpoints, description: description) }
         }
         let signals = Self.cancelOnSignals([SIGINT, SIGTERM], task: serving)
         defer { signals.forEach { $0.cancel() } }

@@ -44,6 +44,19 @@ struct EtcdctlEndToEndTests {
         try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 
+    /// As with etcd, a request that reaches a member before it knows a leader waits for one; it
+    /// is not refused with "no leader". serve prints its endpoints as soon as its ports listen.
+    @Test func aPutSentAsServeStartsWaitsForTheLeader() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-first-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let served = try await Self.serve(dataDirectory: directory)
+        defer { served.process.stop() }
+        let first = try ExternalTools.run(ExternalTools.etcdctl!, ["--endpoints=\(served.endpoints[2])", "put", "first", "put"],
+                                          environment: ["ETCDCTL_API": "3"])
+        #expect(first.status == 0 && first.stdout == "OK\n", "\(first.stdout) \(first.stderr)")
+        #expect(try Self.ok(served, ["get", "first", "--print-value-only"]) == "put\n")
+    }
+
     @Test func serveDiscardPutsAnswersEtcdctlAndStoresNothing() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-discard-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }

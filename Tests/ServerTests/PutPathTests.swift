@@ -48,16 +48,33 @@ import Testing
         #expect(group[lead].status().proposalsPending == 0)
     }
 
-    @Test func noLeaderIsTyped() throws {
+    @Test func aPutBeforeTheMemberIsReadyWaitsForALeader() throws {
         let group = try MemberGroup()
         let outcome = Outcome()
         group[1].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: outcome.completion)
         try group.settle()
-        guard case .failure(let error)? = outcome.result else { Issue.record("expected a failure"); return }
-        #expect(error == .noLeader)
-        #expect(group[1].status().metrics.proposalsFailed == 1)
-        #expect(group[1].status().proposalsPending == 0)
-        #expect(error.description == "etcdserver: no leader")
+        #expect(outcome.result == nil, "as with etcd, not refused with no leader")
+        #expect(!group[1].isReady)
+        _ = try group.electLeader()
+        try group.tick(2)
+        #expect(group[1].isReady)
+        guard case .success(let response)? = outcome.result else { Issue.record("expected the put to succeed: \(String(describing: outcome.result))"); return }
+        #expect(response.header.revision == 2)
+        #expect(group[1].status().metrics.proposalsFailed == 0)
+    }
+
+    @Test func aRequestThatWaitsForReadinessPastItsTimeoutFails() throws {
+        let group = try MemberGroup()
+        group.down = Set(group.ids.filter { $0 != 1 })
+        let put = Outcome()
+        let read = Outcome()
+        group[1].put(PutRequest(key: bytes("k"), value: bytes("v")), completion: put.completion)
+        group[1].range(RangeRequest(range: KeyRange(key: bytes("k"))), completion: read.completion)
+        try group.tick(Int(group[1].config.requestTimeoutNanos / group[1].config.tickNanos) + 1)
+        #expect(put.result == .failure(.timeout))
+        #expect(read.result == .failure(.timeout))
+        #expect(ServerError(RaftError.proposalDropped(.noLeader)) == .noLeader)
+        #expect(ServerError.noLeader.description == "etcdserver: no leader")
     }
 
     @Test func requestTimesOutWhenNoQuorum() throws {
@@ -203,6 +220,8 @@ import Testing
         let before = try #require(nextContext(group.members[2]!))
         group.clock.advance(byNanos: 1_000_000)
         try group.restart(2)
+        // A restarted member serves reads once it knows the leader again.
+        for _ in 0..<50 where !group.members[2]!.isReady { try group.tick() }
         let after = try #require(nextContext(group.members[2]!))
         #expect(after != before)
         #expect(after > before)

@@ -12,6 +12,12 @@ import Testing
         ("put k1 hello", Action.put(key: "k1", value: "hello")),
         ("put k1 hello  world ", .put(key: "k1", value: "hello  world")),
         ("  PUT k v", .put(key: "k", value: "v")),
+        ("put k1 hello --lease 694d7a5c2f5e1c0b", .put(key: "k1", value: "hello", lease: 0x694d7a5c2f5e1c0b)),
+        ("put k1 hello world --lease=ff", .put(key: "k1", value: "hello world", lease: 0xff)),
+        ("lease grant 10", .lease(.grant(ttlSeconds: 10))),
+        ("lease grant 30s", .lease(.grant(ttlSeconds: 30))),
+        ("lease revoke 694d7a5c2f5e1c0b", .lease(.revoke(id: 0x694d7a5c2f5e1c0b))),
+        ("lease keepalive 0xff", .lease(.keepAlive(id: 0xff))),
         ("get k1", .get(key: "k1")),
         ("del k1", .delete(key: "k1")),
         ("kill 2", .kill(.member(2))),
@@ -58,6 +64,7 @@ import Testing
                 .replacingOccurrences(of: "on|off", with: "on").replacingOccurrences(of: "PERM", with: "read")
                 .replacingOccurrences(of: "[nord]", with: "nord").replacingOccurrences(of: "USER", with: "u")
                 .replacingOccurrences(of: " R", with: " r")
+                .replacingOccurrences(of: "TTL", with: "10")
             guard case .success = parse(example) else {
                 Issue.record("\(spec.usage) (as '\(example)') does not parse")
                 continue
@@ -73,6 +80,12 @@ import Testing
         ("user a b", "usage: user [NAME]"),
         ("frobnicate", "unknown command 'frobnicate'"),
         ("put", "usage: put KEY VALUE"),
+        ("put k --lease 12", "usage: put KEY VALUE"),
+        ("put k v --lease zz", "'zz' is not a lease id"),
+        ("lease grant 0", "a TTL in seconds must be"),
+        ("lease grant", "usage: lease grant TTL"),
+        ("lease renew 12", "usage: lease grant TTL"),
+        ("lease revoke 0", "'0' is not a lease id"),
         ("put k", "usage: put KEY VALUE"),
         ("get", "usage: get KEY"),
         ("get a b", "usage: get KEY"),

@@ -99,6 +99,12 @@ struct LeaseClock {
         return expired.sorted()
     }
 
+    /// The lease that runs out first, on the leader.
+    var nextExpiry: LeaseExpiry? {
+        guard let (id, nanos) = expiryNanos.min(by: { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }) else { return nil }
+        return LeaseExpiry(id: id, atNanos: nanos)
+    }
+
     private mutating func setExpiry(_ id: Int64, _ nanos: UInt64) {
         expiryNanos[id] = nanos
         earliestNanos = min(earliestNanos, nanos)

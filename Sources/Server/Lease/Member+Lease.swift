@@ -15,11 +15,19 @@ extension Member {
     /// choose one. Answers `.leaseGrant` with the id and TTL granted.
     public func grantLease(id: Int64 = 0, ttlSeconds: Int64, credentials: Credentials = .none,
                            completion: @escaping Completion) {
-        guard ttlSeconds <= LeaseTable.maxTTLSeconds else { return completion(.failure(.lease(.ttlTooLarge))) }
+        do throws(ServerError) {
+            propose(try leaseGrant(id: id, ttlSeconds: ttlSeconds), credentials: credentials, completion: completion)
+        } catch {
+            completion(.failure(error))
+        }
+    }
+
+    /// The grant to propose for a request of `ttlSeconds` and `id` (0: this member chooses).
+    public func leaseGrant(id: Int64 = 0, ttlSeconds: Int64) throws(ServerError) -> InternalRequest.Operation {
+        guard ttlSeconds <= LeaseTable.maxTTLSeconds else { throw .lease(.ttlTooLarge) }
         // Like etcd, a chosen id comes from the request ids, kept positive.
         let chosen = id != 0 ? id : Int64(bitPattern: ids.withLock { $0.next() } & UInt64(Int64.max))
-        propose(.leaseGrant(id: chosen, ttlSeconds: max(ttlSeconds, minLeaseTTLSeconds)), credentials: credentials,
-                completion: completion)
+        return .leaseGrant(id: chosen, ttlSeconds: max(ttlSeconds, minLeaseTTLSeconds))
     }
 
     public func revokeLease(id: Int64, credentials: Credentials = .none, completion: @escaping Completion) {
@@ -86,6 +94,12 @@ extension Member {
         default: break
         }
     }
+}
+
+/// When a lease runs out, on the leader's clock.
+public struct LeaseExpiry: Sendable, Hashable {
+    public var id: Int64
+    public var atNanos: UInt64
 }
 
 /// A lease as LeaseTimeToLive reports it.

@@ -54,7 +54,8 @@ extension Controller {
         case .putRandom:
             let key = "k\(Int.random(in: 0..<1000, using: &random))"
             put(key: key, value: randomValue(bytes: 256), on: cluster)
-        case .put(let key, let value): put(key: key, value: Array(value.utf8), on: cluster)
+        case .put(let key, let value, let lease): put(key: key, value: Array(value.utf8), lease: lease, on: cluster)
+        case .lease(let command): runLease(command, on: cluster)
         case .get(let key): get(key, from: cluster)
         case .delete(let key): delete(key, on: cluster)
         case .setUser(let user):
@@ -127,11 +128,12 @@ extension Controller {
         }
     }
 
-    private func put(key: String, value: [UInt8], on cluster: Cluster) {
+    private func put(key: String, value: [UInt8], lease: Int64 = 0, on cluster: Cluster) {
         let inbox = self.inbox
         let started = cluster.nowNanos()
-        report("put \(key) (\(value.count) B) proposed")
-        cluster.put(key: Array(key.utf8), value: value, credentials: credentials) { result in
+        let withLease = lease == 0 ? "" : " with lease \(LeaseID.hex(lease))"
+        report("put \(key) (\(value.count) B)\(withLease) proposed")
+        cluster.request(.put(PutRequest(key: Array(key.utf8), value: value, lease: lease)), credentials: credentials) { result in
             let millis = Format.millis(nanos: cluster.nowNanos() - started)
             switch result {
             case .success(let response):
@@ -172,7 +174,7 @@ extension Controller {
     }
 
     /// Who the UI's own requests run as.
-    private var credentials: Credentials {
+    var credentials: Credentials {
         state.user.map(Credentials.user) ?? .none
     }
 

@@ -10,7 +10,8 @@ extension Controller {
         case .putRandom:
             let key = "k\(Int.random(in: 0..<1000, using: &random))"
             put(key: key, value: randomValue(bytes: 256), on: external)
-        case .put(let key, let value): put(key: key, value: Array(value.utf8), on: external)
+        case .put(let key, let value, 0): put(key: key, value: Array(value.utf8), on: external)
+        case .put, .lease: refuse("use leases (etcdctl lease can)")
         case .get(let key): get(key, from: external)
         case .delete(let key): delete(key, on: external)
         case .toggleLoad: setLoad(running: !state.loadRunning, rate: state.loadRate, on: external)

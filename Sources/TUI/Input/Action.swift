@@ -21,7 +21,7 @@ public enum Action: Sendable, Hashable {
     case redraw
 
     case putRandom
-    case put(key: String, value: String)
+    case put(key: String, value: String, lease: Int64 = 0)
     case get(key: String)
     case delete(key: String)
 
@@ -64,6 +64,15 @@ public enum Action: Sendable, Hashable {
     case setUser(String?)
     /// Sets up auth, as root.
     case auth(AuthCommand)
+    case lease(LeaseCommand)
+}
+
+/// The lease commands of the command line, as etcdctl's: ids are hexadecimal.
+public enum LeaseCommand: Sendable, Hashable {
+    case grant(ttlSeconds: Int64)
+    case revoke(id: Int64)
+    /// One keep-alive: the lease's TTL starts again.
+    case keepAlive(id: Int64)
 }
 
 /// The auth set-up the command line offers, enough to watch a denied put. Users made here have

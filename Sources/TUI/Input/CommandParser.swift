@@ -23,9 +23,10 @@ public enum CommandParser {
 
     /// Every command, in the order the help overlay lists them.
     public static let commands: [Spec] = [
-        Spec(name: "put", usage: "put KEY VALUE", help: "put a key through the leader"),
+        Spec(name: "put", usage: "put KEY VALUE", help: "put a key (add --lease ID: with a lease)"),
         Spec(name: "get", usage: "get KEY", help: "read a key from the leader's store"),
         Spec(name: "del", usage: "del KEY", help: "delete a key"),
+        Spec(name: "lease", usage: "lease grant TTL", help: "a lease (or: lease revoke|keepalive ID)"),
         Spec(name: "kill", usage: "kill N", help: "crash member N"),
         Spec(name: "restart", usage: "restart N", help: "restart member N from its data"),
         Spec(name: "pause", usage: "pause N", help: "freeze member N"),
@@ -75,13 +76,32 @@ public enum CommandParser {
         }
         switch name {
         case "put":
-            guard args.count >= 2 else { throw CommandError("usage: put KEY VALUE") }
+            guard args.count >= 2 else { throw CommandError("usage: put KEY VALUE [--lease ID]") }
             let key = args[0]
-            // The value is the rest of the line, spaces included.
-            let value = valueAfterKey(line: line, key: key)
+            // The value is the rest of the line, spaces included, but for a trailing --lease ID.
+            var rest = line
+            var lease: Int64 = 0
+            if let option = line.range(of: #"\s--lease(=|\s+)\S+\s*$"#, options: .regularExpression) {
+                let id = line[option].split(whereSeparator: { $0 == "=" || $0 == " " || $0 == "\t" }).last.map(String.init) ?? ""
+                lease = try leaseID(id)
+                rest = String(line[..<option.lowerBound])
+            }
+            let value = valueAfterKey(line: rest, key: key)
             try checkKey(key)
+            guard !value.isEmpty else { throw CommandError("usage: put KEY VALUE [--lease ID]") }
             guard value.utf8.count <= valueBytesMax else { throw CommandError("a value is at most \(valueBytesMax) bytes") }
-            return .put(key: key, value: value)
+            return .put(key: key, value: value, lease: lease)
+        case "lease":
+            let leaseUsage = "usage: lease grant TTL, lease revoke ID or lease keepalive ID"
+            try expectCount(args, 2, leaseUsage)
+            switch args[0].lowercased() {
+            case "grant":
+                let ttl = try number(trimmed(args[1], suffix: "s"), what: "a TTL in seconds", in: 1...Double(LeaseTable.maxTTLSeconds))
+                return .lease(.grant(ttlSeconds: Int64(ttl)))
+            case "revoke": return .lease(.revoke(id: try leaseID(args[1])))
+            case "keepalive", "keep-alive": return .lease(.keepAlive(id: try leaseID(args[1])))
+            default: throw CommandError(leaseUsage)
+            }
         case "get":
             try expectCount(args, 1, usage(name))
             try checkKey(args[0])
@@ -180,6 +200,14 @@ public enum CommandParser {
         guard !key.isEmpty else { throw CommandError("a permission needs a key or a prefix before *") }
         try checkKey(key)
         return isPrefix ? .prefix(Array(key.utf8)) : KeyRange(key: Array(key.utf8))
+    }
+
+    /// A lease id as etcdctl prints it: hexadecimal, not 0.
+    private static func leaseID(_ text: String) throws(CommandError) -> Int64 {
+        guard let bits = UInt64(text.lowercased().hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16), bits != 0 else {
+            throw CommandError("'\(text)' is not a lease id: lease ids are hexadecimal, as etcdctl prints them")
+        }
+        return Int64(bitPattern: bits)
     }
 
     private static func checkKey(_ key: String) throws(CommandError) {

@@ -1,4 +1,6 @@
 import Cluster
+import Foundation
+import Server
 
 /// The top line: the cluster at a glance, and where help is.
 enum HeaderView {
@@ -22,6 +24,7 @@ enum HeaderView {
             (load, state.loadRunning ? .accent : .dim),
             (data, .dim),
         ]
+        if let lease = leaseSegment(snapshot) { segments.insert(lease, at: segments.count - 2) }
         // Packed threads answer a light load sooner: the latency above depends on it.
         switch snapshot.cpuPlacement {
         case .packed(let cpu): segments.append(("threads on CPU \(cpu)", .dim))
@@ -49,5 +52,19 @@ enum HeaderView {
             }
             x = canvas.write(text, x: x, y: y, role: role, clip: area)
         }
+    }
+
+    /// The leases the leader holds and the next to run out, e.g. `leases 2, 3f2a… ends in 4.2 s`.
+    static func leaseSegment(_ snapshot: ClusterSnapshot) -> (String, StyleRole)? {
+        guard let status = snapshot.leader.flatMap({ id in snapshot.members.first { $0.id == id }?.status }),
+              status.leaseCount > 0 else { return nil }
+        var text = "leases \(status.leaseCount)"
+        if let next = status.nextLeaseExpiry {
+            let hex = LeaseID.hex(next.id)
+            let shown = hex.count > 6 ? String(hex.prefix(5)) + "…" : hex
+            let left = next.atNanos > snapshot.nowNanos ? next.atNanos - snapshot.nowNanos : 0
+            text += ", \(shown) ends in \(String(format: "%.1f", Double(left) / 1e9)) s"
+        }
+        return (text, .accent)
     }
 }
