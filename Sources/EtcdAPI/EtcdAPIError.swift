@@ -24,6 +24,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case timeoutDueToLeaderFail
     case leaderTransferTimeout
     case corrupt(String)
+    /// The store is past its space quota and the NOSPACE alarm is up.
+    case noSpace
     /// A request that does not make sense (a malformed field), with why.
     case invalidArgument(String)
     /// Something etcd errs on without a dedicated status: sent as Unknown with its own text.
@@ -40,7 +42,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
             .invalidArgument
         case .compacted, .futureRevision: .outOfRange
         case .leaseNotFound: .notFound
-        case .tooManyRequests: .resourceExhausted
+        case .tooManyRequests, .noSpace: .resourceExhausted
         case .noLeader, .stopped, .timeout, .timeoutDueToLeaderFail: .unavailable
         case .notLeader, .badLeaderTransferee: .failedPrecondition
         case .corrupt: .dataLoss
@@ -71,6 +73,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timeoutDueToLeaderFail: "etcdserver: request timed out, possibly due to previous leader failure"
         case .leaderTransferTimeout: "etcdserver: request timed out, leader transfer took too long"
         case .corrupt(let why): "etcdserver: corrupt cluster: \(why)"
+        case .noSpace: "etcdserver: mvcc: database space exceeded"
         case .invalidArgument(let why): why
         case .other(let text): text
         case .unimplemented(let method): "rafttop does not serve \(method)"
@@ -103,6 +106,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .store(let storeError): self = EtcdAPIError(storeError)
         case .malformedRequest: self = .invalidArgument(error.description)
         case .auth(let authError): self = .auth(authError)
+        case .noSpace: self = .noSpace
         }
     }
 

@@ -1,20 +1,25 @@
 import Raft
 
-/// What a member's Raft snapshot holds: the key-value store's snapshot and the auth state.
+/// What a member's Raft snapshot holds: the key-value store's snapshot, the auth state and the
+/// raised alarms.
 ///
-/// Layout: magic "RTS1", the store's bytes (length-prefixed), the auth state's bytes
-/// (length-prefixed). Bytes that start with the store's own magic are a snapshot from before
-/// auth existed: the store alone, with auth off.
+/// Layout: magic "RTS2", the store's bytes, the auth state's bytes, the alarms' bytes (each
+/// length-prefixed). Older snapshots still decode: "RTS1" has no alarms (none raised), and bytes
+/// that start with the store's own magic are a snapshot from before auth existed: the store
+/// alone, with auth off.
 struct AppliedSnapshot {
-    static let magic: [UInt8] = Array("RTS1".utf8)
+    static let magic: [UInt8] = Array("RTS2".utf8)
+    static let withoutAlarmsMagic: [UInt8] = Array("RTS1".utf8)
     static let storeOnlyMagic: [UInt8] = Array("MVC1".utf8)
 
     var store: [UInt8]
     var auth: AuthState
+    var alarms: AlarmSet
 
-    init(store: [UInt8], auth: AuthState) {
+    init(store: [UInt8], auth: AuthState, alarms: AlarmSet = AlarmSet()) {
         self.store = store
         self.auth = auth
+        self.alarms = alarms
     }
 
     init(decoding data: [UInt8]) throws(ServerError) {
@@ -24,11 +29,15 @@ struct AppliedSnapshot {
         }
         do throws(DecodingError) {
             var input = ByteReader(data)
-            guard try input.bytes(4) == Self.magic else { throw DecodingError(offset: 0, reason: "bad snapshot magic") }
+            let magic = try input.bytes(4)
+            guard magic == Self.magic || magic == Self.withoutAlarmsMagic else {
+                throw DecodingError(offset: 0, reason: "bad snapshot magic")
+            }
             let store = try input.lengthPrefixed()
             let auth = try AuthState(snapshotData: try input.lengthPrefixed())
+            let alarms = magic == Self.magic ? try AlarmSet(decoding: try input.lengthPrefixed()) : AlarmSet()
             try input.expectEnd()
-            self.init(store: store, auth: auth)
+            self.init(store: store, auth: auth, alarms: alarms)
         } catch {
             throw .store(.corruptSnapshot(error.description))
         }
@@ -36,10 +45,12 @@ struct AppliedSnapshot {
 
     func encoded() -> [UInt8] {
         let authBytes = auth.snapshotData()
-        var out = ByteWriter(capacity: 24 + store.count + authBytes.count)
+        let alarmBytes = alarms.encoded()
+        var out = ByteWriter(capacity: 24 + store.count + authBytes.count + alarmBytes.count)
         out.bytes(Self.magic)
         out.lengthPrefixed(store)
         out.lengthPrefixed(authBytes)
+        out.lengthPrefixed(alarmBytes)
         return out.buffer
     }
 }

@@ -6,6 +6,12 @@ import Raft
 struct Applier {
     let store = MVCCStore()
     private(set) var auth = AuthState()
+    /// The alarms raised through the log; while a NOSPACE one is up, writes
+    /// that add data are refused, as etcd's applierV3Capped refuses them.
+    private(set) var alarms = AlarmSet()
+    /// The space quota this member checks writes against as it applies them (etcd's
+    /// quotaApplierV3).
+    var quota = SpaceQuota()
     /// Told when an applied auth change ends tokens (a user deleted, a password changed, auth off).
     let sessions: AuthSessions
     private(set) var appliedIndex: UInt64 = 0
@@ -22,6 +28,7 @@ struct Applier {
             throw .store(error)
         }
         auth = parts.auth
+        alarms = parts.alarms
         appliedIndex = snapshot.metadata.index
         confState = snapshot.metadata.confState
         snapshotIndex = snapshot.metadata.index
@@ -62,7 +69,7 @@ struct Applier {
         guard auth.enabled else { return }
         switch request.operation {
         case .auth: try auth.checkAdmin(username: request.username)
-        case .compact: return
+        case .compact, .alarm: return
         case .put(let put): try check(request, put)
         case .deleteRange(let delete): try check(request, delete)
         case .txn(let txn): try check(request, txn)
@@ -112,6 +119,12 @@ struct Applier {
                 return .failure(.auth(error))
             }
         }
+        if case .alarm(let alarmOperation) = operation {
+            return .success(Response(header: header(term: term, member: member), outcome: .alarm(alarms.apply(alarmOperation))))
+        }
+        let cost = SpaceQuota.cost(of: operation)
+        if cost > 0 && alarms.isRaised(.noSpace) { return .failure(.noSpace) }
+        let fits = quota.fits(costBytes: cost, sizeBytes: store.allocatedBytes)
         do throws(MVCCError) {
             let outcome: Response.Outcome
             switch operation {
@@ -121,8 +134,11 @@ struct Applier {
             case .compact(let revision):
                 try store.compact(revision)
                 outcome = .compact
-            case .auth: preconditionFailure("auth operations are applied above")
+            case .auth, .alarm: preconditionFailure("auth and alarm operations are applied above")
             }
+            // Past the quota the write is applied, as on every member, and its client told of
+            // the space it took (etcd's quotaApplierV3); the member then raises the alarm.
+            guard fits else { return .failure(.noSpace) }
             return .success(Response(header: header(term: term, member: member), outcome: outcome))
         } catch {
             return .failure(.store(error))
@@ -139,17 +155,18 @@ struct Applier {
         return result
     }
 
-    /// The bytes of a Raft snapshot: the store and the auth state.
+    /// The bytes of a Raft snapshot: the store, the auth state and the alarms.
     func snapshotData() -> [UInt8] {
         snapshotEncoder()()
     }
 
-    /// Makes the bytes of a Raft snapshot of the store and the auth state as they are now, when
+    /// Makes the bytes of a Raft snapshot of the store, the auth state and the alarms as they are now, when
     /// called, on any thread: taking it copies nothing.
     func snapshotEncoder() -> @Sendable () -> [UInt8] {
         let image = store.image()
         let auth = auth
-        return { AppliedSnapshot(store: image.encoded(), auth: auth).encoded() }
+        let alarms = alarms
+        return { AppliedSnapshot(store: image.encoded(), auth: auth, alarms: alarms).encoded() }
     }
 
     /// Reads a range for `username` (empty: no user), after checking read permission against the

@@ -9,6 +9,7 @@ public struct InternalRequest: Sendable, Hashable {
         case txn(TxnRequest)
         case compact(revision: Int64)
         case auth(AuthOperation)
+        case alarm(AlarmOperation)
     }
 
     /// Unique per request (see `RequestIDGenerator`); the proposer waits on it.
@@ -33,6 +34,7 @@ public struct InternalRequest: Sendable, Hashable {
         case .txn(let txn): "txn \(txn.compare.count) cmp, \(txn.success.count)/\(txn.failure.count) ops"
         case .compact(let revision): "compact @\(revision)"
         case .auth(let operation): operation.summary
+        case .alarm(let operation): operation.summary
         }
     }
 }

@@ -83,6 +83,12 @@ public final class Member: Sendable {
     /// Mirrors of the applied auth state's switch and revision, for the put path's header.
     let authEnabled = Atomic<Bool>(false)
     let authRevision = Atomic<UInt64>(1)
+    /// Mirrors of the applied store's size (`allocatedBytes`) and of whether a NOSPACE alarm is
+    /// up, for the put path's quota check.
+    let storeSizeBytes = Atomic<Int>(0)
+    let noSpaceRaised = Atomic<Bool>(false)
+    /// A NOSPACE alarm has been proposed and not yet answered.
+    let alarmProposalPending = Atomic<Bool>(false)
     /// Set while a thread applies (the apply loop, or the raft loop at a quiet moment).
     let applying = Atomic<Bool>(false)
     /// The last log index this member's disk holds durably (its raft storage's last index).
@@ -107,6 +113,7 @@ public final class Member: Sendable {
         let recovered = try persistence.load()
         let storage = MemoryStorage()
         var applier = Applier(sessions: config.authSessions)
+        applier.quota = config.spaceQuota
         if let snapshot = recovered.snapshot {
             try storage.applySnapshot(snapshot)
             try applier.install(snapshot)
@@ -125,6 +132,7 @@ public final class Member: Sendable {
         authEnabled.store(applier.auth.enabled, ordering: .relaxed)
         authRevision.store(applier.auth.revision, ordering: .relaxed)
         self.applier = Locked(applier)
+        mirrorSpace(applier)
     }
 
     // MARK: The put path
@@ -154,6 +162,11 @@ public final class Member: Sendable {
                              completion: @escaping Completion) {
         let received = clock.nowNanos()
         guard !stopped.load(ordering: .relaxed) else { return completion(.failure(.stopped)) }
+        // 0. etcd's quota check, before anything is proposed.
+        guard spaceAvailable(for: operation) else {
+            metrics.withLock { $0.proposalsFailed += 1 }
+            return completion(.failure(.noSpace))
+        }
         // 1. A member whose apply falls far behind its commit takes no more work.
         if committedIndex.load(ordering: .relaxed) > appliedIndex.load(ordering: .relaxed) + config.maxGapBetweenApplyAndCommit {
             metrics.withLock { $0.proposalsFailed += 1 }

@@ -265,6 +265,7 @@ extension Member {
             appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
             authEnabled.store(applier.auth.enabled, ordering: .relaxed)
             authRevision.store(applier.auth.revision, ordering: .relaxed)
+            mirrorSpace(applier)
             try maybeSnapshot(&applier)
         }
         maybeAutoCompact()
@@ -284,6 +285,7 @@ extension Member {
             }
         }
         for (completion, result) in finished { completion(result) }
+        raiseNoSpaceAlarmIfRefused(answers)
         // A read still waiting for its ReadIndex is no work done: the simulator would spin on it.
         return serveReads() || !items.isEmpty
     }
@@ -379,7 +381,7 @@ extension Member {
         return MemberStatus(
             id: id, raft: raftStatus, appliedIndex: store.0, proposalsPending: pending, readsPending: readsPending,
             metrics: metrics.withLock { $0 }, storeRevision: store.1, storeCompactRevision: store.2,
-            keyCount: store.3, snapshotIndex: store.4, auth: auth, stopped: isStopped)
+            keyCount: store.3, snapshotIndex: store.4, auth: auth, stopped: isStopped, alarms: alarms)
     }
 
     /// The most recent finished stage traces, oldest first.

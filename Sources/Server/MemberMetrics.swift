@@ -55,6 +55,8 @@ public struct MemberStatus: Sendable, Hashable {
     /// Whether auth is on, and the auth revision, as this member applied them.
     public var auth: AuthStatus
     public var stopped: Bool
+    /// The alarms this member has applied (every member's, as the log raised them).
+    public var alarms: [AlarmMember] = []
 
     /// The member's metrics in Prometheus's text format, under etcd's names.
     public var prometheusText: String {

@@ -35,6 +35,9 @@ extension InternalRequest {
         case .auth(let operation):
             out.uint8(5)
             operation.encode(into: &out)
+        case .alarm(let operation):
+            out.uint8(Self.alarmKind)
+            Self.encode(operation, into: &out)
         }
         return out.buffer
     }
@@ -61,6 +64,7 @@ extension InternalRequest {
         case 3: operation = .txn(try Self.decodeTxn(&input, depth: 0))
         case 4: operation = .compact(revision: try input.int64())
         case 5: operation = .auth(try AuthOperation(decoding: &input))
+        case Self.alarmKind: operation = .alarm(try Self.decodeAlarm(&input))
         default: throw DecodingError(offset: input.offset - 1, reason: "unknown operation kind \(kind)")
         }
         try input.expectEnd()

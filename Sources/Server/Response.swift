@@ -18,6 +18,8 @@ public struct Response: Sendable, Hashable {
         case compact
         case range(RangeResult)
         case auth(AuthResult)
+        /// The alarms an alarm request lists, raised or disarmed.
+        case alarm([AlarmMember])
     }
 
     public var header: ResponseHeader

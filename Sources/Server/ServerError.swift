@@ -23,6 +23,9 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Auth refused the request: no or a bad user or token, no permission, or an auth change
     /// that is not allowed.
     case auth(AuthError)
+    /// The store is past its space quota (etcd's ErrNoSpace): a NOSPACE alarm is raised and
+    /// writes that add data are refused until it is disarmed.
+    case noSpace
 
     public var description: String {
         switch self {
@@ -35,6 +38,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .store(let error): error.description
         case .malformedRequest(let why): "etcdserver: malformed request: \(why)"
         case .auth(let error): error.description
+        case .noSpace: "etcdserver: mvcc: database space exceeded"
         }
     }
 
