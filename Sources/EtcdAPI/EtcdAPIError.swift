@@ -26,6 +26,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case corrupt(String)
     /// The store is past its space quota and the NOSPACE alarm is up.
     case noSpace
+    /// Too many calls that read the whole store (Hash, HashKV, Snapshot) at once, with why.
+    case busy(String)
     /// A request that does not make sense (a malformed field), with why.
     case invalidArgument(String)
     /// Something etcd errs on without a dedicated status: sent as Unknown with its own text.
@@ -42,7 +44,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
             .invalidArgument
         case .compacted, .futureRevision: .outOfRange
         case .leaseNotFound: .notFound
-        case .tooManyRequests, .noSpace: .resourceExhausted
+        case .tooManyRequests, .noSpace, .busy: .resourceExhausted
         case .noLeader, .stopped, .timeout, .timeoutDueToLeaderFail: .unavailable
         case .notLeader, .badLeaderTransferee: .failedPrecondition
         case .corrupt: .dataLoss
@@ -74,6 +76,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .leaderTransferTimeout: "etcdserver: request timed out, leader transfer took too long"
         case .corrupt(let why): "etcdserver: corrupt cluster: \(why)"
         case .noSpace: "etcdserver: mvcc: database space exceeded"
+        case .busy(let why): why
         case .invalidArgument(let why): why
         case .other(let text): text
         case .unimplemented(let method): "rafttop does not serve \(method)"
@@ -107,6 +110,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .malformedRequest: self = .invalidArgument(error.description)
         case .auth(let authError): self = .auth(authError)
         case .noSpace: self = .noSpace
+        case .wholeStateReadsBusy: self = .busy(error.description)
         }
     }
 

@@ -41,8 +41,10 @@ struct MaintenanceService: Etcdserverpb_Maintenance.ServiceProtocol {
     /// then its sha256 in a message of its own, as etcd 3.4 does.
     func snapshot(request: ServerRequest<Etcdserverpb_SnapshotRequest>, context: ServerContext) async throws
         -> StreamingServerResponse<Etcdserverpb_SnapshotResponse> {
-        let body = try api.snapshotBody(credentials: request.metadata.credentials)
+        let (body, hold) = try api.snapshotBody(credentials: request.metadata.credentials)
         return StreamingServerResponse { writer in
+            // The member counts this snapshot as running until the stream lets the hold go.
+            defer { withExtendedLifetime(hold) {} }
             var sent = 0
             while sent < body.count {
                 let end = min(sent + SnapshotFile.chunkBytes, body.count)

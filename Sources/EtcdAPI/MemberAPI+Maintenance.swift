@@ -73,7 +73,7 @@ extension MemberAPI {
     /// The hash of this member's whole applied state (etcd's Hash), with the revision it is at.
     public func hash(credentials: Credentials = .none) throws(EtcdAPIError) -> Etcdserverpb_HashResponse {
         let member = try adminMember(credentials)
-        let (hash, revision) = member.hash()
+        let (hash, revision) = try served { () throws(ServerError) in try member.hash() }
         var out = Etcdserverpb_HashResponse()
         out.header = currentHeader(member, revision: revision)
         out.hash = hash
@@ -85,12 +85,7 @@ extension MemberAPI {
     public func hashKV(_ request: Etcdserverpb_HashKVRequest, credentials: Credentials = .none) throws(EtcdAPIError)
         -> Etcdserverpb_HashKVResponse {
         let member = try adminMember(credentials)
-        let hashed: KVHash
-        do {
-            hashed = try member.hashKV(revision: request.revision)
-        } catch {
-            throw EtcdAPIError(error)
-        }
+        let hashed = try served { () throws(ServerError) in try member.hashKV(revision: request.revision) }
         var out = Etcdserverpb_HashKVResponse()
         out.header = currentHeader(member, revision: hashed.currentRevision)
         out.hash = hashed.hash
@@ -107,9 +102,21 @@ extension MemberAPI {
     }
 
     /// The body of a snapshot file of this member's applied state (see `SnapshotFile`), taken at
-    /// one point of its log.
-    public func snapshotBody(credentials: Credentials = .none) throws(EtcdAPIError) -> [UInt8] {
-        SnapshotFile.body(state: try adminMember(credentials).appliedState())
+    /// one point of its log, and the hold on one of the member's whole-state reads that the
+    /// caller keeps until it has sent the body.
+    public func snapshotBody(credentials: Credentials = .none) throws(EtcdAPIError) -> (body: [UInt8], hold: WholeStateHold) {
+        let member = try adminMember(credentials)
+        let hold = try served { () throws(ServerError) in try member.holdWholeStateRead() }
+        return (SnapshotFile.body(state: member.appliedState(holding: hold)), hold)
+    }
+
+    /// What a member call returned, its error as the API's.
+    private func served<T>(_ call: () throws(ServerError) -> T) throws(EtcdAPIError) -> T {
+        do {
+            return try call()
+        } catch {
+            throw EtcdAPIError(error)
+        }
     }
 
     /// The member, once the caller is allowed what etcd allows only an admin when auth is on.

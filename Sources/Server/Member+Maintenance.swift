@@ -20,14 +20,50 @@ public struct StoreSize: Sendable, Hashable {
     public var inUseBytes: Int
 }
 
+/// A hold on one of the few whole-state reads (hashes, snapshots) a member runs at once: each
+/// walks or copies the whole store, and a store that changes meanwhile keeps a second copy of
+/// its tables for it, so a client asking for many at once could make the member hold many
+/// copies. Released when the hold is dropped, also when a stream that captured it is dropped
+/// without running.
+public final class WholeStateHold: Sendable {
+    let member: Member
+
+    init(_ member: Member) {
+        self.member = member
+    }
+
+    deinit {
+        member.wholeStateReads.subtract(1, ordering: .relaxed)
+    }
+}
+
 /// What etcd's Maintenance service asks of one member beyond Status and alarms: hashes of its
 /// state, defragmenting its store, and a consistent snapshot of everything it applied.
 extension Member {
+    /// At most this many hashes and snapshots run at once on a member.
+    public static let wholeStateReadsMax = 2
+
+    /// Takes one of the member's whole-state reads, or fails when all are taken.
+    public func holdWholeStateRead() throws(ServerError) -> WholeStateHold {
+        guard wholeStateReads.add(1, ordering: .relaxed).newValue <= Self.wholeStateReadsMax else {
+            wholeStateReads.subtract(1, ordering: .relaxed)
+            throw .wholeStateReadsBusy(limit: Self.wholeStateReadsMax)
+        }
+        return WholeStateHold(self)
+    }
+
     /// Hashes the writes up to `revision` (0: the current one). The store is captured under the
     /// apply lock, which copies nothing, and hashed outside it, so applying goes on meanwhile.
-    public func hashKV(revision: Int64) throws(MVCCError) -> KVHash {
+    public func hashKV(revision: Int64) throws(ServerError) -> KVHash {
+        let hold = try holdWholeStateRead()
+        defer { withExtendedLifetime(hold) {} }
         let image = applier.withLock { $0.store.image() }
-        let range = try image.hashedRange(atRevision: revision)
+        let range: StoreImage.HashedRange
+        do {
+            range = try image.hashedRange(atRevision: revision)
+        } catch {
+            throw .store(error)
+        }
         var crc: UInt32 = 0
         image.hashRecords(upTo: range.revision) { crc = CRC32C.update(crc, $0) }
         return KVHash(hash: crc, currentRevision: range.currentRevision, compactRevision: range.compactRevision)
@@ -36,7 +72,9 @@ extension Member {
     /// Hashes the whole applied state (etcd's Hash over its database): every retained write, the
     /// store's revisions, the auth state and the alarms; equal on members that applied the same
     /// log, wherever each took its snapshots. Returns the hash and the current revision.
-    public func hash() -> (hash: UInt32, revision: Int64) {
+    public func hash() throws(ServerError) -> (hash: UInt32, revision: Int64) {
+        let hold = try holdWholeStateRead()
+        defer { withExtendedLifetime(hold) {} }
         let (image, auth, alarms) = applier.withLock { ($0.store.image(), $0.auth, $0.alarms) }
         guard let range = try? image.hashedRange(atRevision: 0) else { preconditionFailure("the current revision is always hashable") }
         var header = ByteWriter(capacity: 16)
@@ -65,8 +103,10 @@ extension Member {
 
     /// The bytes of everything this member applied, as its Raft snapshots hold them, taken at
     /// one point of its log (under the apply lock, which copies nothing; encoded outside it).
-    public func appliedState() -> [UInt8] {
-        applier.withLock { $0.snapshotEncoder() }()
+    /// The caller holds a whole-state read for as long as it keeps the bytes.
+    public func appliedState(holding hold: WholeStateHold) -> [UInt8] {
+        precondition(hold.member === self, "a hold on member \(hold.member.id) used on member \(id)")
+        return applier.withLock { $0.snapshotEncoder() }()
     }
 
     /// etcd's IsAdminPermitted: with auth on, only a user with the root role may defragment,

@@ -89,6 +89,8 @@ public final class Member: Sendable {
     let noSpaceRaised = Atomic<Bool>(false)
     /// A NOSPACE alarm has been proposed and not yet answered.
     let alarmProposalPending = Atomic<Bool>(false)
+    /// Hashes and snapshots of the whole state running now (see `holdWholeStateRead`).
+    let wholeStateReads = Atomic<Int>(0)
     /// Set while a thread applies (the apply loop, or the raft loop at a quiet moment).
     let applying = Atomic<Bool>(false)
     /// The last log index this member's disk holds durably (its raft storage's last index).

@@ -61,7 +61,7 @@ import Testing
 
     @Test func hashKVIsEqualOnEveryMemberAtTheSameRevision() async throws {
         try await APIHarness.with { h in
-            for i in 0..<30 { _ = try await h.withKV { try await $0.put(Etcdserverpb_PutRequest("k\(i % 7)", "v\(i)")) } }
+            for i in 0..<14 { _ = try await h.withKV { try await $0.put(Etcdserverpb_PutRequest("k\(i % 7)", "v\(i)")) } }
             _ = try await h.withKV { kv in
                 var delete = Etcdserverpb_DeleteRangeRequest()
                 delete.key = bytes("k3")

@@ -142,12 +142,25 @@ import Testing
         for id in group.ids {
             #expect(try group[id].hashKV(revision: 0) == expected, "member \(id)")
             #expect(try group[id].hashKV(revision: 18) == group[lead].hashKV(revision: 18), "member \(id) at 18")
-            #expect(group[id].hash() == group[lead].hash(), "member \(id)")
+            #expect(try group[id].hash() == group[lead].hash(), "member \(id)")
         }
         // A store changed behind Raft's back (as a corrupt disk would) no longer agrees.
         let odd = group.ids.first { $0 != lead && $0 != follower }!
         _ = group[odd].applier.withLock { try? $0.store.put(PutRequest(key: bytes("k1"), value: bytes("tampered"))) }
         #expect(try group[odd].hashKV(revision: 0).hash != expected.hash)
-        #expect(group[odd].hash().hash != group[lead].hash().hash)
+        #expect(try group[odd].hash().hash != group[lead].hash().hash)
+    }
+
+    @Test func aMemberRunsAFewWholeStateReadsAtOnceAndRefusesMore() throws {
+        let group = try MemberGroup()
+        let member = group[1]
+        var holds = try (0..<Member.wholeStateReadsMax).map { _ in try member.holdWholeStateRead() }
+        #expect(throws: ServerError.wholeStateReadsBusy(limit: Member.wholeStateReadsMax)) { try member.hashKV(revision: 0) }
+        #expect(throws: ServerError.wholeStateReadsBusy(limit: Member.wholeStateReadsMax)) { try member.hash() }
+        holds.removeLast()
+        #expect(throws: Never.self) { try member.hashKV(revision: 0) }
+        #expect(!member.appliedState(holding: holds[0]).isEmpty)
+        holds.removeAll()
+        #expect(member.wholeStateReads.load(ordering: .relaxed) == 0)
     }
 }
