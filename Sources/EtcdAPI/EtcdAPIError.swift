@@ -14,6 +14,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case compacted
     case futureRevision
     case leaseNotFound
+    case leaseExist
+    case leaseTTLTooLarge
     case requestTooLarge
     case tooManyRequests
     case noLeader
@@ -42,8 +44,9 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .emptyKey, .keyNotFound, .valueProvided, .leaseProvided, .tooManyOps, .duplicateKey,
              .requestTooLarge, .invalidArgument:
             .invalidArgument
-        case .compacted, .futureRevision: .outOfRange
+        case .compacted, .futureRevision, .leaseTTLTooLarge: .outOfRange
         case .leaseNotFound: .notFound
+        case .leaseExist: .failedPrecondition
         case .tooManyRequests, .noSpace, .busy: .resourceExhausted
         case .noLeader, .stopped, .timeout, .timeoutDueToLeaderFail: .unavailable
         case .notLeader, .badLeaderTransferee: .failedPrecondition
@@ -65,6 +68,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .compacted: "etcdserver: mvcc: required revision has been compacted"
         case .futureRevision: "etcdserver: mvcc: required revision is a future revision"
         case .leaseNotFound: "etcdserver: requested lease not found"
+        case .leaseExist: "etcdserver: lease already exists"
+        case .leaseTTLTooLarge: "etcdserver: too large lease TTL"
         case .requestTooLarge: "etcdserver: request is too large"
         case .tooManyRequests: "etcdserver: too many requests"
         case .noLeader: "etcdserver: no leader"
@@ -109,6 +114,10 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .store(let storeError): self = EtcdAPIError(storeError)
         case .malformedRequest: self = .invalidArgument(error.description)
         case .auth(let authError): self = .auth(authError)
+        case .lease(.notFound): self = .leaseNotFound
+        case .lease(.exists): self = .leaseExist
+        case .lease(.ttlTooLarge): self = .leaseTTLTooLarge
+        case .lease(.notPrimary): self = .notLeader
         case .noSpace: self = .noSpace
         case .wholeStateReadsBusy: self = .busy(error.description)
         }
@@ -119,6 +128,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .compacted: self = .compacted
         case .futureRevision: self = .futureRevision
         case .emptyKey: self = .emptyKey
+        case .keyNotFound: self = .keyNotFound
         case .duplicateKey: self = .duplicateKey
         case .corruptSnapshot(let why): self = .corrupt(why)
         }

@@ -110,9 +110,7 @@ extension Etcdserverpb_PutRequest {
         guard !key.isEmpty else { throw .emptyKey }
         if ignoreValue && !value.isEmpty { throw .valueProvided }
         if ignoreLease && lease != 0 { throw .leaseProvided }
-        // This store keeps no leases, so any lease named is one it has not granted.
-        if lease != 0 { throw .leaseNotFound }
-        return PutRequest(key: [UInt8](key), value: [UInt8](value), prevKV: prevKv)
+        return PutRequest(key: [UInt8](key), value: [UInt8](value), lease: lease, prevKV: prevKv, ignoreLease: ignoreLease)
     }
 }
 

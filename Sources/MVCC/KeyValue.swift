@@ -67,6 +67,8 @@ public enum MVCCError: Error, Sendable, Hashable, CustomStringConvertible {
     case futureRevision(requested: Int64, currentRevision: Int64)
     /// A key must not be empty.
     case emptyKey
+    /// A put that keeps the value's lease (`ignoreLease`) named a key with no value.
+    case keyNotFound
     /// A transaction writes the same key twice.
     case duplicateKey([UInt8])
     /// A store snapshot that does not decode.
@@ -77,6 +79,7 @@ public enum MVCCError: Error, Sendable, Hashable, CustomStringConvertible {
         case .compacted: "mvcc: required revision has been compacted"
         case .futureRevision: "mvcc: required revision is a future revision"
         case .emptyKey: "etcdserver: key is not provided"
+        case .keyNotFound: "etcdserver: key not found"
         case .duplicateKey: "etcdserver: duplicate key given in txn request"
         case .corruptSnapshot(let why): "mvcc: corrupt snapshot: \(why)"
         }

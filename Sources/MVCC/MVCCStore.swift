@@ -17,6 +17,8 @@ public final class MVCCStore {
     /// that start in the past, and for compaction, which visits only the keys written since.
     var history: [HistoryEntry] = []
     let watchers = WatchHub()
+    /// The live keys of each lease.
+    var leaseAttachments = LeaseAttachments()
 
     struct HistoryEntry {
         var revision: Revision
@@ -154,14 +156,21 @@ public final class MVCCStore {
 
     private func applyPut(_ request: PutRequest, in write: inout WriteContext) throws(MVCCError) -> PutResult {
         guard !request.key.isEmpty else { throw .emptyKey }
-        let revision = write.nextRevision()
         let key = StoreKey(request.key)
+        var lease = request.lease
+        if request.ignoreLease {
+            // etcd's ignore_lease keeps the lease of the value there is, and there must be one.
+            guard let live = keyIndexes[key]?.liveValue else { throw .keyNotFound }
+            lease = live.lease
+        }
+        let revision = write.nextRevision()
         var isNewKey = false
         // One lookup finds the key's live value and records the new one beside it.
         let (kv, previous) = keyIndexes[key, default: { isNewKey = true; return KeyIndex() }()]
-            .put(key: request.key, value: request.value, lease: request.lease, at: revision)
+            .put(key: request.key, value: request.value, lease: lease, at: revision)
         if isNewKey { sortedKeys.insert(request.key) }
         if previous == nil { keyCount += 1 }
+        leaseAttachments.move(key, from: previous?.lease ?? 0, to: lease)
         retained(KeyVersion(revision: revision, kv: kv, isTombstone: false), key: key)
         if watchers.count > 0 {
             write.events.append(WatchEvent(kind: .put, kv: kv, prevKV: previous))
@@ -179,6 +188,7 @@ public final class MVCCStore {
             retained(KeyVersion(revision: revision, kv: KeyValue(key: key, modRevision: revision.main), isTombstone: true), key: storeKey)
             deleted.append(previous)
             keyCount -= 1
+            leaseAttachments.move(storeKey, from: previous.lease, to: 0)
             if watchers.count > 0 {
                 write.events.append(WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: previous))
             }
@@ -195,7 +205,7 @@ public final class MVCCStore {
         if retainedBytes > allocatedBytes { allocatedBytes = retainedBytes }
     }
 
-    private func holds(_ compare: Compare, atMain: Int64) -> Bool {
+    func holds(_ compare: Compare, atMain: Int64) -> Bool {
         let kvs = read(RangeRequest(range: compare.range), atMain: atMain).kvs
         if kvs.isEmpty {
             // A missing key has no value to compare; its version and revisions are 0.

@@ -32,12 +32,16 @@ public struct PutRequest: Sendable, Hashable {
     public var value: [UInt8]
     public var lease: Int64
     public var prevKV: Bool
+    /// Keep the lease of the key's live value (etcd's ignore_lease); the key must have one.
+    public var ignoreLease: Bool
 
-    public init(key: [UInt8], value: [UInt8], lease: Int64 = 0, prevKV: Bool = false) {
+    public init(key: [UInt8], value: [UInt8], lease: Int64 = 0, prevKV: Bool = false, ignoreLease: Bool = false) {
+        precondition(!(ignoreLease && lease != 0), "a put that keeps the key's lease names none of its own")
         self.key = key
         self.value = value
         self.lease = lease
         self.prevKV = prevKV
+        self.ignoreLease = ignoreLease
     }
 }
 

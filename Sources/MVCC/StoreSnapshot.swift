@@ -150,6 +150,7 @@ extension MVCCStore {
         allocatedBytes = retainedBytes
         sortedKeys = SortedKeys(indexes.keys.lazy.map(\.bytes))
         keyCount = indexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
+        leaseAttachments = LeaseAttachments(liveValues: indexes.values.lazy.compactMap(\.liveValue))
         history = Array(order[order.partitionPoint { $0.revision.main < compacted }...])
     }
 }

@@ -6,6 +6,7 @@ import Raft
 struct Applier {
     let store = MVCCStore()
     private(set) var auth = AuthState()
+    private(set) var leases = LeaseTable()
     /// The alarms raised through the log; while a NOSPACE one is up, writes
     /// that add data are refused, as etcd's applierV3Capped refuses them.
     private(set) var alarms = AlarmSet()
@@ -28,6 +29,7 @@ struct Applier {
             throw .store(error)
         }
         auth = parts.auth
+        leases = parts.leases
         alarms = parts.alarms
         appliedIndex = snapshot.metadata.index
         confState = snapshot.metadata.confState
@@ -69,7 +71,10 @@ struct Applier {
         guard auth.enabled else { return }
         switch request.operation {
         case .auth: try auth.checkAdmin(username: request.username)
-        case .compact, .alarm: return
+        case .compact, .leaseGrant, .alarm: return
+        case .leaseRevoke(let id):
+            // Revoking deletes the lease's keys: the user must be allowed to write each one.
+            for key in store.keys(attachedTo: id) { try check(request, .write, KeyRange(key: key)) }
         case .put(let put): try check(request, put)
         case .deleteRange(let delete): try check(request, delete)
         case .txn(let txn): try check(request, txn)
@@ -125,6 +130,26 @@ struct Applier {
         let cost = SpaceQuota.cost(of: operation)
         if cost > 0 && alarms.isRaised(.noSpace) { return .failure(.noSpace) }
         let fits = quota.fits(costBytes: cost, sizeBytes: store.allocatedBytes)
+        do throws(LeaseError) {
+            switch operation {
+            case .leaseGrant(let id, let ttl):
+                try leases.grant(id: id, ttlSeconds: ttl)
+                // Granted past the quota, as etcd's quotaApplierV3 grants it, and answered `noSpace`.
+                guard fits else { return .failure(.noSpace) }
+                return .success(Response(header: header(term: term, member: member), outcome: .leaseGrant(id: id, ttlSeconds: ttl)))
+            case .leaseRevoke(let id):
+                try revokeLease(id)
+                return .success(Response(header: header(term: term, member: member), outcome: .leaseRevoke(id: id)))
+            case .put(let put) where put.lease != 0 && !leases.contains(put.lease):
+                throw .notFound
+            case .txn(let txn):
+                if store.leasesPut(by: txn).contains(where: { !leases.contains($0) }) { throw .notFound }
+            default:
+                break
+            }
+        } catch {
+            return .failure(.lease(error))
+        }
         do throws(MVCCError) {
             let outcome: Response.Outcome
             switch operation {
@@ -134,7 +159,7 @@ struct Applier {
             case .compact(let revision):
                 try store.compact(revision)
                 outcome = .compact
-            case .auth, .alarm: preconditionFailure("auth and alarm operations are applied above")
+            case .auth, .leaseGrant, .leaseRevoke, .alarm: preconditionFailure("\(operation) is applied above")
             }
             // Past the quota the write is applied, as on every member, and its client told of
             // the space it took (etcd's quotaApplierV3); the member then raises the alarm.
@@ -142,6 +167,18 @@ struct Applier {
             return .success(Response(header: header(term: term, member: member), outcome: outcome))
         } catch {
             return .failure(.store(error))
+        }
+    }
+
+    /// Ends a lease: its keys are deleted in one revision, as etcd's lessor does.
+    private mutating func revokeLease(_ id: Int64) throws(LeaseError) {
+        try leases.revoke(id: id)
+        let keys = store.keys(attachedTo: id)
+        guard !keys.isEmpty else { return }
+        do {
+            _ = try store.txn(TxnRequest(success: keys.map { .deleteRange(DeleteRangeRequest(range: KeyRange(key: $0))) }))
+        } catch {
+            preconditionFailure("deleting the keys of lease \(LeaseID.hex(id)) failed: \(error)")
         }
     }
 
@@ -165,8 +202,9 @@ struct Applier {
     func snapshotEncoder() -> @Sendable () -> [UInt8] {
         let image = store.image()
         let auth = auth
+        let leases = leases
         let alarms = alarms
-        return { AppliedSnapshot(store: image.encoded(), auth: auth, alarms: alarms).encoded() }
+        return { AppliedSnapshot(store: image.encoded(), auth: auth, leases: leases, alarms: alarms).encoded() }
     }
 
     /// Reads a range for `username` (empty: no user), after checking read permission against the

@@ -9,6 +9,10 @@ public struct InternalRequest: Sendable, Hashable {
         case txn(TxnRequest)
         case compact(revision: Int64)
         case auth(AuthOperation)
+        /// etcd's LeaseGrant: `id` is chosen by the proposer, never 0.
+        case leaseGrant(id: Int64, ttlSeconds: Int64)
+        /// etcd's LeaseRevoke, also what the leader proposes when a lease expires.
+        case leaseRevoke(id: Int64)
         case alarm(AlarmOperation)
     }
 
@@ -34,6 +38,8 @@ public struct InternalRequest: Sendable, Hashable {
         case .txn(let txn): "txn \(txn.compare.count) cmp, \(txn.success.count)/\(txn.failure.count) ops"
         case .compact(let revision): "compact @\(revision)"
         case .auth(let operation): operation.summary
+        case .leaseGrant(let id, let ttl): "lease grant \(LeaseID.hex(id)) ttl \(ttl)s"
+        case .leaseRevoke(let id): "lease revoke \(LeaseID.hex(id))"
         case .alarm(let operation): operation.summary
         }
     }

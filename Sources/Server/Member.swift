@@ -70,6 +70,8 @@ public final class Member: Sendable {
     /// Only the raft loop touches it; locked because the driver asks when it will be durable.
     let syncing = Locked<SyncingReady?>(nil)
     let waits = Locked(WaitRegistry())
+    /// When each lease runs out, kept while this member leads.
+    let leaseClock = Locked(LeaseClock())
     let metrics = Locked(MemberMetrics())
     let stopped = Atomic<Bool>(false)
     /// An automatic compaction has been proposed and not yet answered.
@@ -133,6 +135,8 @@ public final class Member: Sendable {
         appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
         authEnabled.store(applier.auth.enabled, ordering: .relaxed)
         authRevision.store(applier.auth.revision, ordering: .relaxed)
+        let now = clock.nowNanos()
+        leaseClock.withLock { $0.reset(applier.leases, now: now) }
         self.applier = Locked(applier)
         mirrorSpace(applier)
     }
@@ -268,6 +272,7 @@ public final class Member: Sendable {
             metrics.withLock { $0.proposalsFailed += expired.count }
             for (completion, _) in expired { completion(.failure(.timeout)) }
         }
+        revokeExpiredLeases()
     }
 
     /// Asks the leader to hand leadership to `transferee`.

@@ -249,6 +249,8 @@ extension Member {
                 switch item {
                 case .snapshot(let snapshot):
                     try applier.install(snapshot)
+                    let leases = applier.leases
+                    leaseClock.withLock { $0.reset(leases, now: started) }
                     metrics.withLock { $0.snapshotsInstalled += 1 }
                 case .entries(let entries):
                     let term = raft.withLock { $0.term }
@@ -258,6 +260,7 @@ extension Member {
                             applyConfChange(entry, applier: &applier)
                         } else if let answer = applier.apply(entry, term: term, member: id) {
                             answers.append(answer)
+                            if case .success(let response) = answer.1 { keepLeaseTime(response.outcome, now: started) }
                         }
                     }
                 }

@@ -6,6 +6,8 @@ public struct MemberMetrics: Sendable, Hashable {
     public var leaderChangesSeen = 0
     /// Requests proposed again because their apply answered "auth revision old".
     public var authRetries = 0
+    /// Revokes this member proposed, as leader, for leases that ran out.
+    public var leasesExpired = 0
     public var walFsyncCount = 0
     public var walFsyncNanosTotal: UInt64 = 0
     public var walFsyncNanosLast: UInt64 = 0

@@ -35,6 +35,13 @@ extension InternalRequest {
         case .auth(let operation):
             out.uint8(5)
             operation.encode(into: &out)
+        case .leaseGrant(let id, let ttlSeconds):
+            out.uint8(6)
+            out.int64(id)
+            out.int64(ttlSeconds)
+        case .leaseRevoke(let id):
+            out.uint8(7)
+            out.int64(id)
         case .alarm(let operation):
             out.uint8(Self.alarmKind)
             Self.encode(operation, into: &out)
@@ -64,6 +71,8 @@ extension InternalRequest {
         case 3: operation = .txn(try Self.decodeTxn(&input, depth: 0))
         case 4: operation = .compact(revision: try input.int64())
         case 5: operation = .auth(try AuthOperation(decoding: &input))
+        case 6: operation = .leaseGrant(id: try input.int64(), ttlSeconds: try input.int64())
+        case 7: operation = .leaseRevoke(id: try input.int64())
         case Self.alarmKind: operation = .alarm(try Self.decodeAlarm(&input))
         default: throw DecodingError(offset: input.offset - 1, reason: "unknown operation kind \(kind)")
         }
@@ -82,8 +91,12 @@ extension InternalRequest {
         out.lengthPrefixed(put.key)
         out.lengthPrefixed(put.value)
         out.int64(put.lease)
-        out.bool(put.prevKV)
+        out.uint8((put.prevKV ? putPrevKV : 0) | (put.ignoreLease ? putIgnoreLease : 0))
     }
+
+    /// The flags byte of a put (a plain boolean, prevKV, before ignoreLease was kept).
+    private static let putPrevKV: UInt8 = 1
+    private static let putIgnoreLease: UInt8 = 2
 
     private static func encode(_ delete: DeleteRangeRequest, into out: inout ByteWriter) {
         out.lengthPrefixed(delete.range.key)
@@ -153,8 +166,14 @@ extension InternalRequest {
     // MARK: Decoding
 
     private static func decodePut(_ input: inout ByteReader) throws(DecodingError) -> PutRequest {
-        PutRequest(key: try input.lengthPrefixed(), value: try input.lengthPrefixed(),
-                   lease: try input.int64(), prevKV: try input.bool())
+        let key = try input.lengthPrefixed()
+        let value = try input.lengthPrefixed()
+        let lease = try input.int64()
+        let flags = try input.uint8()
+        guard flags & ~(putPrevKV | putIgnoreLease) == 0 else { throw DecodingError(offset: input.offset - 1, reason: "put flags \(flags)") }
+        let ignoreLease = flags & putIgnoreLease != 0
+        if ignoreLease && lease != 0 { throw DecodingError(offset: input.offset - 9, reason: "a put that keeps its key's lease names lease \(lease)") }
+        return PutRequest(key: key, value: value, lease: lease, prevKV: flags & putPrevKV != 0, ignoreLease: ignoreLease)
     }
 
     private static func decodeDelete(_ input: inout ByteReader) throws(DecodingError) -> DeleteRangeRequest {

@@ -23,6 +23,8 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Auth refused the request: no or a bad user or token, no permission, or an auth change
     /// that is not allowed.
     case auth(AuthError)
+    /// A lease request failed, or a write named a lease that is not granted.
+    case lease(LeaseError)
     /// The store is past its space quota (etcd's ErrNoSpace): a NOSPACE alarm is raised and
     /// writes that add data are refused until it is disarmed.
     case noSpace
@@ -40,6 +42,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .store(let error): error.description
         case .malformedRequest(let why): "etcdserver: malformed request: \(why)"
         case .auth(let error): error.description
+        case .lease(let error): error.description
         case .noSpace: "etcdserver: mvcc: database space exceeded"
         case .wholeStateReadsBusy(let limit):
             "etcdserver: too many requests: \(limit) hashes or snapshots of this member's store are running; try again when one ends"

@@ -8,6 +8,8 @@ public struct SpaceQuota: Sendable, Hashable {
     public static let etcdDefaultBytes: Int64 = 2 * 1024 * 1024 * 1024
     /// etcd's estimate of what storing a key's metadata costs (kvOverhead).
     static let keyOverheadBytes = 256
+    /// etcd's estimate of what storing a lease costs (leaseOverhead).
+    static let leaseOverheadBytes = 64
 
     /// The quota; negative turns it off, as etcd's does.
     public var bytes: Int64
@@ -25,12 +27,13 @@ public struct SpaceQuota: Sendable, Hashable {
     }
 
     /// What `operation` is charged: a put its key, value and a fixed overhead; a transaction
-    /// the costlier of its two branches' puts (nested transactions included); nothing else adds
-    /// data.
+    /// the costlier of its two branches' puts (nested transactions included); a lease grant a
+    /// fixed overhead; nothing else adds data.
     public static func cost(of operation: InternalRequest.Operation) -> Int {
         switch operation {
         case .put(let put): cost(of: put)
         case .txn(let txn): cost(of: txn)
+        case .leaseGrant: leaseOverheadBytes
         default: 0
         }
     }

@@ -13,7 +13,7 @@ struct SnapshotRestore: ParsableCommand {
             FILE is what `etcdctl snapshot save` wrote from a rafttop member. Its size, sha256, \
             header and state are checked before anything is written. Then `rafttop serve \
             --data-dir DIR --members N` (or `rafttop --data-dir DIR --members N`) starts a \
-            cluster of N members that holds the snapshot's keys, revisions, users, roles and \
+            cluster of N members that holds the snapshot's keys, revisions, users, roles, leases and \
             alarms, at the revision the snapshot was taken.
             """
     )

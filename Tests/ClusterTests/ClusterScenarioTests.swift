@@ -17,6 +17,8 @@ final class Acks: Sendable {
 
     var acknowledged: [String] { results.withLock { r in r.filter { (try? $0.value.get()) != nil }.map(\.key).sorted() } }
     var answered: Int { results.withLock { $0.count } }
+
+    func result(for key: String) -> Result<Response, ServerError>? { results.withLock { $0[key] } }
 }
 
 func simulatedCluster(members: Int = 3, seed: UInt64 = 1, configure: (inout ClusterConfig) -> Void = { _ in }) throws -> Cluster {

@@ -13,7 +13,7 @@ final class EtcdProcesses: @unchecked Sendable {
     /// Starts `members` etcd processes and waits until every one answers `/health`.
     init(members: Int, clientPortBase: Int, peerPortBase: Int) throws {
         let binary = try Self.etcd ?? { throw TimedOut(what: "an etcd binary") }()
-        root = NSTemporaryDirectory() + "rafttop-etcd-\(getpid())"
+        root = NSTemporaryDirectory() + "rafttop-etcd-\(getpid())-\(clientPortBase)"
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let names = (1...members).map { "etcd\($0)" }

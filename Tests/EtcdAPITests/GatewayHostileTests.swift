@@ -15,8 +15,7 @@ import Testing
 
     @Test func aHeadOverTheLimitIsRefused() async throws {
         try await APIHarness.with(members: 1) { api in
-            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-            client.write("POST /v3/kv/put HTTP/1.1\r\nHost: test\r\nX-Big: " + String(repeating: "h", count: 32 << 10) + "\r\n\r\n")
+            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: "POST /v3/kv/put HTTP/1.1\r\nHost: test\r\nX-Big: " + String(repeating: "h", count: 32 << 10) + "\r\n\r\n")
             try await waitFor("the connection to close") { client.isClosed }
             #expect(client.received.hasPrefix("HTTP/1.1 400"), "\(client.received.prefix(80))")
             try await Self.expectServed(api)
@@ -27,8 +26,7 @@ import Testing
         var limits = GatewayLimits()
         limits.bodyBytesMax = 64 << 10
         try await APIHarness.with(members: 1, gatewayLimits: limits) { api in
-            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-            client.write("POST /v3/kv/put HTTP/1.1\r\nHost: test\r\nContent-Length: 100000000\r\n\r\n")
+            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: "POST /v3/kv/put HTTP/1.1\r\nHost: test\r\nContent-Length: 100000000\r\n\r\n")
             client.write(String(repeating: "b", count: 1 << 20))
             try await waitFor("the connection to close") { client.isClosed }
             #expect(client.received.contains("request body larger than 65536 bytes"), "\(client.received.prefix(200))")
@@ -40,8 +38,7 @@ import Testing
         var limits = GatewayLimits()
         limits.headerTimeout = .milliseconds(300)
         try await APIHarness.with(members: 1, gatewayLimits: limits) { api in
-            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-            client.write("POST /v3/kv/put HTTP/1.1\r\nHost: te")
+            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: "POST /v3/kv/put HTTP/1.1\r\nHost: te")
             try await waitFor("the connection to close") { client.isClosed }
             #expect(client.received.isEmpty)
             try await Self.expectServed(api, attempts: 20)
@@ -52,8 +49,7 @@ import Testing
         var limits = GatewayLimits()
         limits.idleTimeout = .milliseconds(300)
         try await APIHarness.with(members: 1, gatewayLimits: limits) { api in
-            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-            client.write(Self.put)
+            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: Self.put)
             try await waitFor("the connection to close") { client.isClosed }
             #expect(client.received.hasPrefix("HTTP/1.1 200"))
         }
@@ -63,8 +59,7 @@ import Testing
         var limits = GatewayLimits()
         limits.pipelinedRequestsMax = 4
         try await APIHarness.with(members: 1, gatewayLimits: limits) { api in
-            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-            client.write(String(repeating: Self.put, count: 50))
+            let client = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: String(repeating: Self.put, count: 50))
             try await waitFor("the connection to close") { client.isClosed }
             let answers = client.received.components(separatedBy: "HTTP/1.1 200").count - 1
             #expect(answers <= limits.pipelinedRequestsMax, "\(answers) answers")
@@ -76,10 +71,8 @@ import Testing
         var limits = GatewayLimits()
         limits.maxConnections = 2
         try await APIHarness.with(members: 1, gatewayLimits: limits) { api in
-            let first = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-            let second = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-            first.write(Self.put)
-            second.write(Self.put)
+            let first = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: Self.put)
+            let second = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: Self.put)
             try await waitFor("both answered") { first.received.contains("200") && second.received.contains("200") }
             let third = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
             try await waitFor("the third connection to close") { third.isClosed }
@@ -87,8 +80,7 @@ import Testing
             // Once the server has seen the first connection end, a new one is served.
             var served = false
             while !served {
-                let next = try await RawTCPClient.connect(port: api.gatewayPort(of: 1))
-                next.write(Self.put.replacingOccurrences(of: "Host: test", with: "Host: test\r\nConnection: close"))
+                let next = try await RawTCPClient.connect(port: api.gatewayPort(of: 1), first: Self.put.replacingOccurrences(of: "Host: test", with: "Host: test\r\nConnection: close"))
                 try await waitFor("the answer or the close") { next.isClosed }
                 served = next.received.hasPrefix("HTTP/1.1 200")
                 if !served { try await Task.sleep(for: .milliseconds(20)) }

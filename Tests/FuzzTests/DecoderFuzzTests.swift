@@ -64,6 +64,9 @@ import Testing
             failure: [.range(RangeRequest(range: KeyRange(key: Array("k".utf8)))),
                       .deleteRange(DeleteRangeRequest(range: KeyRange(key: Array("q".utf8))))])),
         .compact(revision: 42),
+        .put(PutRequest(key: Array("kept".utf8), value: Array("v".utf8), ignoreLease: true)),
+        .leaseGrant(id: 0x694d7a5c2f5e1c0b, ttlSeconds: 60),
+        .leaseRevoke(id: -3),
         .auth(.userAdd(name: "alice", password: PasswordHash(hashing: "pw", iterations: 2))),
         .auth(.roleGrantPermission(role: "r", permission: Permission(kind: .readwrite, range: KeyRange.prefix(Array("app/".utf8))))),
         .auth(.roleRevokePermission(role: "r", range: KeyRange(key: Array("k".utf8)))),
@@ -90,6 +93,17 @@ import Testing
         Self.fuzz([state.snapshotData(), AuthState().snapshotData()], seed: 11) { bytes in
             guard let decoded = try? AuthState(snapshotData: bytes) else { return }
             #expect((try? AuthState(snapshotData: decoded.snapshotData())) == decoded)
+        }
+    }
+
+    @Test func leaseTables() throws {
+        var table = LeaseTable()
+        for (id, ttl) in [(Int64(7), Int64(10)), (-2, 2), (0x694d7a5c2f5e1c0b, LeaseTable.maxTTLSeconds)] {
+            try table.grant(id: id, ttlSeconds: ttl)
+        }
+        Self.fuzz([table.snapshotData(), LeaseTable().snapshotData()], seed: 12) { bytes in
+            guard let decoded = try? LeaseTable(snapshotData: bytes) else { return }
+            #expect((try? LeaseTable(snapshotData: decoded.snapshotData())) == decoded)
         }
     }
 

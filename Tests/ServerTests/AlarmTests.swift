@@ -100,16 +100,23 @@ import Testing
         var alarms = AlarmSet()
         _ = alarms.apply(AlarmOperation(action: .activate, memberID: 7, alarm: .noSpace))
         let store = MVCCStore().snapshotData()
-        let snapshot = AppliedSnapshot(store: store, auth: AuthState(), alarms: alarms)
+        let snapshot = AppliedSnapshot(store: store, auth: AuthState(), leases: LeaseTable(), alarms: alarms)
         let decoded = try AppliedSnapshot(decoding: snapshot.encoded())
         #expect(decoded.alarms == alarms)
         #expect(decoded.store == store)
-        // A snapshot written before alarms existed: "RTS1", the store, the auth state.
+        // A snapshot written before alarms existed: "RTS2", the store, the auth state, the leases.
         var old = ByteWriter()
-        old.bytes(Array("RTS1".utf8))
+        old.bytes(Array("RTS2".utf8))
         old.lengthPrefixed(store)
         old.lengthPrefixed(AuthState().snapshotData())
+        old.lengthPrefixed(LeaseTable().snapshotData())
         #expect(try AppliedSnapshot(decoding: old.buffer).alarms == AlarmSet())
+        // And one from before leases: "RTS1", the store, the auth state.
+        var older = ByteWriter()
+        older.bytes(Array("RTS1".utf8))
+        older.lengthPrefixed(store)
+        older.lengthPrefixed(AuthState().snapshotData())
+        #expect(try AppliedSnapshot(decoding: older.buffer).alarms == AlarmSet())
         // Every truncation of the new layout is an error, never a crash.
         let bytes = snapshot.encoded()
         for cut in 0..<bytes.count {

@@ -109,7 +109,7 @@ import Testing
         #expect(old.store == store.snapshotData())
         #expect(old.auth == AuthState())
         let state = try Self.enabledState([])
-        let current = try AppliedSnapshot(decoding: AppliedSnapshot(store: store.snapshotData(), auth: state).encoded())
+        let current = try AppliedSnapshot(decoding: AppliedSnapshot(store: store.snapshotData(), auth: state, leases: LeaseTable()).encoded())
         #expect(current.auth == state)
     }
 }

@@ -8,7 +8,7 @@ import Testing
         let store = MVCCStore()
         for i in 0..<keys { _ = try store.put(PutRequest(key: bytes("k\(i)"), value: bytes("v\(i)"))) }
         store.setConsistentIndex(77)
-        let body = SnapshotFile.body(state: AppliedSnapshot(store: store.snapshotData(), auth: AuthState()).encoded())
+        let body = SnapshotFile.body(state: AppliedSnapshot(store: store.snapshotData(), auth: AuthState(), leases: LeaseTable()).encoded())
         return body + SnapshotFile.digest(body)
     }
 
