@@ -70,12 +70,13 @@ extension Member {
     }
 
     /// Hashes the whole applied state (etcd's Hash over its database): every retained write, the
-    /// store's revisions, the auth state and the alarms; equal on members that applied the same
-    /// log, wherever each took its snapshots. Returns the hash and the current revision.
+    /// store's revisions, the auth state, the leases and the alarms; equal on members that
+    /// applied the same log, wherever each took its snapshots. Returns the hash and the current
+    /// revision.
     public func hash() throws(ServerError) -> (hash: UInt32, revision: Int64) {
         let hold = try holdWholeStateRead()
         defer { withExtendedLifetime(hold) {} }
-        let (image, auth, alarms) = applier.withLock { ($0.store.image(), $0.auth, $0.alarms) }
+        let (image, auth, leases, alarms) = applier.withLock { ($0.store.image(), $0.auth, $0.leases, $0.alarms) }
         guard let range = try? image.hashedRange(atRevision: 0) else { preconditionFailure("the current revision is always hashable") }
         var header = ByteWriter(capacity: 16)
         header.int64(range.currentRevision)
@@ -83,6 +84,7 @@ extension Member {
         var crc = CRC32C.update(0, header.buffer)
         image.hashRecords(upTo: range.revision) { crc = CRC32C.update(crc, $0) }
         crc = CRC32C.update(crc, auth.snapshotData())
+        crc = CRC32C.update(crc, leases.snapshotData())
         crc = CRC32C.update(crc, alarms.encoded())
         return (crc, range.currentRevision)
     }

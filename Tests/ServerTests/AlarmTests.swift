@@ -75,6 +75,9 @@ import Testing
         #expect(throws: Never.self) { try run(group, lead, .txn(read)).get() }
         let write = TxnRequest(success: [.put(PutRequest(key: bytes("k"), value: []))])
         #expect(try run(group, lead, .txn(write)) == .failure(.noSpace))
+        // A lease grant costs 64 bytes, which fit: the capped apply refuses it, as etcd's does.
+        #expect(try run(group, lead, .leaseGrant(id: 7, ttlSeconds: 60)) == .failure(.noSpace))
+        #expect(try run(group, lead, .leaseRevoke(id: 7)) == .failure(.lease(.notFound)), "nothing was granted")
     }
 
     @Test func alarmsSurviveSnapshotsAndRestarts() throws {
