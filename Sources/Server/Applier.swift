@@ -7,8 +7,8 @@ struct Applier {
     let store = MVCCStore()
     private(set) var auth = AuthState()
     private(set) var leases = LeaseTable()
-    /// The alarms raised through the log; while a NOSPACE one is up, writes
-    /// that add data are refused, as etcd's applierV3Capped refuses them.
+    /// The alarms raised through the log; while a NOSPACE one is up, writes that add data are
+    /// refused, as etcd's applierV3Capped refuses them.
     private(set) var alarms = AlarmSet()
     /// The space quota this member checks writes against as it applies them (etcd's
     /// quotaApplierV3).
@@ -192,13 +192,13 @@ struct Applier {
         return result
     }
 
-    /// The bytes of a Raft snapshot: the store, the auth state and the alarms.
+    /// The bytes of a Raft snapshot: the store, the auth state, the leases and the alarms.
     func snapshotData() -> [UInt8] {
         snapshotEncoder()()
     }
 
-    /// Makes the bytes of a Raft snapshot of the store, the auth state and the alarms as they are now, when
-    /// called, on any thread: taking it copies nothing.
+    /// Makes the bytes of a Raft snapshot of the store, the auth state, the leases and the alarms
+    /// as they are now, when called, on any thread: taking it copies nothing.
     func snapshotEncoder() -> @Sendable () -> [UInt8] {
         let image = store.image()
         let auth = auth
