@@ -118,4 +118,22 @@ import Testing
             #expect(contents.revision == 11)
         }
     }
+
+    @Test func theGatewayAnswersAlarmHashAndDefragment() async throws {
+        try await APIHarness.with { h in
+            let routes = GatewayRoutes(api: h.server.api(for: 1))
+            _ = try await h.withKV { try await $0.put(Etcdserverpb_PutRequest("k", "v")) }
+            let raise = await routes.respond(method: "POST", path: "/v3/maintenance/alarm",
+                                             body: Array(#"{"action":"ACTIVATE","memberID":"3","alarm":"NOSPACE"}"#.utf8))
+            #expect(raise.status == 200)
+            let list = await routes.respond(method: "POST", path: "/v3/maintenance/alarm", body: Array("{}".utf8))
+            let alarms = try #require(try GatewayTests.json(list)["alarms"] as? [[String: Any]])
+            #expect(alarms.count == 1 && alarms.first?["memberID"] as? String == "3" && alarms.first?["alarm"] as? String == "NOSPACE")
+            let hash = await routes.respond(method: "POST", path: "/v3/maintenance/hash", body: Array("{}".utf8))
+            #expect(hash.status == 200)
+            #expect(try GatewayTests.json(hash)["hash"] != nil)
+            let defragment = await routes.respond(method: "POST", path: "/v3/maintenance/defragment", body: Array("{}".utf8))
+            #expect(defragment.status == 200)
+        }
+    }
 }
