@@ -26,6 +26,10 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case timeoutDueToLeaderFail
     case leaderTransferTimeout
     case corrupt(String)
+    /// The store is past its space quota and the NOSPACE alarm is up.
+    case noSpace
+    /// Too many calls that read the whole store (Hash, HashKV, Snapshot) at once, with why.
+    case busy(String)
     /// A request that does not make sense (a malformed field), with why.
     case invalidArgument(String)
     /// Something etcd errs on without a dedicated status: sent as Unknown with its own text.
@@ -43,7 +47,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .compacted, .futureRevision, .leaseTTLTooLarge: .outOfRange
         case .leaseNotFound: .notFound
         case .leaseExist: .failedPrecondition
-        case .tooManyRequests: .resourceExhausted
+        case .tooManyRequests, .noSpace, .busy: .resourceExhausted
         case .noLeader, .stopped, .timeout, .timeoutDueToLeaderFail: .unavailable
         case .notLeader, .badLeaderTransferee: .failedPrecondition
         case .corrupt: .dataLoss
@@ -76,6 +80,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timeoutDueToLeaderFail: "etcdserver: request timed out, possibly due to previous leader failure"
         case .leaderTransferTimeout: "etcdserver: request timed out, leader transfer took too long"
         case .corrupt(let why): "etcdserver: corrupt cluster: \(why)"
+        case .noSpace: "etcdserver: mvcc: database space exceeded"
+        case .busy(let why): why
         case .invalidArgument(let why): why
         case .other(let text): text
         case .unimplemented(let method): "rafttop does not serve \(method)"
@@ -112,6 +118,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .lease(.exists): self = .leaseExist
         case .lease(.ttlTooLarge): self = .leaseTTLTooLarge
         case .lease(.notPrimary): self = .notLeader
+        case .noSpace: self = .noSpace
+        case .wholeStateReadsBusy: self = .busy(error.description)
         }
     }
 

@@ -1,36 +1,63 @@
+import Foundation
 import GRPCCore
+import Server
 
-/// etcd's Maintenance service over gRPC: Status, Alarm and MoveLeader; the rest concern a
-/// database file this store does not have.
-struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
+/// etcd's Maintenance service over gRPC. Calls that etcd allows only an admin when auth is on
+/// (Hash, HashKV, Defragment, Snapshot) run as the user of the `token` in their metadata.
+struct MaintenanceService: Etcdserverpb_Maintenance.ServiceProtocol {
     let api: MemberAPI
 
-    func status(request: Etcdserverpb_StatusRequest, context: ServerContext) async throws -> Etcdserverpb_StatusResponse {
-        try api.status()
+    func status(request: ServerRequest<Etcdserverpb_StatusRequest>, context: ServerContext) async throws
+        -> ServerResponse<Etcdserverpb_StatusResponse> {
+        ServerResponse(message: try api.status())
     }
 
-    func alarm(request: Etcdserverpb_AlarmRequest, context: ServerContext) async throws -> Etcdserverpb_AlarmResponse {
-        try api.alarm(request)
+    func alarm(request: ServerRequest<Etcdserverpb_AlarmRequest>, context: ServerContext) async throws
+        -> ServerResponse<Etcdserverpb_AlarmResponse> {
+        ServerResponse(message: try await api.alarm(request.message, credentials: request.metadata.credentials))
     }
 
-    func moveLeader(request: Etcdserverpb_MoveLeaderRequest, context: ServerContext) async throws -> Etcdserverpb_MoveLeaderResponse {
-        try await api.moveLeader(request)
+    func moveLeader(request: ServerRequest<Etcdserverpb_MoveLeaderRequest>, context: ServerContext) async throws
+        -> ServerResponse<Etcdserverpb_MoveLeaderResponse> {
+        ServerResponse(message: try await api.moveLeader(request.message))
     }
 
-    func defragment(request: Etcdserverpb_DefragmentRequest, context: ServerContext) async throws -> Etcdserverpb_DefragmentResponse {
-        throw EtcdAPIError.unimplemented("Maintenance.Defragment")
+    func defragment(request: ServerRequest<Etcdserverpb_DefragmentRequest>, context: ServerContext) async throws
+        -> ServerResponse<Etcdserverpb_DefragmentResponse> {
+        ServerResponse(message: try api.defragment(credentials: request.metadata.credentials))
     }
 
-    func hash(request: Etcdserverpb_HashRequest, context: ServerContext) async throws -> Etcdserverpb_HashResponse {
-        throw EtcdAPIError.unimplemented("Maintenance.Hash")
+    func hash(request: ServerRequest<Etcdserverpb_HashRequest>, context: ServerContext) async throws
+        -> ServerResponse<Etcdserverpb_HashResponse> {
+        ServerResponse(message: try api.hash(credentials: request.metadata.credentials))
     }
 
-    func hashKV(request: Etcdserverpb_HashKVRequest, context: ServerContext) async throws -> Etcdserverpb_HashKVResponse {
-        throw EtcdAPIError.unimplemented("Maintenance.HashKV")
+    func hashKV(request: ServerRequest<Etcdserverpb_HashKVRequest>, context: ServerContext) async throws
+        -> ServerResponse<Etcdserverpb_HashKVResponse> {
+        ServerResponse(message: try api.hashKV(request.message, credentials: request.metadata.credentials))
     }
 
-    func snapshot(request: Etcdserverpb_SnapshotRequest, response: RPCWriter<Etcdserverpb_SnapshotResponse>,
-                  context: ServerContext) async throws {
-        throw EtcdAPIError.unimplemented("Maintenance.Snapshot")
+    /// Streams a snapshot file's body in etcd's 32 KiB chunks, each with the bytes still to come,
+    /// then its sha256 in a message of its own, as etcd 3.4 does.
+    func snapshot(request: ServerRequest<Etcdserverpb_SnapshotRequest>, context: ServerContext) async throws
+        -> StreamingServerResponse<Etcdserverpb_SnapshotResponse> {
+        let (body, hold) = try api.snapshotBody(credentials: request.metadata.credentials)
+        return StreamingServerResponse { writer in
+            // The member counts this snapshot as running until the stream lets the hold go.
+            defer { withExtendedLifetime(hold) {} }
+            var sent = 0
+            while sent < body.count {
+                let end = min(sent + SnapshotFile.chunkBytes, body.count)
+                var chunk = Etcdserverpb_SnapshotResponse()
+                chunk.blob = Data(body[sent..<end])
+                chunk.remainingBytes = UInt64(body.count - end)
+                try await writer.write(chunk)
+                sent = end
+            }
+            var digest = Etcdserverpb_SnapshotResponse()
+            digest.blob = Data(SnapshotFile.digest(body))
+            try await writer.write(digest)
+            return [:]
+        }
     }
 }

@@ -41,6 +41,11 @@ public final class MVCCStore {
     /// measure of how large it has grown.
     public internal(set) var retainedBytes = 0
 
+    /// The most `retainedBytes` has been since the store was restored or last defragmented:
+    /// the room its tables have grown to hold, which a compaction frees for reuse but does not
+    /// give back (as a bbolt file keeps its size). `defragment()` brings it down to what is in use.
+    public internal(set) var allocatedBytes = 0
+
     /// Records that the Raft entry at `index` has been applied.
     public func setConsistentIndex(_ index: UInt64) {
         precondition(index >= consistentIndex, "applied index going back from \(consistentIndex) to \(index)")
@@ -197,6 +202,7 @@ public final class MVCCStore {
         retainedRevisions += 1
         if version.isTombstone { retainedTombstones += 1 }
         retainedBytes += version.retainedBytes
+        if retainedBytes > allocatedBytes { allocatedBytes = retainedBytes }
     }
 
     func holds(_ compare: Compare, atMain: Int64) -> Bool {

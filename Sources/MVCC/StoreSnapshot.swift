@@ -147,6 +147,7 @@ extension MVCCStore {
         retainedRevisions = order.count
         retainedTombstones = tombstones
         self.retainedBytes = retainedBytes
+        allocatedBytes = retainedBytes
         sortedKeys = SortedKeys(indexes.keys.lazy.map(\.bytes))
         keyCount = indexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
         leaseAttachments = LeaseAttachments(liveValues: indexes.values.lazy.compactMap(\.liveValue))

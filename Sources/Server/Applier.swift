@@ -7,6 +7,12 @@ struct Applier {
     let store = MVCCStore()
     private(set) var auth = AuthState()
     private(set) var leases = LeaseTable()
+    /// The alarms raised through the log; while a NOSPACE one is up, writes that add data are
+    /// refused, as etcd's applierV3Capped refuses them.
+    private(set) var alarms = AlarmSet()
+    /// The space quota this member checks writes against as it applies them (etcd's
+    /// quotaApplierV3).
+    var quota = SpaceQuota()
     /// Told when an applied auth change ends tokens (a user deleted, a password changed, auth off).
     let sessions: AuthSessions
     private(set) var appliedIndex: UInt64 = 0
@@ -24,6 +30,7 @@ struct Applier {
         }
         auth = parts.auth
         leases = parts.leases
+        alarms = parts.alarms
         appliedIndex = snapshot.metadata.index
         confState = snapshot.metadata.confState
         snapshotIndex = snapshot.metadata.index
@@ -64,7 +71,7 @@ struct Applier {
         guard auth.enabled else { return }
         switch request.operation {
         case .auth: try auth.checkAdmin(username: request.username)
-        case .compact, .leaseGrant: return
+        case .compact, .leaseGrant, .alarm: return
         case .leaseRevoke(let id):
             // Revoking deletes the lease's keys: the user must be allowed to write each one.
             for key in store.keys(attachedTo: id) { try check(request, .write, KeyRange(key: key)) }
@@ -117,10 +124,18 @@ struct Applier {
                 return .failure(.auth(error))
             }
         }
+        if case .alarm(let alarmOperation) = operation {
+            return .success(Response(header: header(term: term, member: member), outcome: .alarm(alarms.apply(alarmOperation))))
+        }
+        let cost = SpaceQuota.cost(of: operation)
+        if cost > 0 && alarms.isRaised(.noSpace) { return .failure(.noSpace) }
+        let fits = quota.fits(costBytes: cost, sizeBytes: store.allocatedBytes)
         do throws(LeaseError) {
             switch operation {
             case .leaseGrant(let id, let ttl):
                 try leases.grant(id: id, ttlSeconds: ttl)
+                // Granted past the quota, as etcd's quotaApplierV3 grants it, and answered `noSpace`.
+                guard fits else { return .failure(.noSpace) }
                 return .success(Response(header: header(term: term, member: member), outcome: .leaseGrant(id: id, ttlSeconds: ttl)))
             case .leaseRevoke(let id):
                 try revokeLease(id)
@@ -144,8 +159,11 @@ struct Applier {
             case .compact(let revision):
                 try store.compact(revision)
                 outcome = .compact
-            case .auth, .leaseGrant, .leaseRevoke: preconditionFailure("\(operation) is applied above")
+            case .auth, .leaseGrant, .leaseRevoke, .alarm: preconditionFailure("\(operation) is applied above")
             }
+            // Past the quota the write is applied, as on every member, and its client told of
+            // the space it took (etcd's quotaApplierV3); the member then raises the alarm.
+            guard fits else { return .failure(.noSpace) }
             return .success(Response(header: header(term: term, member: member), outcome: outcome))
         } catch {
             return .failure(.store(error))
@@ -174,18 +192,19 @@ struct Applier {
         return result
     }
 
-    /// The bytes of a Raft snapshot: the store and the auth state.
+    /// The bytes of a Raft snapshot: the store, the auth state, the leases and the alarms.
     func snapshotData() -> [UInt8] {
         snapshotEncoder()()
     }
 
-    /// Makes the bytes of a Raft snapshot of the store and the auth state as they are now, when
-    /// called, on any thread: taking it copies nothing.
+    /// Makes the bytes of a Raft snapshot of the store, the auth state, the leases and the alarms
+    /// as they are now, when called, on any thread: taking it copies nothing.
     func snapshotEncoder() -> @Sendable () -> [UInt8] {
         let image = store.image()
         let auth = auth
         let leases = leases
-        return { AppliedSnapshot(store: image.encoded(), auth: auth, leases: leases).encoded() }
+        let alarms = alarms
+        return { AppliedSnapshot(store: image.encoded(), auth: auth, leases: leases, alarms: alarms).encoded() }
     }
 
     /// Reads a range for `username` (empty: no user), after checking read permission against the

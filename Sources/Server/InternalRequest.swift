@@ -13,6 +13,7 @@ public struct InternalRequest: Sendable, Hashable {
         case leaseGrant(id: Int64, ttlSeconds: Int64)
         /// etcd's LeaseRevoke, also what the leader proposes when a lease expires.
         case leaseRevoke(id: Int64)
+        case alarm(AlarmOperation)
     }
 
     /// Unique per request (see `RequestIDGenerator`); the proposer waits on it.
@@ -39,6 +40,7 @@ public struct InternalRequest: Sendable, Hashable {
         case .auth(let operation): operation.summary
         case .leaseGrant(let id, let ttl): "lease grant \(LeaseID.hex(id)) ttl \(ttl)s"
         case .leaseRevoke(let id): "lease revoke \(LeaseID.hex(id))"
+        case .alarm(let operation): operation.summary
         }
     }
 }

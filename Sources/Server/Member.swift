@@ -88,6 +88,14 @@ public final class Member: Sendable {
     /// Mirrors of the applied auth state's switch and revision, for the put path's header.
     let authEnabled = Atomic<Bool>(false)
     let authRevision = Atomic<UInt64>(1)
+    /// Mirrors of the applied store's size (`allocatedBytes`) and of whether a NOSPACE alarm is
+    /// up, for the put path's quota check.
+    let storeSizeBytes = Atomic<Int>(0)
+    let noSpaceRaised = Atomic<Bool>(false)
+    /// A NOSPACE alarm has been proposed and not yet answered.
+    let alarmProposalPending = Atomic<Bool>(false)
+    /// Hashes and snapshots of the whole state running now (see `holdWholeStateRead`).
+    let wholeStateReads = Atomic<Int>(0)
     /// Set while a thread applies (the apply loop, or the raft loop at a quiet moment).
     let applying = Atomic<Bool>(false)
     /// The last log index this member's disk holds durably (its raft storage's last index).
@@ -112,6 +120,7 @@ public final class Member: Sendable {
         let recovered = try persistence.load()
         let storage = MemoryStorage()
         var applier = Applier(sessions: config.authSessions)
+        applier.quota = config.spaceQuota
         if let snapshot = recovered.snapshot {
             try storage.applySnapshot(snapshot)
             try applier.install(snapshot)
@@ -132,6 +141,7 @@ public final class Member: Sendable {
         let now = clock.nowNanos()
         leaseClock.withLock { $0.reset(applier.leases, now: now) }
         self.applier = Locked(applier)
+        mirrorSpace(applier)
     }
 
     // MARK: The put path
@@ -164,6 +174,11 @@ public final class Member: Sendable {
         guard ready.load(ordering: .acquiring) else {
             return whenReady({ [weak self] in self?.proposeOnce(operation, credentials: credentials, completion: completion) },
                              orFail: { completion(.failure($0)) })
+        }
+        // 0. etcd's quota check, before anything is proposed.
+        guard spaceAvailable(for: operation) else {
+            metrics.withLock { $0.proposalsFailed += 1 }
+            return completion(.failure(.noSpace))
         }
         // 1. A member whose apply falls far behind its commit takes no more work.
         if committedIndex.load(ordering: .relaxed) > appliedIndex.load(ordering: .relaxed) + config.maxGapBetweenApplyAndCommit {

@@ -48,6 +48,8 @@ public struct MemberConfig: Sendable {
     public var authSessions = AuthSessions()
     /// PBKDF2 rounds for passwords hashed on this member; stored with each hash.
     public var passwordHashIterations = PasswordHash.defaultIterations
+    /// etcd's `--quota-backend-bytes`: past it, writes that add data raise the NOSPACE alarm.
+    public var spaceQuota = SpaceQuota()
     /// How many times a request is proposed again after its apply answered "auth revision old".
     public var maxAuthRetries = 8
 

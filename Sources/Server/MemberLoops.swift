@@ -269,6 +269,7 @@ extension Member {
             appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
             authEnabled.store(applier.auth.enabled, ordering: .relaxed)
             authRevision.store(applier.auth.revision, ordering: .relaxed)
+            mirrorSpace(applier)
             try maybeSnapshot(&applier)
         }
         maybeAutoCompact()
@@ -288,6 +289,7 @@ extension Member {
             }
         }
         for (completion, result) in finished { completion(result) }
+        raiseNoSpaceAlarmIfRefused(answers)
         checkReadiness()
         // A read still waiting for its ReadIndex is no work done: the simulator would spin on it.
         return serveReads() || !items.isEmpty
@@ -385,7 +387,8 @@ extension Member {
             id: id, raft: raftStatus, appliedIndex: store.0, proposalsPending: pending, readsPending: readsPending,
             metrics: metrics.withLock { $0 }, storeRevision: store.1, storeCompactRevision: store.2,
             keyCount: store.3, snapshotIndex: store.4, auth: auth, stopped: isStopped, leaseCount: store.5,
-            nextLeaseExpiry: leaseClock.withLock { $0.nextExpiry }, ready: isReady)
+            nextLeaseExpiry: leaseClock.withLock { $0.nextExpiry }, ready: isReady,
+            alarms: alarms)
     }
 
     /// The most recent finished stage traces, oldest first.

@@ -63,6 +63,8 @@ public struct MemberStatus: Sendable, Hashable {
     public var nextLeaseExpiry: LeaseExpiry?
     /// Whether the member serves requests yet (see `Member.isReady`).
     public var ready = true
+    /// The alarms this member has applied (every member's, as the log raised them).
+    public var alarms: [AlarmMember] = []
 
     /// The member's metrics in Prometheus's text format, under etcd's names.
     public var prometheusText: String {

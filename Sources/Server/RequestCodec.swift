@@ -42,6 +42,9 @@ extension InternalRequest {
         case .leaseRevoke(let id):
             out.uint8(7)
             out.int64(id)
+        case .alarm(let operation):
+            out.uint8(Self.alarmKind)
+            Self.encode(operation, into: &out)
         }
         return out.buffer
     }
@@ -70,6 +73,7 @@ extension InternalRequest {
         case 5: operation = .auth(try AuthOperation(decoding: &input))
         case 6: operation = .leaseGrant(id: try input.int64(), ttlSeconds: try input.int64())
         case 7: operation = .leaseRevoke(id: try input.int64())
+        case Self.alarmKind: operation = .alarm(try Self.decodeAlarm(&input))
         default: throw DecodingError(offset: input.offset - 1, reason: "unknown operation kind \(kind)")
         }
         try input.expectEnd()

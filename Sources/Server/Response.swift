@@ -20,6 +20,8 @@ public struct Response: Sendable, Hashable {
         case auth(AuthResult)
         case leaseGrant(id: Int64, ttlSeconds: Int64)
         case leaseRevoke(id: Int64)
+        /// The alarms an alarm request lists, raised or disarmed.
+        case alarm([AlarmMember])
     }
 
     public var header: ResponseHeader

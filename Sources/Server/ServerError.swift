@@ -25,6 +25,11 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case auth(AuthError)
     /// A lease request failed, or a write named a lease that is not granted.
     case lease(LeaseError)
+    /// The store is past its space quota (etcd's ErrNoSpace): a NOSPACE alarm is raised and
+    /// writes that add data are refused until it is disarmed.
+    case noSpace
+    /// As many hashes or snapshots of the whole state as a member runs at once are running.
+    case wholeStateReadsBusy(limit: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +43,9 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .malformedRequest(let why): "etcdserver: malformed request: \(why)"
         case .auth(let error): error.description
         case .lease(let error): error.description
+        case .noSpace: "etcdserver: mvcc: database space exceeded"
+        case .wholeStateReadsBusy(let limit):
+            "etcdserver: too many requests: \(limit) hashes or snapshots of this member's store are running; try again when one ends"
         }
     }
 

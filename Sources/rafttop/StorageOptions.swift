@@ -12,6 +12,9 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
     @Flag(name: .customLong("in-memory"), help: "Keep member data in memory only (no WAL, no fsync).")
     var inMemory = false
 
+    @Option(help: "Past this many bytes of store (Status's dbSize), writes that add data raise the NOSPACE alarm and are refused (etcd's flag; 0: etcd's default, 2 GiB; negative: no quota).")
+    var quotaBackendBytes: Int64 = 0
+
     var description: String {
         inMemory ? "memory (no fsync)" : (dataDirectory.map { "WAL in \($0)" } ?? "WAL in a temporary directory")
     }
@@ -26,6 +29,7 @@ struct StorageOptions: ParsableArguments, CustomStringConvertible {
     func makeClusterConfig(members: Int, placement: PlacementOptions) throws -> Setup {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         placement.apply(to: &config)
+        config.member.spaceQuota = SpaceQuota(bytes: quotaBackendBytes == 0 ? SpaceQuota.etcdDefaultBytes : quotaBackendBytes)
         if inMemory {
             config.makePersistence = { _, _ in MemoryPersistence() }
             return Setup(config: config, directory: nil, cleanUp: {})

@@ -4,6 +4,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Raft
+import Server
 import Synchronization
 
 /// A real-time in-memory cluster serving etcd's API on ports the system chooses, and gRPC
@@ -16,12 +17,13 @@ struct APIHarness: Sendable {
     typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
 
     /// Runs `body` against a fresh cluster of `members`, with a leader, and tears it down after.
-    static func with<R: Sendable>(members: Int = 3, maxRequestBytes: Int? = nil, discardPuts: Bool = false,
-                                  limits: FrontLimits = FrontLimits(), gatewayLimits: GatewayLimits = GatewayLimits(),
+    static func with<R: Sendable>(members: Int = 3, maxRequestBytes: Int? = nil, quotaBackendBytes: Int64? = nil,
+                                  discardPuts: Bool = false, limits: FrontLimits = FrontLimits(), gatewayLimits: GatewayLimits = GatewayLimits(),
                                   _ body: (APIHarness) async throws -> R) async throws -> R {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         config.member.tickNanos = 10_000_000
         if let maxRequestBytes { config.member.maxRequestBytes = maxRequestBytes }
+        if let quotaBackendBytes { config.member.spaceQuota = SpaceQuota(bytes: quotaBackendBytes) }
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
         let server = EtcdAPIServer(cluster: cluster, config: EtcdAPIServerConfig(clientPortBase: 0, gatewayPortBase: 0,

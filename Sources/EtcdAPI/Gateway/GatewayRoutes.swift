@@ -29,7 +29,9 @@ struct GatewayRoutes: Sendable {
         case "kv/txn": return await call(body) { (r: Etcdserverpb_TxnRequest) throws(EtcdAPIError) in try await api.txn(r) }
         case "kv/compaction": return await call(body) { (r: Etcdserverpb_CompactionRequest) throws(EtcdAPIError) in try await api.compact(r) }
         case "maintenance/status": return await call(body) { (_: Etcdserverpb_StatusRequest) throws(EtcdAPIError) in try api.status() }
-        case "maintenance/alarm": return await call(body) { (request: Etcdserverpb_AlarmRequest) throws(EtcdAPIError) in try api.alarm(request) }
+        case "maintenance/alarm": return await call(body) { (request: Etcdserverpb_AlarmRequest) throws(EtcdAPIError) in try await api.alarm(request) }
+        case "maintenance/hash": return await call(body) { (_: Etcdserverpb_HashRequest) throws(EtcdAPIError) in try api.hash() }
+        case "maintenance/defragment": return await call(body) { (_: Etcdserverpb_DefragmentRequest) throws(EtcdAPIError) in try api.defragment() }
         case "cluster/member/list": return await call(body) { (_: Etcdserverpb_MemberListRequest) throws(EtcdAPIError) in try api.memberList() }
         default: return Self.notFound
         }

@@ -66,9 +66,16 @@ enum MembersTable {
         return "\(auth.enabled ? "on" : "off") r\(auth.revision)"
     }
 
+    /// The alarms a member raised (etcd's `alarm list` names the member out of space), as its
+    /// row's own member applied them: shown once any member knows of an alarm.
+    static let alarmColumn = Column(title: "ALARM", width: 8, priority: 7, left: true) { row in
+        let raised = row.view.status?.alarms.filter { $0.memberID == row.view.id } ?? []
+        return raised.isEmpty ? "-" : raised.map(\.alarm.description).joined(separator: ",")
+    }
+
     /// The columns that fit in `width`, in table order.
-    static func visibleColumns(width: Int, auth: Bool = false) -> [Column] {
-        let all = auth ? columns + [authColumn] : columns
+    static func visibleColumns(width: Int, auth: Bool = false, alarms: Bool = false) -> [Column] {
+        let all = columns + (auth ? [authColumn] : []) + (alarms ? [alarmColumn] : [])
         var chosen = all.enumerated().map { $0 }
         func total(_ cols: [(offset: Int, element: Column)]) -> Int { cols.reduce(0) { $0 + $1.element.width + 1 } + 2 }
         while total(chosen) > width, let drop = chosen.filter({ $0.element.priority > 0 }).min(by: { $0.element.priority < $1.element.priority || ($0.element.priority == $1.element.priority && $0.offset > $1.offset) }) {
@@ -81,10 +88,12 @@ enum MembersTable {
         guard area.height >= 3 else { return }
         let leaderView = snapshot.members.first { $0.id == snapshot.leader }
         let progress = leaderView?.status?.raft.progress ?? [:]
-        canvas.box(area, title: "members" + (snapshot.leader == nil ? "  (no leader)" : ""))
+        let alarms = Set(snapshot.members.flatMap { $0.status?.alarms ?? [] }.map(\.alarm)).sorted()
+        canvas.box(area, title: "members" + (snapshot.leader == nil ? "  (no leader)" : "")
+            + (alarms.isEmpty ? "" : "  ALARM " + alarms.map(\.description).joined(separator: ",")))
         let inner = area.inset(1)
         let hasAuth = snapshot.members.contains { ($0.status?.auth.revision ?? 1) > 1 }
-        let cols = visibleColumns(width: area.width, auth: hasAuth)
+        let cols = visibleColumns(width: area.width, auth: hasAuth, alarms: !alarms.isEmpty)
         var x = inner.x
         for col in cols {
             canvas.write(col.cell(col.title), x: x, y: inner.y, role: .dim, clip: inner)
