@@ -32,17 +32,30 @@ extension EtcdctlEndToEndTests {
         defer { first.stop() }
         // Each prints the leader's key (the election's name, a slash, the session's lease in
         // hex) and value.
-        try await first.waitForOutput("\nalice\n", seconds: 120)
-        try await observer.waitForOutput("\nalice\n", seconds: 120)
+        try await Self.waitForOutput("\nalice\n", of: first)
+        try await Self.waitForOutput("\nalice\n", of: observer)
         #expect(first.output.hasPrefix("chair/"))
 
         let second = try BackgroundProcess(etcdctl, [endpoints, "elect", "chair", "bob"], environment: ["ETCDCTL_API": "3"])
         defer { second.stop() }
         // SIGTERM: etcdctl resigns, and the second candidate leads.
         try await first.terminate()
-        try await second.waitForOutput("\nbob\n", seconds: 120)
-        try await observer.waitForOutput("\nbob\n", seconds: 120)
+        try await Self.waitForOutput("\nbob\n", of: second)
+        try await Self.waitForOutput("\nbob\n", of: observer)
         let lines = observer.output.split(separator: "\n")
         #expect(lines.count == 4 && lines[1] == "alice" && lines[3] == "bob", "elect -l printed \(observer.output)")
+    }
+
+    /// Waits for `text` in what `etcdctl` printed; if it exits first, fails at once with that.
+    static func waitForOutput(_ text: String, of etcdctl: BackgroundProcess) async throws {
+        struct Exited: Error, CustomStringConvertible {
+            let output: String
+            var description: String { "etcdctl exited: \(output)" }
+        }
+        try await waitFor("\"\(text)\" from etcdctl", seconds: 120) {
+            if etcdctl.output.contains(text) { return true }
+            if !etcdctl.process.isRunning { throw Exited(output: etcdctl.output) }
+            return false
+        }
     }
 }
