@@ -135,6 +135,30 @@ import Testing
         }
     }
 
+    /// A Lock runs as the user of its token, as etcd's runs its embedded client with the
+    /// caller's context; a refusal comes back as Unknown with the text a KV call gets.
+    @Test func locksRunAsTheCallersUser() async throws {
+        try await APIHarness.with { h in
+            try await h.withClient { client in
+                let auth = Etcdserverpb_Auth.Client(wrapping: client)
+                try await AuthServiceTests.setUp(auth)
+                let root = try await AuthServiceTests.authenticate(auth, "root", "root-pw")
+                let alice = try await AuthServiceTests.authenticate(auth, "alice", "alice-pw")
+                let locks = LockClient(wrapping: client)
+                let kv = KVClient(wrapping: client)
+                let held = try await locks.lock(.init("job", lease: 0), metadata: ["token": .string(root)])
+                #expect(held.keyString == "job/0")
+
+                let putDenied = await rpcFailure { _ = try await kv.put(Etcdserverpb_PutRequest("job/0", ""), metadata: ["token": .string(alice)]) }
+                let lockDenied = await rpcFailure { _ = try await locks.lock(.init("job", lease: 0), metadata: ["token": .string(alice)]) }
+                #expect(putDenied != nil && lockDenied?.0 == .unknown && lockDenied?.1 == putDenied?.1)
+                let putAnonymous = await rpcFailure { _ = try await kv.put(Etcdserverpb_PutRequest("job/0", "")) }
+                let lockAnonymous = await rpcFailure { _ = try await locks.lock(.init("job", lease: 0)) }
+                #expect(putAnonymous != nil && lockAnonymous?.0 == .unknown && lockAnonymous?.1 == putAnonymous?.1)
+            }
+        }
+    }
+
     static func keys(_ prefix: String, _ kv: KVClient) async throws -> [String] {
         try await kv.range(.prefix(prefix)).kvs.map(\.keyString)
     }
