@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Generates Sources/EtcdAPI/Generated from etcd 3.4's .proto files.
+# Generates Sources/EtcdAPI/Generated from etcd 3.4's .proto files: the KV, Watch, Lease, Cluster,
+# Maintenance and Auth services (rpc.proto), and the Lock and Election services (v3lock.proto,
+# v3election.proto, which import rpc.proto and kv.proto by the paths Scripts/proto keeps).
 #
 #   Scripts/generate-etcd-api.sh                       generate from the copies in Scripts/proto
 #   Scripts/generate-etcd-api.sh --refresh ETCD_GIT_DIR [TAG]
 #                                                      first copy the .proto files afresh from a
-#                                                      clone of etcd-io/etcd at TAG (v3.4.45)
+#                                                      clone of etcd-io/etcd at TAG (v3.4.45);
+#                                                      each file's path there is its path here
+#                                                      without the leading etcd/
 #
 # The copies in Scripts/proto are etcd's files with the gogoproto imports and options and the
 # google.api.http options removed: only the API definitions are left, and protoc needs neither
@@ -20,7 +24,9 @@ cd "$(dirname "$0")/.."
 
 PROTO_DIR=Scripts/proto
 OUT_DIR=Sources/EtcdAPI/Generated
-PROTOS=(etcd/mvcc/mvccpb/kv.proto etcd/auth/authpb/auth.proto etcd/etcdserver/etcdserverpb/rpc.proto)
+PROTOS=(etcd/mvcc/mvccpb/kv.proto etcd/auth/authpb/auth.proto etcd/etcdserver/etcdserverpb/rpc.proto
+    etcd/etcdserver/api/v3lock/v3lockpb/v3lock.proto
+    etcd/etcdserver/api/v3election/v3electionpb/v3election.proto)
 
 if [ "${1:-}" = "--refresh" ]; then
     etcd_git=${2:?"--refresh needs the path of an etcd git directory"}

@@ -30,6 +30,14 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case noSpace
     /// Too many calls that read the whole store (Hash, HashKV, Snapshot) at once, with why.
     case busy(String)
+    /// etcd's concurrency.ErrElectionNotLeader: the leader key named is no longer the leader's.
+    case electionNotLeader
+    /// etcd's concurrency.ErrElectionNoLeader: no key under the election's prefix.
+    case electionNoLeader
+    /// etcd's v3election.ErrMissingLeaderKey: a Proclaim or Resign without its `leader`.
+    case leaderKeyMissing
+    /// The caller went away while its call waited (Go's context.Canceled).
+    case cancelled
     /// A request that does not make sense (a malformed field), with why.
     case invalidArgument(String)
     /// Something etcd errs on without a dedicated status: sent as Unknown with its own text.
@@ -51,7 +59,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noLeader, .stopped, .timeout, .timeoutDueToLeaderFail: .unavailable
         case .notLeader, .badLeaderTransferee: .failedPrecondition
         case .corrupt: .dataLoss
-        case .other, .leaderTransferTimeout: .unknown
+        case .other, .leaderTransferTimeout, .electionNotLeader, .electionNoLeader, .leaderKeyMissing: .unknown
+        case .cancelled: .cancelled
         case .unimplemented: .unimplemented
         case .auth(let error): Self.code(of: error)
         }
@@ -82,6 +91,10 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .corrupt(let why): "etcdserver: corrupt cluster: \(why)"
         case .noSpace: "etcdserver: mvcc: database space exceeded"
         case .busy(let why): why
+        case .electionNotLeader: "election: not leader"
+        case .electionNoLeader: "election: no leader"
+        case .leaderKeyMissing: #""leader" field must be provided"#
+        case .cancelled: "context canceled"
         case .invalidArgument(let why): why
         case .other(let text): text
         case .unimplemented(let method): "rafttop does not serve \(method)"

@@ -117,7 +117,8 @@ public struct EtcdAPIServer: Sendable {
                     transport: .http2NIOPosix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
                                               config: transportConfig),
                     services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
-                               AuthService(api: api), LeaseService(api: api)])
+                               AuthService(api: api), LeaseService(api: api), LockService(api: api),
+                               ElectionService(api: api)])
                 group.addTask { try await server.serve() }
                 let port = config.port(base: config.clientPortBase, member: id)
                 let wanted = Self.hostPort(host, port)

@@ -85,7 +85,7 @@ extension MemberAPI {
         var out = Etcdserverpb_TxnResponse()
         out.header = header(response.header)
         out.succeeded = result.succeeded
-        out.responses = result.responses.map { Etcdserverpb_ResponseOp($0, revision: result.revision) }
+        out.responses = Etcdserverpb_ResponseOp.responses(result, revision: result.revision, request: request)
         return out
     }
 

@@ -163,9 +163,6 @@ extension Etcdserverpb_RequestOp {
     func checked(maxOps: Int) throws(EtcdAPIError) -> RequestOp {
         switch request {
         case .requestRange(let range)?:
-            guard !range.needsPostProcessing else {
-                throw .invalidArgument("etcdserver: sorted or filtered ranges are not supported inside a txn")
-            }
             return .range(try range.checked())
         case .requestPut(let put)?:
             if put.ignoreValue { throw .invalidArgument("etcdserver: ignore_value is not supported inside a txn") }
@@ -179,17 +176,24 @@ extension Etcdserverpb_RequestOp {
 
 extension Etcdserverpb_ResponseOp {
     /// One result of a transaction; each carries a header with only its revision, as etcd's do.
-    init(_ op: ResponseOp, revision: Int64) {
+    /// `request` is the operation it answers: a range's sort, filters and limit are applied here,
+    /// as for a Range on its own (clientv3's Mutex asks for the first key by create revision).
+    init(_ op: ResponseOp, revision: Int64, request: Etcdserverpb_RequestOp? = nil) {
         self.init()
         var header = Etcdserverpb_ResponseHeader()
         header.revision = revision
         switch op {
         case .range(let result):
-            var r = Etcdserverpb_RangeResponse()
+            var r: Etcdserverpb_RangeResponse
+            if case .requestRange(let asked)? = request?.request {
+                r = asked.response(from: result)
+            } else {
+                r = Etcdserverpb_RangeResponse()
+                r.kvs = result.kvs.map(Mvccpb_KeyValue.init)
+                r.count = result.count
+                r.more = result.more
+            }
             r.header = header
-            r.kvs = result.kvs.map(Mvccpb_KeyValue.init)
-            r.count = result.count
-            r.more = result.more
             response = .responseRange(r)
         case .put(let result):
             var r = Etcdserverpb_PutResponse()
@@ -206,8 +210,18 @@ extension Etcdserverpb_ResponseOp {
             var r = Etcdserverpb_TxnResponse()
             r.header = header
             r.succeeded = result.succeeded
-            r.responses = result.responses.map { Etcdserverpb_ResponseOp($0, revision: revision) }
+            var asked: Etcdserverpb_TxnRequest?
+            if case .requestTxn(let nested)? = request?.request { asked = nested }
+            r.responses = Self.responses(result, revision: revision, request: asked)
             response = .responseTxn(r)
+        }
+    }
+
+    /// The results of a transaction's taken branch, each with the operation it answers.
+    static func responses(_ result: TxnResult, revision: Int64, request: Etcdserverpb_TxnRequest?) -> [Etcdserverpb_ResponseOp] {
+        let asked = request.map { result.succeeded ? $0.success : $0.failure } ?? []
+        return result.responses.enumerated().map { i, op in
+            Etcdserverpb_ResponseOp(op, revision: revision, request: i < asked.count ? asked[i] : nil)
         }
     }
 }

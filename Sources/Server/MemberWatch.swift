@@ -47,6 +47,11 @@ extension Member {
         _ = applier.withLock { $0.store.watchHub.cancel(id) }
     }
 
+    /// How many watchers the store holds, for every consumer.
+    public var storeWatcherCount: Int {
+        applier.withLock { $0.store.watchHub.count }
+    }
+
     /// The index of the last applied entry: it moves whenever the store may have new events.
     public var appliedIndexNow: UInt64 {
         appliedIndex.load(ordering: .relaxed)

@@ -86,12 +86,31 @@ struct GatewayListener: Sendable {
                     body.writeBuffer(&chunk)
                 case .end:
                     guard let request = head else { continue }
-                    let reply = await routes.respond(method: request.method.rawValue, path: request.uri, body: Array(body.readableBytesView))
-                    try await write(reply, version: request.version, keepAlive: request.isKeepAlive, to: outbound)
-                    if !request.isKeepAlive { return }
+                    let waits = GatewayRoutes.route(of: request.uri).map(GatewayRoutes.waitingRoutes.contains) ?? false
+                    let respond = { @Sendable [routes, body] in
+                        await routes.respond(method: request.method.rawValue, path: request.uri, body: Array(body.readableBytesView))
+                    }
+                    let reply = waits ? await Self.untilClosed(connection.channel, respond) : await respond()
+                    // A call that waits closes its connection with its answer (see `untilClosed`).
+                    let keepAlive = request.isKeepAlive && !waits
+                    try await write(reply, version: request.version, keepAlive: keepAlive, to: outbound)
+                    if !keepAlive { return }
                     head = nil
                 }
             }
+        }
+    }
+
+    /// Runs a call that waits (a Lock, a Campaign) until it answers or `channel` closes: a client
+    /// that goes away cancels it, as a gRPC client's reset does. Each such call leaves a callback
+    /// on the channel's close, so its connection closes after the answer.
+    private static func untilClosed(_ channel: any Channel, _ call: @escaping @Sendable () async -> GatewayReply) async -> GatewayReply {
+        let task = Task { await call() }
+        channel.closeFuture.whenComplete { _ in task.cancel() }
+        return await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
         }
     }
 

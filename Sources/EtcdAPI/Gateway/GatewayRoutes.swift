@@ -16,12 +16,19 @@ struct GatewayRoutes: Sendable {
     /// Paths under /v3/ (etcd 3.4 also answers under /v3beta/).
     static let prefixes = ["/v3/", "/v3beta/"]
 
+    /// Routes whose call waits, for as long as a lock is held or a leader leads (Lock, Campaign).
+    static let waitingRoutes: Set<String> = ["lock/lock", "election/campaign"]
+
+    /// The route of `path` under /v3/ or /v3beta/.
+    static func route(of path: String) -> String? {
+        prefixes.lazy.compactMap { path.hasPrefix($0) ? String(path.dropFirst($0.count)) : nil }.first
+    }
+
     func respond(method: String, path: String, body: [UInt8]) async -> GatewayReply {
-        guard let route = Self.prefixes.lazy.compactMap({ path.hasPrefix($0) ? String(path.dropFirst($0.count)) : nil }).first else {
-            return Self.notFound
-        }
+        guard let route = Self.route(of: path) else { return Self.notFound }
         guard method == "POST" else { return GatewayReply(status: 405, body: Array("Method Not Allowed\n".utf8)) }
-        // The gateway carries no token: with auth on, its key-value calls are refused.
+        // The gateway carries no token: with auth on, its key-value calls are refused. The
+        // streams (Watch, Observe), which etcd's gateway writes as JSON lines, are not served.
         switch route {
         case "kv/range": return await call(body) { (r: Etcdserverpb_RangeRequest) throws(EtcdAPIError) in try await api.range(r) }
         case "kv/put": return await call(body) { (r: Etcdserverpb_PutRequest) throws(EtcdAPIError) in try await api.put(r) }
@@ -33,6 +40,12 @@ struct GatewayRoutes: Sendable {
         case "maintenance/hash": return await call(body) { (_: Etcdserverpb_HashRequest) throws(EtcdAPIError) in try api.hash() }
         case "maintenance/defragment": return await call(body) { (_: Etcdserverpb_DefragmentRequest) throws(EtcdAPIError) in try api.defragment() }
         case "cluster/member/list": return await call(body) { (_: Etcdserverpb_MemberListRequest) throws(EtcdAPIError) in try api.memberList() }
+        case "lock/lock": return await call(body) { (r: V3lockpb_LockRequest) throws(EtcdAPIError) in try await api.lock(r) }
+        case "lock/unlock": return await call(body) { (r: V3lockpb_UnlockRequest) throws(EtcdAPIError) in try await api.unlock(r) }
+        case "election/campaign": return await call(body) { (r: V3electionpb_CampaignRequest) throws(EtcdAPIError) in try await api.campaign(r) }
+        case "election/proclaim": return await call(body) { (r: V3electionpb_ProclaimRequest) throws(EtcdAPIError) in try await api.proclaim(r) }
+        case "election/leader": return await call(body) { (r: V3electionpb_LeaderRequest) throws(EtcdAPIError) in try await api.leader(r) }
+        case "election/resign": return await call(body) { (r: V3electionpb_ResignRequest) throws(EtcdAPIError) in try await api.resign(r) }
         default: return Self.notFound
         }
     }
