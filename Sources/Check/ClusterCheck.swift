@@ -32,6 +32,8 @@ public struct ClusterCheck: Sendable {
     public enum Sabotage: String, Sendable, CaseIterable {
         /// Members answer linearizable reads from their own store, without ReadIndex.
         case localReads = "local-reads"
+        /// The check's keep-alives are counted but never sent: the kept lease runs out.
+        case ignoredKeepAlives = "ignored-keep-alives"
     }
 
     public var options: Options
@@ -59,12 +61,14 @@ public struct ClusterCheck: Sendable {
         defer { cluster.shutdown() }
         let workload = Workload(options: Workload.Options(clients: options.clients, keys: options.keys,
                                                           operations: options.operations), seed: options.seed)
+        let leases = LeaseWorkload(dropsKeepAlives: options.sabotage == .ignoredKeepAlives)
         var faults = FaultInjector(seed: options.seed)
         // A quiet start, as a cluster that has just come up: the first leader is elected.
         cluster.advance(byNanos: 2 * cluster.config.member.electionTimeoutNanos)
         var nextFaultNanos = cluster.nowNanos() + faults.nextIntervalNanos()
         while !workload.isFinishedIssuing {
             workload.startDue(on: cluster)
+            leases.step(on: cluster, halfway: workload.issued >= options.operations / 2)
             cluster.advance(byNanos: Self.stepNanos)
             if cluster.nowNanos() >= nextFaultNanos {
                 try faults.inject(into: cluster)
@@ -74,11 +78,17 @@ public struct ClusterCheck: Sendable {
         report.faults = faults.counts
         try FaultInjector.heal(cluster)
         let limitNanos: UInt64 = 120_000_000_000
-        cluster.run(until: { workload.isIdle }, stepNanos: Self.stepNanos, limitNanos: limitNanos)
-        let converged = cluster.run(until: { Self.converged(cluster) }, stepNanos: Self.stepNanos, limitNanos: limitNanos)
+        // The kept lease is kept alive to the end, as its client would.
+        func renew() { leases.renewIfDue(on: cluster, now: cluster.nowNanos()) }
+        cluster.run(until: { renew(); return workload.isIdle }, stepNanos: Self.stepNanos, limitNanos: limitNanos)
+        if !cluster.run(until: { renew(); return leases.expiredLeaseIsGone(cluster) }, stepNanos: Self.stepNanos, limitNanos: limitNanos) {
+            report.violations.append(Violation(kind: .leaseBroken, detail: "the lease left to run out was not revoked within 120 s of healing"))
+        }
+        let converged = cluster.run(until: { renew(); return Self.converged(cluster) }, stepNanos: Self.stepNanos, limitNanos: limitNanos)
         if !converged {
             report.violations.append(Violation(kind: .noProgress, detail: "the members did not converge within 120 s of healing"))
         }
+        report.violations += leases.violations(cluster, applied: applied.entries).map { Violation(kind: .leaseBroken, detail: $0) }
         let finalValues = finalReads(cluster, workload: workload, report: &report)
         let (history, malformed) = workload.close()
         report.operations = history.operations.count
@@ -105,7 +115,7 @@ public struct ClusterCheck: Sendable {
         config.member.applyObserver = { applied.record($0, $1) }
         switch options.sabotage {
         case .localReads?: config.member.unsafeLocalReads = true
-        case nil: break
+        case .ignoredKeepAlives?, nil: break
         }
         config.storeOnSimulatedDisks(seed: options.seed)
         return config

@@ -27,6 +27,8 @@ final class AppliedLog: Sendable {
     }
 
     var conflicts: [String] { state.withLock { $0.conflicts } }
+    /// Every index's entry, in index order.
+    var entries: [Entry] { state.withLock { s in s.entries.keys.sorted().map { s.entries[$0]! } } }
     var appliedCount: Int { state.withLock { $0.count } }
 }
 

@@ -10,6 +10,7 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         case membersDisagree = "members-disagree"
         case malformedAnswer = "malformed-answer"
         case noProgress = "no-progress"
+        case leaseBroken = "lease-broken"
         /// The cluster could not be run: a member refused to restart from its disk, say.
         case clusterFailed = "cluster-failed"
     }

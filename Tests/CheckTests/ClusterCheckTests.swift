@@ -33,6 +33,20 @@ import Testing
         #expect(summary.faults[.slowDisk, default: 0] > 0, "slow disks were injected")
     }
 
+    /// A lease whose keep-alives never arrive runs out while the check believes it kept alive:
+    /// within 50 seeds (faults may keep a seed leaderless for longer than the TTL, which excuses
+    /// it) the check must say that the kept lease was revoked.
+    @Test func aKeptLeaseThatRunsOutIsCaught() async throws {
+        var caught: Violation?
+        for seed in UInt64(1)...50 where caught == nil {
+            await Task.yield()
+            let report = ClusterCheck(options: ClusterCheck.Options(seed: seed, operations: 300, sabotage: .ignoredKeepAlives)).run()
+            caught = report.violations.first { $0.kind == .leaseBroken }
+        }
+        let violation = try #require(caught, "50 seeds of keep-alives that never arrived went unnoticed")
+        #expect(violation.detail.contains("was revoked though keep-alives reached the leader"), "\(violation.detail)")
+    }
+
     /// Members that answer reads from their own store, skipping ReadIndex, serve stale reads:
     /// the check must say so within 100 seeds, with a history that shows it.
     @Test func aClusterThatServesStaleReadsIsCaught() async throws {
