@@ -14,6 +14,9 @@ extension Cluster {
     func route(_ messages: [Message]) {
         let now = clock.nowNanos()
         let (immediate, lost) = state.withLock { s -> (Bool, [(Member, Message)]) in
+            // A removed member is cut off for good, as etcd's transport drops its messages.
+            let messages = s.removed.isEmpty ? messages
+                : messages.filter { !s.removed.contains($0.from) && !s.removed.contains($0.to) }
             let lost = s.network.send(messages, now: now)
             return (s.network.settings.latencyMicros == 0 && s.network.settings.jitterMicros == 0, senders(of: lost, in: s))
         }

@@ -32,6 +32,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case unimplemented(String)
     /// Auth refused the request (see `AuthError` for etcd's wording).
     case auth(AuthError)
+    /// A membership change was refused (see `MembershipError` for etcd's wording).
+    case membership(MembershipError)
 
     public var code: RPCError.Code {
         switch self {
@@ -47,6 +49,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .other, .leaderTransferTimeout: .unknown
         case .unimplemented: .unimplemented
         case .auth(let error): Self.code(of: error)
+        case .membership(let error): Self.code(of: error)
         }
     }
 
@@ -75,6 +78,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .other(let text): text
         case .unimplemented(let method): "rafttop does not serve \(method)"
         case .auth(let error): error.description
+        case .membership(let error): error.description
         }
     }
 
@@ -91,6 +95,18 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// etcd's status codes for membership errors (rpctypes/error.go).
+    static func code(of error: MembershipError) -> RPCError.Code {
+        switch error {
+        case .memberNotFound: .notFound
+        case .tooManyMembers: .resourceExhausted
+        case .badURLs: .invalidArgument
+        case .memberExists, .peerURLExists, .tooManyLearners, .memberNotLearner, .learnerNotReady,
+             .notEnoughStartedMembers, .notLeader, .changeInProgress:
+            .failedPrecondition
+        }
+    }
+
     /// The API's error for what a member answered.
     public init(_ error: ServerError) {
         switch error {
@@ -103,6 +119,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .store(let storeError): self = EtcdAPIError(storeError)
         case .malformedRequest: self = .invalidArgument(error.description)
         case .auth(let authError): self = .auth(authError)
+        case .membership(let membershipError): self = .membership(membershipError)
         }
     }
 

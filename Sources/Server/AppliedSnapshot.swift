@@ -1,20 +1,26 @@
 import Raft
 
-/// What a member's Raft snapshot holds: the key-value store's snapshot and the auth state.
+/// What a member's Raft snapshot holds: the key-value store's snapshot, the auth state and the
+/// membership.
 ///
-/// Layout: magic "RTS1", the store's bytes (length-prefixed), the auth state's bytes
-/// (length-prefixed). Bytes that start with the store's own magic are a snapshot from before
+/// Layout: magic "RTS2", the store's bytes (length-prefixed), the auth state's bytes
+/// (length-prefixed), the membership's bytes (length-prefixed). "RTS1" is the same without the
+/// membership (a snapshot from before membership changes). Bytes that start with the store's own magic are a snapshot from before
 /// auth existed: the store alone, with auth off.
 struct AppliedSnapshot {
     static let magic: [UInt8] = Array("RTS1".utf8)
     static let storeOnlyMagic: [UInt8] = Array("MVC1".utf8)
+    static let magicWithMembership: [UInt8] = Array("RTS2".utf8)
 
     var store: [UInt8]
     var auth: AuthState
+    /// Empty in a snapshot from before membership changes.
+    var membership = Membership()
 
-    init(store: [UInt8], auth: AuthState) {
+    init(store: [UInt8], auth: AuthState, membership: Membership = Membership()) {
         self.store = store
         self.auth = auth
+        self.membership = membership
     }
 
     init(decoding data: [UInt8]) throws(ServerError) {
@@ -24,11 +30,18 @@ struct AppliedSnapshot {
         }
         do throws(DecodingError) {
             var input = ByteReader(data)
-            guard try input.bytes(4) == Self.magic else { throw DecodingError(offset: 0, reason: "bad snapshot magic") }
+            let magic = try input.bytes(4)
+            guard magic == Self.magic || magic == Self.magicWithMembership else {
+                throw DecodingError(offset: 0, reason: "bad snapshot magic")
+            }
             let store = try input.lengthPrefixed()
             let auth = try AuthState(snapshotData: try input.lengthPrefixed())
+            var membership = Membership()
+            if magic == Self.magicWithMembership {
+                membership = try Membership(decoding: try input.lengthPrefixed())
+            }
             try input.expectEnd()
-            self.init(store: store, auth: auth)
+            self.init(store: store, auth: auth, membership: membership)
         } catch {
             throw .store(.corruptSnapshot(error.description))
         }
@@ -36,10 +49,12 @@ struct AppliedSnapshot {
 
     func encoded() -> [UInt8] {
         let authBytes = auth.snapshotData()
-        var out = ByteWriter(capacity: 24 + store.count + authBytes.count)
-        out.bytes(Self.magic)
+        let membershipBytes = membership.encoded()
+        var out = ByteWriter(capacity: 32 + store.count + authBytes.count + membershipBytes.count)
+        out.bytes(Self.magicWithMembership)
         out.lengthPrefixed(store)
         out.lengthPrefixed(authBytes)
+        out.lengthPrefixed(membershipBytes)
         return out.buffer
     }
 }

@@ -18,6 +18,8 @@ public struct Response: Sendable, Hashable {
         case compact
         case range(RangeResult)
         case auth(AuthResult)
+        /// A membership change was applied: the members after it.
+        case members([MemberInfo])
     }
 
     public var header: ResponseHeader

@@ -23,6 +23,8 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Auth refused the request: no or a bad user or token, no permission, or an auth change
     /// that is not allowed.
     case auth(AuthError)
+    /// A membership change was refused.
+    case membership(MembershipError)
 
     public var description: String {
         switch self {
@@ -35,6 +37,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .store(let error): error.description
         case .malformedRequest(let why): "etcdserver: malformed request: \(why)"
         case .auth(let error): error.description
+        case .membership(let error): error.description
         }
     }
 
