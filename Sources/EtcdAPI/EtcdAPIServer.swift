@@ -100,6 +100,9 @@ public struct EtcdAPIServer: Sendable {
 
     /// How often the server looks for members added or removed.
     static let membershipPollMillis = 100
+    /// How long a removed member's listeners stay open, answering "server stopped", so the
+    /// answer to its own removal reaches the client (etcd's removed member stops after it too).
+    static let removedMemberGraceMillis = 1000
 
     private func serve(ready: @escaping @Sendable ([MemberEndpoint]) -> Void,
                        added: @escaping @Sendable (MemberEndpoint) -> Void) async throws {
@@ -131,13 +134,20 @@ public struct EtcdAPIServer: Sendable {
     /// Serves members as they are added and stops serving them as they are removed, until the
     /// task is cancelled or a listener fails.
     private func followMembership(_ listeners: MemberListeners, added: @escaping @Sendable (MemberEndpoint) -> Void) async throws {
+        var removedAt: [NodeID: ContinuousClock.Instant] = [:]
         while true {
             try await Task.sleep(for: .milliseconds(Self.membershipPollMillis))
             if let failure = listeners.failure { throw failure }
             let ids = cluster.ids
+            let now = ContinuousClock.now
             for id in listeners.served where !ids.contains(id) {
+                // The removal's own answer may still be on its way out through this member.
+                let since = removedAt[id, default: now]
+                removedAt[id] = since
+                guard now - since >= .milliseconds(Self.removedMemberGraceMillis) else { continue }
                 listeners.stop(id)
                 fronts.withLock { $0[id] = nil }
+                removedAt[id] = nil
             }
             for id in ids where !listeners.served.contains(id) && cluster.member(id) != nil {
                 do {
