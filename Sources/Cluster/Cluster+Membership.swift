@@ -23,9 +23,15 @@ extension Cluster {
         return member?.membership
     }
 
+    /// The ids of members removed: never used again.
+    public var removedIDs: Set<NodeID> {
+        state.withLock { $0.removed }
+    }
+
     /// etcd's MemberAdd: a new member with the next id, named `member-N`, as a voter or a
-    /// learner. It starts once the change is applied.
-    public func addMember(peerURLs: [String], isLearner: Bool, completion: @escaping MembershipCompletion) {
+    /// learner, known by `peerURLs` (nil: its peer URL on the simulated network). It starts once
+    /// the change is applied.
+    public func addMember(peerURLs: [String]? = nil, isLearner: Bool, completion: @escaping MembershipCompletion) {
         let limit = ClusterConfig.memberRange.upperBound
         let reserved = state.withLock { s -> NodeID? in
             guard s.ids.count < limit else { return nil }
@@ -33,7 +39,7 @@ extension Cluster {
             return s.highestID
         }
         guard let id = reserved else { return completion(.failure(.membership(.tooManyMembers(limit)))) }
-        let added = MemberInfo(id: id, name: "member-\(id)", peerURLs: peerURLs, isLearner: isLearner)
+        let added = MemberInfo(id: id, name: "member-\(id)", peerURLs: peerURLs ?? [config.peerURL(of: id)], isLearner: isLearner)
         change(.add(added), about: id) { [weak self] result in
             guard let self else { return completion(result) }
             guard case .success = result else {
@@ -115,23 +121,39 @@ extension Cluster {
         }
     }
 
+    /// Starts and stops members as the leader's applied membership says, for a change whose
+    /// answer never came (its proposer crashed or timed out after the change was committed).
+    func followAppliedMembership() {
+        guard let leader = self.leader, let membership = member(leader)?.membership, !membership.members.isEmpty else { return }
+        let (ids, removed) = state.withLock { ($0.ids, $0.removed) }
+        for id in membership.removed.subtracting(removed).sorted() {
+            stopRemoved(id)
+        }
+        for id in membership.members.keys.sorted() where !ids.contains(id) && !membership.removed.contains(id) {
+            state.withLock { s in s.highestID = max(s.highestID, id) }
+            startAdded(id)
+        }
+    }
+
     /// Stops a member the log removed, for good.
     func stopRemoved(_ id: NodeID) {
         let (member, runner) = state.withLock { s -> (Member?, MemberRunner?) in
+            guard !s.removed.contains(id) else { return (nil, nil) }
             s.ids.removeAll { $0 == id }
             s.removed.insert(id)
             s.states[id] = .down
             _ = s.network.dropAll(involving: id)
             s.heldForPaused[id] = nil
             s.nextTickNanos[id] = nil
+            if s.leader == id { s.leader = nil }
             return (s.members.removeValue(forKey: id), s.runners.removeValue(forKey: id))
         }
         member?.stop()
         runner?.stop()
-        persistences.withLock { $0.removeValue(forKey: id) }?.close()
+        guard let persistence = persistences.withLock({ $0.removeValue(forKey: id) }) else { return }
+        persistence.close()
         note("member \(id) removed and stopped")
         refreshPartitionStates()
-        observe()
     }
 
     /// The persistence of member `id`, made the first time it is asked for.

@@ -76,7 +76,8 @@ extension Cluster {
         state.withLock { $0.network.nextDueNanos }
     }
 
-    /// Updates who the cluster's leader is, recording elections and their length as events.
+    /// Updates who the cluster's leader is, recording elections and their length as events, and
+    /// starts or stops members as the leader's applied membership says.
     public func observe() {
         let now = clock.nowNanos()
         let live = state.withLock { s in s.members.filter { s.states[$0.key] != .down } }
@@ -108,6 +109,7 @@ extension Cluster {
                 s.leader = leader
             }
         }
+        followAppliedMembership()
     }
 
     /// The member that leads now, as last observed.
