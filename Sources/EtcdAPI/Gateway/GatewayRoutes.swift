@@ -31,6 +31,14 @@ struct GatewayRoutes: Sendable {
         case "maintenance/status": return await call(body) { (_: Etcdserverpb_StatusRequest) throws(EtcdAPIError) in try api.status() }
         case "maintenance/alarm": return await call(body) { (request: Etcdserverpb_AlarmRequest) throws(EtcdAPIError) in try api.alarm(request) }
         case "cluster/member/list": return await call(body) { (_: Etcdserverpb_MemberListRequest) throws(EtcdAPIError) in try api.memberList() }
+        case "cluster/member/add":
+            return await call(body) { (r: Etcdserverpb_MemberAddRequest) throws(EtcdAPIError) in try await api.memberAdd(r, credentials: .none) }
+        case "cluster/member/remove":
+            return await call(body) { (r: Etcdserverpb_MemberRemoveRequest) throws(EtcdAPIError) in try await api.memberRemove(r, credentials: .none) }
+        case "cluster/member/update":
+            return await call(body) { (r: Etcdserverpb_MemberUpdateRequest) throws(EtcdAPIError) in try await api.memberUpdate(r, credentials: .none) }
+        case "cluster/member/promote":
+            return await call(body) { (r: Etcdserverpb_MemberPromoteRequest) throws(EtcdAPIError) in try await api.memberPromote(r, credentials: .none) }
         default: return Self.notFound
         }
     }
