@@ -137,8 +137,9 @@ extension Cluster {
 
     /// Stops a member the log removed, for good.
     func stopRemoved(_ id: NodeID) {
-        let (member, runner) = state.withLock { s -> (Member?, MemberRunner?) in
-            guard !s.removed.contains(id) else { return (nil, nil) }
+        let stopping = state.withLock { s -> (member: Member?, runner: MemberRunner?)? in
+            // After shutdown every member is stopped and every persistence closed already.
+            guard !s.shutDown, !s.removed.contains(id) else { return nil }
             s.ids.removeAll { $0 == id }
             s.removed.insert(id)
             s.states[id] = .down
@@ -148,10 +149,10 @@ extension Cluster {
             if s.leader == id { s.leader = nil }
             return (s.members.removeValue(forKey: id), s.runners.removeValue(forKey: id))
         }
-        member?.stop()
-        runner?.stop()
-        guard let persistence = persistences.withLock({ $0.removeValue(forKey: id) }) else { return }
-        persistence.close()
+        guard let stopping else { return }
+        stopping.member?.stop()
+        stopping.runner?.stop()
+        persistences.withLock { $0.removeValue(forKey: id) }?.close()
         note("member \(id) removed and stopped")
         refreshPartitionStates()
     }
