@@ -1,10 +1,12 @@
 /// The bytes of a Raft message between members:
 ///
-///     version 1 (2 since learners; 1 still decodes, with no learners), type 1, to, from, term, logTerm, index, commit (8 each), reject 1,
+///     version 1, type 1, to, from, term, logTerm, index, commit (8 each), reject 1,
 ///     rejectHint 8, context (length-prefixed),
 ///     entry count 8, then each entry: term 8, index 8, type 1, data (length-prefixed),
 ///     snapshot flag 1, then if set: index 8, term 8, voter count 8, voters (8 each),
 ///     learner count 8, learners (8 each), data (length-prefixed)
+///
+/// The version is 2 since learners; version 1, with no learner count, still decodes.
 ///
 /// Little-endian, as `ByteWriter` writes. Decoding bounds every count by `maxEntries` and
 /// `maxVoters` (learners too) and by the bytes that remain, so a damaged or hostile message is a

@@ -5,8 +5,8 @@ import Raft
 ///
 /// Layout: magic "RTS2", the store's bytes (length-prefixed), the auth state's bytes
 /// (length-prefixed), the membership's bytes (length-prefixed). "RTS1" is the same without the
-/// membership (a snapshot from before membership changes). Bytes that start with the store's own magic are a snapshot from before
-/// auth existed: the store alone, with auth off.
+/// membership (a snapshot from before membership changes). Bytes that start with the store's
+/// own magic are a snapshot from before auth existed: the store alone, with auth off.
 struct AppliedSnapshot {
     static let magic: [UInt8] = Array("RTS1".utf8)
     static let storeOnlyMagic: [UInt8] = Array("MVC1".utf8)
