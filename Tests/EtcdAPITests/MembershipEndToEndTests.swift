@@ -76,6 +76,12 @@ struct MembershipEndToEndTests {
         #expect(taken.status != 0)
         #expect(taken.stderr.contains("etcdserver: Peer URLs already exists"))
 
+        // Member 3's peer URL changed.
+        #expect(try E2E.ok(served, ["member", "update", "3", "--peer-urls=http://127.0.0.1:42382"]).contains("updated in cluster"))
+        try await waitFor("member list to show member 3's new peer URL", seconds: 30) {
+            try Self.memberList(served).first { $0.first == "3" }?[3] == "http://127.0.0.1:42382"
+        }
+
         // Member 2 removed: it stops serving, and puts go on through the rest.
         let remove = try E2E.ok(served, ["member", "remove", "2"])
         #expect(remove.contains("Member") && remove.contains("removed from cluster"))
