@@ -16,9 +16,12 @@ public struct ClusterCheck: Sendable {
         public var keys: Int
         /// Sabotage for tests: proves the check catches a cluster that breaks its promises.
         public var sabotage: Sabotage?
+        /// Add, promote and remove members among the faults, and check the quorum rules of it.
+        public var membershipChanges: Bool
 
         public init(seed: UInt64, memberCount: Int = 3, operations: Int = 200, clients: Int = 5, keys: Int = 3,
-                    sabotage: Sabotage? = nil) {
+                    sabotage: Sabotage? = nil, membershipChanges: Bool = false) {
+            self.membershipChanges = membershipChanges
             self.seed = seed
             self.memberCount = memberCount
             self.operations = operations
@@ -62,7 +65,8 @@ public struct ClusterCheck: Sendable {
         let workload = Workload(options: Workload.Options(clients: options.clients, keys: options.keys,
                                                           operations: options.operations), seed: options.seed)
         let leases = LeaseWorkload(dropsKeepAlives: options.sabotage == .ignoredKeepAlives)
-        var faults = FaultInjector(seed: options.seed)
+        var faults = FaultInjector(seed: options.seed, membershipChanges: options.membershipChanges)
+        var membershipProblems: [String] = []
         // A quiet start, as a cluster that has just come up: the first leader is elected.
         cluster.advance(byNanos: 2 * cluster.config.member.electionTimeoutNanos)
         var nextFaultNanos = cluster.nowNanos() + faults.nextIntervalNanos()
@@ -70,6 +74,9 @@ public struct ClusterCheck: Sendable {
             workload.startDue(on: cluster)
             leases.step(on: cluster, halfway: workload.issued >= options.operations / 2)
             cluster.advance(byNanos: Self.stepNanos)
+            if options.membershipChanges && membershipProblems.count < 10 {
+                membershipProblems += MembershipInvariant.check(cluster)
+            }
             if cluster.nowNanos() >= nextFaultNanos {
                 try faults.inject(into: cluster)
                 nextFaultNanos = cluster.nowNanos() + faults.nextIntervalNanos()
@@ -95,6 +102,7 @@ public struct ClusterCheck: Sendable {
         report.historyDigest = history.digest
         report.unknownOutcomes = history.operations.filter(\.isUnknown).count
         report.appliedEntries = applied.appliedCount
+        report.violations += membershipProblems.prefix(10).map { Violation(kind: .membershipQuorum, detail: $0) }
         report.violations += malformed.map { Violation(kind: .malformedAnswer, detail: $0) }
         report.violations += applied.conflicts.map { Violation(kind: .appliedLogsDiverge, detail: $0) }
         report.violations += RevisionInvariants.check(history).prefix(10).map { Violation(kind: .revisionOrder, detail: $0) }

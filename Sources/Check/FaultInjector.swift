@@ -24,6 +24,12 @@ public enum ClusterFault: String, Sendable, Hashable, Codable, CodingKeyRepresen
     /// A member's disk turns slow for a while: each sync takes tens to hundreds of
     /// milliseconds, so its raft loop waits in fsync and Raft sees a slow follower or leader.
     case slowDisk = "slow-disk"
+    /// A learner is added through Raft and started (with `--membership`).
+    case memberAdd = "member-add"
+    /// The learner is promoted, or refused while it is behind (with `--membership`).
+    case memberPromote = "member-promote"
+    /// A follower is removed through Raft and stopped for good (with `--membership`).
+    case memberRemove = "member-remove"
 }
 
 /// Chooses and applies faults from a seed. Keeps no more than a minority of members down or
@@ -32,9 +38,12 @@ public enum ClusterFault: String, Sendable, Hashable, Codable, CodingKeyRepresen
 struct FaultInjector {
     private var random: SplitMix64
     private(set) var counts: [ClusterFault: Int] = [:]
+    /// Whether members are added, promoted and removed too.
+    let membershipChanges: Bool
 
-    init(seed: UInt64) {
+    init(seed: UInt64, membershipChanges: Bool = false) {
         random = SplitMix64(seed: seed ^ 0x6661_756c_7473)
+        self.membershipChanges = membershipChanges
     }
 
     private mutating func below(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
@@ -90,6 +99,8 @@ struct FaultInjector {
             counts[.leaderTransfer, default: 0] += 1
         case 8:
             try slowDisk(in: cluster)
+        case 9 where membershipChanges:
+            changeMembership(of: cluster)
         default:
             break
         }
@@ -127,6 +138,27 @@ struct FaultInjector {
                              durationNanos: durationMillis * 1_000_000, seed: random.next())
         counts[.slowDisk, default: 0] += 1
     }
+
+    /// One membership change through Raft: the learner promoted if there is one, else a learner
+    /// added (up to five members), else a follower removed (down to three voters).
+    private mutating func changeMembership(of cluster: Cluster) {
+        guard let membership = cluster.membership else { return }
+        if let learner = membership.sorted.first(where: \.isLearner) {
+            cluster.promoteMember(learner.id) { _ in }
+            counts[.memberPromote, default: 0] += 1
+        } else if cluster.ids.count < Self.membersMax && below(2) == 0 {
+            cluster.addMember(isLearner: true) { _ in }
+            counts[.memberAdd, default: 0] += 1
+        } else if membership.voters.count > Self.votersMin {
+            let followers = membership.voters.map(\.id).filter { $0 != cluster.leader }
+            guard !followers.isEmpty else { return }
+            cluster.removeMember(followers[below(followers.count)]) { _ in }
+            counts[.memberRemove, default: 0] += 1
+        }
+    }
+
+    static let membersMax = 5
+    static let votersMin = 3
 
     /// A LAN: a fraction of a millisecond, a little jitter, nothing lost.
     static let calm = SimulatedNetwork.Settings(latencyMicros: 300, jitterMicros: 1000)

@@ -11,6 +11,9 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         case malformedAnswer = "malformed-answer"
         case noProgress = "no-progress"
         case leaseBroken = "lease-broken"
+        /// A leader whose term a quorum of its voters never reached (a learner counted), or a
+        /// removed member running again.
+        case membershipQuorum = "membership-quorum"
         /// The cluster could not be run: a member refused to restart from its disk, say.
         case clusterFailed = "cluster-failed"
     }
@@ -59,6 +62,8 @@ public struct ClusterCheckSummary: Sendable, Codable {
     public var operationsPerSeed: Int
     /// The sabotage the seeds ran with, if any.
     public var sabotage: String?
+    /// Whether members were added, promoted and removed among the faults.
+    public var membership = false
     public var seedsRun = 0
     public var operations = 0
     public var operationsChecked = 0
@@ -93,6 +98,7 @@ public struct ClusterCheckSummary: Sendable, Codable {
     /// The command that replays `seed`.
     public func replayCommand(seed: UInt64) -> String {
         "rafttop check --seed \(seed) --members \(members) --ops \(operationsPerSeed)" + (sabotage.map { " --sabotage \($0)" } ?? "")
+            + (membership ? " --membership" : "")
     }
 
     public var text: String {

@@ -11,12 +11,20 @@ import Synchronization
 /// `advance(byNanos:)` steps every member and message in a deterministic order.
 public final class Cluster: Sendable {
     public let config: ClusterConfig
-    public let ids: [NodeID]
     let clock: any MonotonicClock
     let seed: UInt64
-    let persistences: [NodeID: any RaftPersistence]
+    /// Every member's persistence, made once per id and reused across restarts.
+    let persistences: Locked<[NodeID: any RaftPersistence]>
 
     struct State {
+        /// The members of the cluster, in id order: the configured ones, then those added, less
+        /// those removed.
+        var ids: [NodeID]
+        /// Ids of members removed: their messages are dropped, as etcd's transport drops a
+        /// removed member's, and the id is never used again.
+        var removed: Set<NodeID> = []
+        /// The highest id any member ever had: an added member gets the next one.
+        var highestID: NodeID
         var members: [NodeID: Member] = [:]
         var runners: [NodeID: MemberRunner] = [:]
         var states: [NodeID: MemberState] = [:]
@@ -49,7 +57,6 @@ public final class Cluster: Sendable {
             throw ClusterError.invalidMemberCount(config.memberCount)
         }
         self.config = config
-        ids = config.ids
         switch config.driver {
         case .realTime:
             clock = SystemClock()
@@ -62,17 +69,23 @@ public final class Cluster: Sendable {
         for id in config.ids {
             persistences[id] = try config.makePersistence(id, clock)
         }
-        self.persistences = persistences
-        state = Locked(State(network: SimulatedNetwork(settings: config.network, seed: seed)))
+        self.persistences = Locked(persistences)
+        state = Locked(State(ids: config.ids, highestID: NodeID(config.memberCount),
+                             network: SimulatedNetwork(settings: config.network, seed: seed)))
         networkRunner = config.driver == .realTime ? NetworkRunner() : nil
         cpuPacking = config.driver == .realTime && config.packThreadsWhenLight ? CPUPacking() : nil
-        for id in ids {
+        for id in config.ids {
             try start(id)
         }
+        try startMembersAddedBeforeRestart()
         networkRunner?.start(cluster: WeakCluster(self), packing: cpuPacking)
     }
 
     var isSimulated: Bool { config.driver != .realTime }
+
+    /// The members of the cluster, in id order: the configured ones, then those added, less
+    /// those removed.
+    public var ids: [NodeID] { state.withLock { $0.ids } }
 
     public func nowNanos() -> UInt64 { clock.nowNanos() }
 
@@ -92,12 +105,13 @@ public final class Cluster: Sendable {
 
     // MARK: Lifecycle
 
-    private func start(_ id: NodeID) throws {
+    func start(_ id: NodeID, joining: Bool = false) throws {
         let incarnation = state.withLock { s -> UInt64 in
             s.incarnations[id, default: 0] += 1
             return s.incarnations[id]!
         }
         var memberConfig = config.memberConfig(for: id, incarnation: incarnation, seed: seed)
+        memberConfig.joinsExistingCluster = joining
         // Real time has threads to spare for a snapshot; the simulation steps everything itself.
         memberConfig.snapshotsInBackground = !isSimulated
         memberConfig.applyInRaftLoopWhenQuiet = !isSimulated
@@ -106,7 +120,7 @@ public final class Cluster: Sendable {
         let member: Member
         do {
             member = try Member(config: memberConfig, clock: clock, transport: ClusterTransport(cluster: WeakCluster(self)),
-                                persistence: persistences[id]!, wake: { wakeup.signal() },
+                                persistence: try persistence(of: id), wake: { wakeup.signal() },
                                 wakeApply: { applyWakeup.signal() })
         } catch {
             throw ClusterError.memberStartFailed(id, "\(error)")
@@ -138,7 +152,7 @@ public final class Cluster: Sendable {
         reportLostSnapshots(lost)
         member?.stop()
         runner?.stop()
-        if let crashable = persistences[id] as? CrashablePersistence {
+        if let crashable = persistences.withLock({ $0[id] }) as? CrashablePersistence {
             crashable.crash()
         }
         observe()
@@ -206,11 +220,11 @@ public final class Cluster: Sendable {
     public var networkSettings: SimulatedNetwork.Settings { state.withLock { $0.network.settings } }
 
     /// Marks members outside the largest connected group as partitioned.
-    private func refreshPartitionStates() {
+    func refreshPartitionStates() {
         state.withLock { s in
-            for id in ids where s.states[id] == .up || s.states[id] == .partitioned {
-                let reachable = ids.filter { s.network.connected(id, $0) }.count
-                s.states[id] = reachable * 2 > ids.count ? .up : .partitioned
+            for id in s.ids where s.states[id] == .up || s.states[id] == .partitioned {
+                let reachable = s.ids.filter { s.network.connected(id, $0) }.count
+                s.states[id] = reachable * 2 > s.ids.count ? .up : .partitioned
             }
         }
     }
@@ -233,7 +247,7 @@ public final class Cluster: Sendable {
         for member in members { member.stop() }
         for runner in runners { runner.stop() }
         networkRunner?.stop()
-        for persistence in persistences.values { persistence.close() }
+        for persistence in persistences.withLock({ Array($0.values) }) { persistence.close() }
     }
 
     public func member(_ id: NodeID) -> Member? {

@@ -25,6 +25,14 @@ public struct ClusterConfig: Sendable {
     public var packThreadsWhenLight = true
 
     public static let memberRange = 1...7
+    /// Member 1's peer URL names this port, member i's this + i - 1. Nothing listens there: the
+    /// members talk over the simulated network, and the URL is the member's name on it.
+    public var peerPortBase = 22380
+
+    /// The peer URL member `id` is known by.
+    public func peerURL(of id: NodeID) -> String {
+        "http://127.0.0.1:\(peerPortBase + Int(id) - 1)"
+    }
 
     public init(memberCount: Int = 3, driver: Driver = .realTime) {
         self.memberCount = memberCount
@@ -42,6 +50,7 @@ public struct ClusterConfig: Sendable {
         var c = member
         c.id = id
         c.peers = ids
+        c.initialMembers = ids.map { MemberInfo(id: $0, name: "member-\($0)", peerURLs: [peerURL(of: $0)]) }
         // Distinct election timeouts per member and per restart, reproducible from the seed.
         c.randomSeed = seed &+ id &* 1_000_003 &+ incarnation &* 7919
         return c

@@ -14,6 +14,9 @@ extension Cluster {
     func route(_ messages: [Message]) {
         let now = clock.nowNanos()
         let (immediate, lost) = state.withLock { s -> (Bool, [(Member, Message)]) in
+            // A removed member is cut off for good, as etcd's transport drops its messages.
+            let messages = s.removed.isEmpty ? messages
+                : messages.filter { !s.removed.contains($0.from) && !s.removed.contains($0.to) }
             let lost = s.network.send(messages, now: now)
             return (s.network.settings.latencyMicros == 0 && s.network.settings.jitterMicros == 0, senders(of: lost, in: s))
         }
@@ -73,7 +76,8 @@ extension Cluster {
         state.withLock { $0.network.nextDueNanos }
     }
 
-    /// Updates who the cluster's leader is, recording elections and their length as events.
+    /// Updates who the cluster's leader is, recording elections and their length as events, and
+    /// starts or stops members as the leader's applied membership says.
     public func observe() {
         let now = clock.nowNanos()
         let live = state.withLock { s in s.members.filter { s.states[$0.key] != .down } }
@@ -105,6 +109,7 @@ extension Cluster {
                 s.leader = leader
             }
         }
+        followAppliedMembership()
     }
 
     /// The member that leads now, as last observed.

@@ -25,7 +25,7 @@ extension Cluster {
     private func nextEventNanos() -> UInt64? {
         state.withLock { s in
             var candidates: [UInt64] = []
-            for id in ids where s.states[id] == .up || s.states[id] == .partitioned {
+            for id in s.ids where s.states[id] == .up || s.states[id] == .partitioned {
                 if let t = s.nextTickNanos[id] { candidates.append(t) }
                 // A raft loop waiting for a slow disk goes on when the write is durable.
                 if let t = s.members[id]?.persistingUntilNanos { candidates.append(t) }
@@ -50,7 +50,7 @@ extension Cluster {
         let now = clock.nowNanos()
         let due = state.withLock { s -> [Member] in
             var members: [Member] = []
-            for id in ids where s.states[id] == .up || s.states[id] == .partitioned {
+            for id in s.ids where s.states[id] == .up || s.states[id] == .partitioned {
                 guard let t = s.nextTickNanos[id], t <= now, let member = s.members[id] else { continue }
                 s.nextTickNanos[id] = t + member.config.tickNanos
                 members.append(member)
@@ -65,7 +65,7 @@ extension Cluster {
     func settle(maxRounds: Int = 10_000) {
         for _ in 0..<maxRounds {
             let running = state.withLock { s in
-                ids.compactMap { id in s.states[id] == .up || s.states[id] == .partitioned ? s.members[id] : nil }
+                s.ids.compactMap { id in s.states[id] == .up || s.states[id] == .partitioned ? s.members[id] : nil }
             }
             var busy = false
             for member in running {

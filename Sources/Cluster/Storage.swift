@@ -36,7 +36,7 @@ extension Cluster {
     public func slowDisk(_ id: NodeID, latencyNanos: UInt64, jitterNanos: UInt64, durationNanos: UInt64,
                          seed: UInt64) throws {
         guard ids.contains(id) else { throw ClusterError.unknownMember(id) }
-        guard let disk = (persistences[id] as? SimulatedDiskPersistence)?.disk else {
+        guard let disk = (persistences.withLock { $0[id] } as? SimulatedDiskPersistence)?.disk else {
             throw ClusterError.notOnSimulatedDisks
         }
         let now = clock.nowNanos()
@@ -49,7 +49,7 @@ extension Cluster {
 
     /// Makes every simulated disk fast again (syncs already issued still take their time).
     public func restoreDiskSpeed() {
-        for persistence in persistences.values {
+        for persistence in persistences.withLock({ Array($0.values) }) {
             (persistence as? SimulatedDiskPersistence)?.disk.restoreSyncSpeed()
         }
     }

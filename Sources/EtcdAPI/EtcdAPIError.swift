@@ -46,6 +46,8 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     case unimplemented(String)
     /// Auth refused the request (see `AuthError` for etcd's wording).
     case auth(AuthError)
+    /// A membership change was refused (see `MembershipError` for etcd's wording).
+    case membership(MembershipError)
 
     public var code: RPCError.Code {
         switch self {
@@ -63,6 +65,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .cancelled: .cancelled
         case .unimplemented: .unimplemented
         case .auth(let error): Self.code(of: error)
+        case .membership(let error): Self.code(of: error)
         }
     }
 
@@ -99,6 +102,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .other(let text): text
         case .unimplemented(let method): "rafttop does not serve \(method)"
         case .auth(let error): error.description
+        case .membership(let error): error.description
         }
     }
 
@@ -112,6 +116,18 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .permissionDenied: .permissionDenied
         case .invalidAuthToken: .unauthenticated
         case .tooManyFailedAttempts: .resourceExhausted
+        }
+    }
+
+    /// etcd's status codes for membership errors (rpctypes/error.go).
+    static func code(of error: MembershipError) -> RPCError.Code {
+        switch error {
+        case .memberNotFound: .notFound
+        case .tooManyMembers: .resourceExhausted
+        case .badURLs: .invalidArgument
+        case .memberExists, .peerURLExists, .tooManyLearners, .memberNotLearner, .learnerNotReady,
+             .notEnoughStartedMembers, .notLeader, .changeInProgress:
+            .failedPrecondition
         }
     }
 
@@ -133,6 +149,7 @@ public enum EtcdAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .lease(.notPrimary): self = .notLeader
         case .noSpace: self = .noSpace
         case .wholeStateReadsBusy: self = .busy(error.description)
+        case .membership(let membershipError): self = .membership(membershipError)
         }
     }
 

@@ -86,20 +86,29 @@ public struct EtcdAPIServer: Sendable {
         fronts.withLock { $0[id] }?.stats.refusedConnections ?? 0
     }
 
-    /// Serves until the task is cancelled, calling `ready` once every listener is bound.
-    public func run(ready: @escaping @Sendable ([MemberEndpoint]) -> Void = { _ in }) async throws {
+    /// Serves until the task is cancelled, calling `ready` once every listener is bound. A
+    /// member added to the cluster later is served on the next ports, and `added` told where;
+    /// a member removed stops being served.
+    public func run(ready: @escaping @Sendable ([MemberEndpoint]) -> Void = { _ in },
+                    added: @escaping @Sendable (MemberEndpoint) -> Void = { _ in }) async throws {
         do {
-            try await serve(ready: ready)
+            try await serve(ready: ready, added: added)
         } catch where Task.isCancelled {
             // Cancelled listeners throw as they stop; being stopped is what was asked for.
         }
     }
 
-    private func serve(ready: @escaping @Sendable ([MemberEndpoint]) -> Void) async throws {
+    /// How often the server looks for members added or removed.
+    static let membershipPollMillis = 100
+    /// How long a removed member's listeners stay open, answering "server stopped", so the
+    /// answer to its own removal reaches the client (etcd's removed member stops after it too).
+    static let removedMemberGraceMillis = 1000
+
+    private func serve(ready: @escaping @Sendable ([MemberEndpoint]) -> Void,
+                       added: @escaping @Sendable (MemberEndpoint) -> Void) async throws {
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         // etcd's limit: the largest request plus gRPC's overhead.
         transportConfig.rpc.maxRequestPayloadSize = cluster.config.member.maxRequestBytes + 512 * 1024
-        let host = config.listenAddress
         // A connection may always hold two of the largest requests unfinished.
         var frontLimits = config.limits
         frontLimits.requestBytesHeldMax = max(frontLimits.requestBytesHeldMax, 2 * Int(transportConfig.rpc.maxRequestPayloadSize))
@@ -108,63 +117,98 @@ public struct EtcdAPIServer: Sendable {
         // server that answers unary KV calls itself and relays the rest.
         let sockets = try PrivateSocketFolder()
         defer { sockets.remove() }
-        try await withThrowingDiscardingTaskGroup { group in
-            var fronts: [(NodeID, FrontServer)] = []
-            for id in cluster.ids {
-                let api = api(for: id)
-                let socketPath = sockets.path(for: "member-\(id).sock")
-                let server = GRPCServer(
-                    transport: .http2NIOPosix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
-                                              config: transportConfig),
-                    services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
-                               AuthService(api: api), LeaseService(api: api), LockService(api: api),
-                               ElectionService(api: api)])
-                group.addTask { try await server.serve() }
-                let port = config.port(base: config.clientPortBase, member: id)
-                let wanted = Self.hostPort(host, port)
-                do {
-                    guard try await server.listeningAddress?.unixDomainSocket != nil else {
-                        throw EtcdAPIServerError.listenFailed(address: socketPath, reason: "no address bound")
-                    }
-                    let front = try await FrontServer.bind(
-                        host: host, port: port, routes: UnaryKVRoutes(api: api, discardPuts: config.discardPuts),
-                        requestBytesMax: Int(transportConfig.rpc.maxRequestPayloadSize), limits: frontLimits,
-                        backend: try .init(unixDomainSocketPath: socketPath))
-                    group.addTask { try await front.serve() }
-                    fronts.append((id, front))
-                    self.fronts.withLock { $0[id] = front }
-                } catch let error as EtcdAPIServerError {
-                    throw error
-                } catch {
-                    throw EtcdAPIServerError.listenFailed(address: wanted, reason: "\(error)")
-                }
-            }
-            var gateways: [NodeID: GatewayListener] = [:]
-            if let base = config.gatewayPortBase {
-                for id in cluster.ids {
-                    let port = config.port(base: base, member: id)
-                    do {
-                        let listener = try await GatewayListener.bind(host: host, port: port, routes: GatewayRoutes(api: api(for: id)),
-                                                                      limits: config.gatewayLimits)
-                        gateways[id] = listener
-                        group.addTask { try await listener.serve() }
-                    } catch {
-                        throw EtcdAPIServerError.listenFailed(address: Self.hostPort(host, port), reason: "\(error)")
-                    }
-                }
-            }
+        let listeners = MemberListeners(transportConfig: transportConfig, frontLimits: frontLimits, sockets: sockets)
+        do {
             var endpoints: [MemberEndpoint] = []
-            for (id, front) in fronts {
-                guard let port = front.port else {
-                    throw EtcdAPIServerError.listenFailed(address: Self.hostPort(host, config.port(base: config.clientPortBase, member: id)),
-                                                          reason: "no address bound")
-                }
-                let grpc = Self.hostPort(host, port)
-                directory.set("http://\(grpc)", for: id)
-                let gateway = gateways[id]?.port.map { "http://\(Self.hostPort(host, $0))" }
-                endpoints.append(MemberEndpoint(id: id, grpc: grpc, gateway: gateway))
+            for id in cluster.ids {
+                endpoints.append(try await bind(id, listeners))
             }
             ready(endpoints)
+            try await followMembership(listeners, added: added)
+        } catch {
+            await listeners.stopAll()
+            throw error
+        }
+    }
+
+    /// Serves members as they are added and stops serving them as they are removed, until the
+    /// task is cancelled or a listener fails.
+    private func followMembership(_ listeners: MemberListeners, added: @escaping @Sendable (MemberEndpoint) -> Void) async throws {
+        var removedAt: [NodeID: ContinuousClock.Instant] = [:]
+        while true {
+            try await Task.sleep(for: .milliseconds(Self.membershipPollMillis))
+            if let failure = listeners.failure { throw failure }
+            let ids = cluster.ids
+            let now = ContinuousClock.now
+            for id in listeners.served where !ids.contains(id) {
+                // The removal's own answer may still be on its way out through this member.
+                let since = removedAt[id, default: now]
+                removedAt[id] = since
+                guard now - since >= .milliseconds(Self.removedMemberGraceMillis) else { continue }
+                listeners.stop(id)
+                fronts.withLock { $0[id] = nil }
+                removedAt[id] = nil
+            }
+            for id in ids where !listeners.served.contains(id) && cluster.member(id) != nil {
+                do {
+                    added(try await bind(id, listeners))
+                } catch {
+                    // Its ports are taken: the member runs unserved, and the event log says why.
+                    cluster.note("member \(id) is not served: \(error)")
+                    listeners.markUnserved(id)
+                }
+            }
+        }
+    }
+
+    /// Binds member `id`'s listeners and serves them in a task of its own (so a removed member's
+    /// close alone); returns where they listen, or throws why they could not bind.
+    private func bind(_ id: NodeID, _ listeners: MemberListeners) async throws -> MemberEndpoint {
+        let host = config.listenAddress
+        let api = api(for: id)
+        let socketPath = listeners.sockets.path(for: "member-\(id).sock")
+        let server = GRPCServer(
+            transport: .http2NIOPosix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
+                                      config: listeners.transportConfig),
+            services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
+                       AuthService(api: api)])
+        let port = config.port(base: config.clientPortBase, member: id)
+        let wanted = Self.hostPort(host, port)
+        return try await listeners.run(id) { group in
+            group.addTask { try await server.serve() }
+            guard try await server.listeningAddress?.unixDomainSocket != nil else {
+                throw EtcdAPIServerError.listenFailed(address: socketPath, reason: "no address bound")
+            }
+            let front: FrontServer
+            do {
+                front = try await FrontServer.bind(
+                    host: host, port: port, routes: UnaryKVRoutes(api: api, discardPuts: config.discardPuts),
+                    requestBytesMax: Int(listeners.transportConfig.rpc.maxRequestPayloadSize), limits: listeners.frontLimits,
+                    backend: try .init(unixDomainSocketPath: socketPath))
+            } catch {
+                throw EtcdAPIServerError.listenFailed(address: wanted, reason: "\(error)")
+            }
+            group.addTask { try await front.serve() }
+            self.fronts.withLock { $0[id] = front }
+            var gatewayURL: String?
+            if let base = config.gatewayPortBase {
+                let gatewayPort = config.port(base: base, member: id)
+                let gateway: GatewayListener
+                do {
+                    gateway = try await GatewayListener.bind(host: host, port: gatewayPort, routes: GatewayRoutes(api: api),
+                                                             limits: config.gatewayLimits)
+                } catch {
+                    throw EtcdAPIServerError.listenFailed(address: Self.hostPort(host, gatewayPort), reason: "\(error)")
+                }
+                group.addTask { try await gateway.serve() }
+                gatewayURL = gateway.port.map { "http://\(Self.hostPort(host, $0))" }
+            }
+            guard let boundPort = front.port else {
+                throw EtcdAPIServerError.listenFailed(address: wanted, reason: "no address bound")
+            }
+            let grpc = Self.hostPort(host, boundPort)
+            directory.set("http://\(grpc)", for: id)
+            return MemberEndpoint(id: id, grpc: grpc, gateway: gatewayURL)
         }
     }
 

@@ -4,13 +4,17 @@
 ///     rejectHint 8, context (length-prefixed),
 ///     entry count 8, then each entry: term 8, index 8, type 1, data (length-prefixed),
 ///     snapshot flag 1, then if set: index 8, term 8, voter count 8, voters (8 each),
-///     data (length-prefixed)
+///     learner count 8, learners (8 each), data (length-prefixed)
+///
+/// The version is 2 since learners; version 1, with no learner count, still decodes.
 ///
 /// Little-endian, as `ByteWriter` writes. Decoding bounds every count by `maxEntries` and
-/// `maxVoters` and by the bytes that remain, so a damaged or hostile message is a
+/// `maxVoters` (learners too) and by the bytes that remain, so a damaged or hostile message is a
 /// `DecodingError` naming the offset, never a crash or a huge allocation.
 extension Message {
-    static let encodingVersion: UInt8 = 1
+    static let encodingVersion: UInt8 = 2
+    /// The encoding before learners, whose snapshots carry voters only.
+    static let encodingVersionWithoutLearners: UInt8 = 1
     /// More entries than this in one message are refused (a MsgApp is bounded by
     /// maxSizePerMsg, which allows far fewer).
     public static let maxEntries = 1 << 20
@@ -40,6 +44,8 @@ extension Message {
             out.uint64(snapshot.metadata.term)
             out.uint64(UInt64(snapshot.metadata.confState.voters.count))
             for voter in snapshot.metadata.confState.voters { out.uint64(voter) }
+            out.uint64(UInt64(snapshot.metadata.confState.learners.count))
+            for learner in snapshot.metadata.confState.learners { out.uint64(learner) }
             out.lengthPrefixed(snapshot.data)
         }
         return out.buffer
@@ -49,7 +55,9 @@ extension Message {
     public init(decoding data: [UInt8]) throws(DecodingError) {
         var input = ByteReader(data)
         let version = try input.uint8()
-        guard version == Self.encodingVersion else { throw DecodingError(offset: 0, reason: "unknown message version \(version)") }
+        guard version == Self.encodingVersion || version == Self.encodingVersionWithoutLearners else {
+            throw DecodingError(offset: 0, reason: "unknown message version \(version)")
+        }
         let rawType = try input.uint8()
         guard let type = MessageType(rawValue: rawType) else {
             throw DecodingError(offset: 1, reason: "unknown message type \(rawType)")
@@ -77,7 +85,13 @@ extension Message {
             var voters: [NodeID] = []
             voters.reserveCapacity(voterCount)
             for _ in 0..<voterCount { voters.append(try input.uint64()) }
-            let metadata = SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters))
+            var learners: [NodeID] = []
+            if version != Self.encodingVersionWithoutLearners {
+                let learnerCount = try Self.count(&input, of: "learners", limit: Self.maxVoters, bytesEach: 8)
+                learners.reserveCapacity(learnerCount)
+                for _ in 0..<learnerCount { learners.append(try input.uint64()) }
+            }
+            let metadata = SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters, learners: learners))
             message.snapshot = Snapshot(metadata: metadata, data: try input.lengthPrefixed())
         }
         try input.expectEnd()

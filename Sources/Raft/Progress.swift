@@ -23,6 +23,8 @@ struct Progress {
     var pendingSnapshot: UInt64 = 0
     /// Whether the follower was heard from since the last CheckQuorum.
     var recentActive = false
+    /// A learner receives the log like a voter but never counts in a quorum.
+    var isLearner = false
     /// In probe state, a MsgApp is out and unanswered; in replicate state, the window is full.
     var msgAppFlowPaused = false
     var inflights: Inflights

@@ -26,7 +26,9 @@ final class Raft {
     var messages: [Message] = []
     var readStates: [ReadState] = []
 
-    private(set) var config: MajorityConfig
+    private(set) var config = MajorityConfig([])
+    /// Members that receive the log but never vote: sorted, none of them a voter.
+    private(set) var learners: [NodeID] = []
     var progress: [NodeID: Progress] = [:]
     private(set) var votes: [NodeID: Bool] = [:]
 
@@ -71,10 +73,7 @@ final class Raft {
         random = SplitMix64(seed: c.randomSeed)
 
         let (hardState, confState) = storage.initialState()
-        config = MajorityConfig(confState.voters)
-        for voter in config.voters {
-            progress[voter] = newProgress()
-        }
+        setConfiguration(confState)
         if !hardState.isEmpty {
             log.loadCommit(hardState.commit)
             term = hardState.term
@@ -97,12 +96,34 @@ final class Raft {
     }
 
     var confState: ConfState {
-        ConfState(voters: config.voters)
+        ConfState(voters: config.voters, learners: learners)
     }
 
-    /// Whether this member may become leader: it is a voter.
+    /// Whether this member may become leader: it is a voter (a learner never campaigns).
     var isPromotable: Bool {
-        progress[id] != nil
+        guard let pr = progress[id] else { return false }
+        return !pr.isLearner
+    }
+
+    /// Every member the leader replicates to, voters and learners, in id order so that what a
+    /// leader sends does not depend on dictionary order.
+    var replicationTargets: [NodeID] {
+        (config.voters + learners).sorted()
+    }
+
+    /// Replaces the configuration with `confState`, every member's progress starting afresh.
+    private func setConfiguration(_ confState: ConfState) {
+        config = MajorityConfig(confState.voters)
+        learners = confState.learners
+        progress = [:]
+        for voter in confState.voters {
+            progress[voter] = newProgress()
+        }
+        for learner in confState.learners {
+            var pr = newProgress()
+            pr.isLearner = true
+            progress[learner] = pr
+        }
     }
 
     // MARK: Role transitions
@@ -124,8 +145,9 @@ final class Raft {
         leadTransferee = noNode
         votes = [:]
         let last = log.lastIndex
-        for peer in progress.keys {
+        for (peer, old) in progress {
             var pr = newProgress()
+            pr.isLearner = old.isLearner
             if peer == id { pr.setLeaderMatch(last) }
             progress[peer] = pr
         }
@@ -273,14 +295,14 @@ final class Raft {
     }
 
     func broadcastAppend() {
-        for peer in config.voters where peer != id {
+        for peer in replicationTargets where peer != id {
             sendAppend(to: peer)
         }
     }
 
     func broadcastHeartbeat(context: [UInt8]? = nil) {
         let context = context ?? readOnly.lastPendingContext ?? []
-        for peer in config.voters where peer != id {
+        for peer in replicationTargets where peer != id {
             sendHeartbeat(to: peer, context: context)
         }
     }
@@ -334,33 +356,49 @@ final class Raft {
 
     // MARK: Configuration
 
-    /// Applies a committed configuration change; returns the new configuration.
+    /// Applies a committed configuration change; returns the new configuration. As in
+    /// etcd-io/raft's confchange: adding a learner's id as a voter promotes it, adding a voter's id
+    /// as a learner demotes it, removing drops a voter or a learner, an update changes nothing.
     func applyConfChange(_ change: ConfChange) -> ConfState {
+        let peer = change.nodeID
         switch change.kind {
         case .addNode:
-            if progress[change.nodeID] == nil {
-                var pr = newProgress()
-                pr.recentActive = true
-                progress[change.nodeID] = pr
+            learners.removeAll { $0 == peer }
+            var pr = progress[peer] ?? newProgress()
+            if progress[peer] == nil { pr.recentActive = true }
+            pr.isLearner = false
+            progress[peer] = pr
+            config.insert(peer)
+        case .addLearnerNode:
+            config.remove(peer)
+            var pr = progress[peer] ?? newProgress()
+            if progress[peer] == nil { pr.recentActive = true }
+            pr.isLearner = true
+            progress[peer] = pr
+            if !learners.contains(peer) {
+                learners.append(peer)
+                learners.sort()
             }
-            config.insert(change.nodeID)
         case .removeNode:
-            config.remove(change.nodeID)
-            progress.removeValue(forKey: change.nodeID)
+            config.remove(peer)
+            learners.removeAll { $0 == peer }
+            progress.removeValue(forKey: peer)
+        case .updateNode:
+            break
         }
         if role == .leader {
-            if progress[id] == nil {
-                // The leader left the configuration: the change is committed, so step down (§4.2.2).
+            if !isPromotable {
+                // The leader left the voters: the change is committed, so step down (§4.2.2).
                 becomeFollower(term: term, lead: noNode)
             } else {
                 if maybeCommit() {
                     broadcastAppend()
                 } else {
-                    for peer in config.voters where peer != id {
+                    for peer in replicationTargets where peer != id {
                         maybeSendAppend(to: peer, sendIfEmpty: false)
                     }
                 }
-                if leadTransferee != noNode && progress[leadTransferee] == nil {
+                if leadTransferee != noNode && !config.contains(leadTransferee) {
                     leadTransferee = noNode
                 }
             }
@@ -377,18 +415,14 @@ final class Raft {
             becomeFollower(term: term + 1, lead: noNode)
             return false
         }
-        guard meta.confState.voters.contains(id) else { return false }
+        guard meta.confState.contains(id) else { return false }
         if log.matchTerm(index: meta.index, term: meta.term) {
             // We already have the entry: just learn that it is committed.
             log.commitTo(meta.index)
             return false
         }
         log.restore(snapshot)
-        config = MajorityConfig(meta.confState.voters)
-        progress = [:]
-        for voter in config.voters {
-            progress[voter] = newProgress()
-        }
+        setConfiguration(meta.confState)
         progress[id]?.setLeaderMatch(log.lastIndex)
         return true
     }

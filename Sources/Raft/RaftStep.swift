@@ -212,6 +212,8 @@ extension Raft {
 
     private func handleTransferLeader(_ m: Message) {
         let transferee = m.from
+        // A learner cannot lead.
+        if progress[transferee]!.isLearner { return }
         if leadTransferee != noNode {
             if leadTransferee == transferee { return }
             abortLeaderTransfer()

@@ -44,13 +44,13 @@ public final class RawNode {
 
     /// Starts a brand-new group: the first `peers.count` entries add each peer, committed by
     /// definition, so a member added later learns the first configuration from the log.
-    public func bootstrap(peers: [NodeID]) throws(RaftError) {
+    public func bootstrap(peers: [NodeID], contexts: [NodeID: [UInt8]] = [:]) throws(RaftError) {
         guard raft.log.lastIndex == 0, raft.hardState.isEmpty else { throw .bootstrapNonEmptyStorage }
         precondition(!peers.isEmpty, "bootstrap needs at least one peer")
         raft.becomeFollower(term: 1, lead: noNode)
         var entries: [Entry] = []
         for (i, peer) in peers.enumerated() {
-            let change = ConfChange(kind: .addNode, nodeID: peer)
+            let change = ConfChange(kind: .addNode, nodeID: peer, context: contexts[peer] ?? [])
             entries.append(Entry(term: 1, index: UInt64(i + 1), type: .confChange, data: change.encoded()))
         }
         raft.log.append(entries)
@@ -190,6 +190,12 @@ public final class RawNode {
 
     public var confState: ConfState { raft.confState }
 
+    /// Whether this member leads and a configuration change it appended is not yet applied:
+    /// another proposed now would be dropped (Raft takes one at a time).
+    public var hasPendingConfChange: Bool {
+        raft.role == .leader && raft.pendingConfIndex > raft.log.applied
+    }
+
     public var basicStatus: BasicStatus {
         BasicStatus(id: raft.id, hardState: raft.hardState, softState: raft.softState,
                     applied: raft.log.applied, leadTransferee: raft.leadTransferee)
@@ -203,11 +209,11 @@ public final class RawNode {
                 followers[peer] = FollowerProgress(
                     match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflights.count,
                     inflightBytes: pr.inflights.bytes, paused: pr.isPaused, recentActive: pr.recentActive,
-                    pendingSnapshot: pr.pendingSnapshot)
+                    pendingSnapshot: pr.pendingSnapshot, isLearner: pr.isLearner)
             }
         }
         return Status(basic: basicStatus, lastIndex: raft.log.lastIndex, firstIndex: raft.log.firstIndex,
-                      voters: raft.confState.voters, progress: followers,
+                      voters: raft.confState.voters, learners: raft.confState.learners, progress: followers,
                       pendingReadIndex: raft.readOnly.pendingCount)
     }
 }

@@ -24,6 +24,8 @@ public struct FollowerProgress: Sendable, Hashable {
     public var paused: Bool
     public var recentActive: Bool
     public var pendingSnapshot: UInt64
+    /// A learner receives the log but never counts in a quorum.
+    public var isLearner: Bool = false
 }
 
 /// A member's full status, as `RawNode.status()` reports it.
@@ -32,7 +34,8 @@ public struct Status: Sendable, Hashable {
     public var lastIndex: UInt64
     public var firstIndex: UInt64
     public var voters: [NodeID]
-    /// For a leader, every voter's progress (its own included); empty otherwise.
+    public var learners: [NodeID] = []
+    /// For a leader, every voter's and learner's progress (its own included); empty otherwise.
     public var progress: [NodeID: FollowerProgress]
     public var pendingReadIndex: Int
 

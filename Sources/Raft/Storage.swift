@@ -24,10 +24,10 @@ public final class MemoryStorage: Storage {
 
     public init() {}
 
-    /// A storage whose configuration is `voters`, as if a snapshot at index 0 held it.
-    public convenience init(voters: [NodeID]) {
+    /// A storage whose configuration is `voters` and `learners`, as if a snapshot at index 0 held it.
+    public convenience init(voters: [NodeID], learners: [NodeID] = []) {
         self.init()
-        currentSnapshot.metadata.confState = ConfState(voters: voters)
+        currentSnapshot.metadata.confState = ConfState(voters: voters, learners: learners)
     }
 
     public func initialState() -> (HardState, ConfState) {

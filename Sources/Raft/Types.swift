@@ -73,21 +73,36 @@ public struct SoftState: Sendable, Hashable {
     }
 }
 
-/// The voting members of the group.
+/// The members of the group: voters, and learners that receive the log but never vote.
 public struct ConfState: Sendable, Hashable {
     /// Sorted, without duplicates.
     public var voters: [NodeID]
+    /// Sorted, without duplicates, none of them a voter.
+    public var learners: [NodeID]
 
-    public init(voters: [NodeID] = []) {
-        self.voters = Array(Set(voters)).sorted()
+    public init(voters: [NodeID] = [], learners: [NodeID] = []) {
+        let voterSet = Set(voters)
+        self.voters = voterSet.sorted()
+        self.learners = Set(learners).subtracting(voterSet).sorted()
+    }
+
+    /// Whether `id` is a voter or a learner.
+    public func contains(_ id: NodeID) -> Bool {
+        voters.contains(id) || learners.contains(id)
     }
 }
 
-/// A single-member change to the configuration: add or remove one voter.
+/// A single-member change to the configuration, with etcd's kinds and numbering: add a voter (or
+/// promote a learner), remove a voter or learner, update a member's attributes, add a learner.
 public struct ConfChange: Sendable, Hashable {
     public enum Kind: UInt8, Sendable, Hashable {
+        /// Adds a voter; for a member that is a learner, promotes it.
         case addNode = 0
         case removeNode = 1
+        /// Changes nothing in Raft: the application updates the member's attributes.
+        case updateNode = 2
+        /// Adds a learner; for a member that is a voter, demotes it.
+        case addLearnerNode = 3
     }
 
     public var kind: Kind

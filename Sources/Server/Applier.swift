@@ -17,8 +17,13 @@ struct Applier {
     let sessions: AuthSessions
     private(set) var appliedIndex: UInt64 = 0
     private(set) var confState = ConfState()
+    /// The members, as applied from configuration changes.
+    private(set) var membership = Membership()
     /// The index of the last snapshot taken or installed.
     var snapshotIndex: UInt64 = 0
+    /// A member was added while the log before the last snapshot is gone: take a snapshot that
+    /// names it, since a snapshot that does not is one it refuses.
+    var snapshotForNewMember = false
 
     /// Loads a snapshot: the store's state and the configuration at its index.
     mutating func install(_ snapshot: Snapshot) throws(ServerError) {
@@ -34,10 +39,23 @@ struct Applier {
         appliedIndex = snapshot.metadata.index
         confState = snapshot.metadata.confState
         snapshotIndex = snapshot.metadata.index
+        membership = parts.membership
+        if membership.members.isEmpty {
+            // A snapshot from before membership changes: its configuration names the members.
+            for id in confState.voters { membership.apply(ConfChange(kind: .addNode, nodeID: id), context: nil) }
+            for id in confState.learners { membership.apply(ConfChange(kind: .addLearnerNode, nodeID: id), context: nil) }
+        }
     }
 
     mutating func setConfState(_ state: ConfState) {
         confState = state
+    }
+
+    /// Checks a committed membership change against the members and applies it, as etcd's
+    /// applyConfChange does; a refused change leaves Raft's configuration alone too.
+    mutating func applyMembership(_ change: ConfChange, context: ConfChangeContext?) throws(MembershipError) {
+        try membership.validate(change, context: context)
+        membership.apply(change, context: context)
     }
 
     /// Applies one committed normal entry. Returns the request id and what to answer, or nil for
@@ -204,7 +222,8 @@ struct Applier {
         let auth = auth
         let leases = leases
         let alarms = alarms
-        return { AppliedSnapshot(store: image.encoded(), auth: auth, leases: leases, alarms: alarms).encoded() }
+        let membership = membership
+        return { AppliedSnapshot(store: image.encoded(), auth: auth, leases: leases, alarms: alarms, membership: membership).encoded() }
     }
 
     /// Reads a range for `username` (empty: no user), after checking read permission against the

@@ -26,7 +26,12 @@ extension LogEntryView {
         case .confChange:
             kind = .confChange
             if let change = try? ConfChange(decoding: entry.data) {
-                summary = change.kind == .addNode ? "add member \(change.nodeID)" : "remove member \(change.nodeID)"
+                summary = switch change.kind {
+                case .addNode: "add member \(change.nodeID)"
+                case .addLearnerNode: "add learner \(change.nodeID)"
+                case .removeNode: "remove member \(change.nodeID)"
+                case .updateNode: "update member \(change.nodeID)"
+                }
             } else {
                 summary = "conf change (\(entry.data.count) B, undecodable)"
             }

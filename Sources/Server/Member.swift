@@ -41,10 +41,12 @@ public final class Member: Sendable {
         var transfers: [NodeID] = []
         var snapshotReports: [(NodeID, SnapshotStatus)] = []
         var campaign = false
+        /// Membership changes, each with the id of the request that waits for it.
+        var confChanges: [(id: UInt64, change: ConfChange)] = []
 
         var isEmpty: Bool {
             messages.isEmpty && proposals.isEmpty && readContexts.isEmpty && ticks == 0 && transfers.isEmpty
-                && snapshotReports.isEmpty && !campaign
+                && snapshotReports.isEmpty && !campaign && confChanges.isEmpty
         }
     }
 
@@ -100,6 +102,10 @@ public final class Member: Sendable {
     let applying = Atomic<Bool>(false)
     /// The last log index this member's disk holds durably (its raft storage's last index).
     let persistedIndex = Atomic<UInt64>(0)
+    /// The members as the snapshot and the committed configuration changes in the log it
+    /// started from name them: known before anything is applied, so a cluster restarting from
+    /// disk knows which members were added and removed.
+    public let membershipAtStart: Membership
     /// Called when the member has work for its driver (a proposal or message arrived).
     let wake: @Sendable () -> Void
     /// Called when the raft loop queued work for the apply loop.
@@ -128,8 +134,8 @@ public final class Member: Sendable {
         storage.setHardState(recovered.hardState)
         storage.append(recovered.entries)
         let node = try RawNode(config: config.raftConfig(applied: applier.appliedIndex), storage: storage)
-        if recovered.isEmpty {
-            try node.bootstrap(peers: config.peers)
+        if recovered.isEmpty && !config.joinsExistingCluster {
+            try node.bootstrap(peers: config.peers, contexts: config.bootstrapContexts)
         }
         ids = Locked(RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis()))
         raft = Locked(RaftSide(node: node, storage: storage, term: recovered.hardState.term, commit: recovered.hardState.commit))
@@ -140,6 +146,8 @@ public final class Member: Sendable {
         authRevision.store(applier.auth.revision, ordering: .relaxed)
         let now = clock.nowNanos()
         leaseClock.withLock { $0.reset(applier.leases, now: now) }
+        membershipAtStart = Self.membership(after: applier.membership, at: applier.appliedIndex, entries: recovered.entries,
+                                            through: recovered.hardState.commit)
         self.applier = Locked(applier)
         mirrorSpace(applier)
     }

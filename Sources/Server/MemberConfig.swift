@@ -53,9 +53,21 @@ public struct MemberConfig: Sendable {
     /// How many times a request is proposed again after its apply answered "auth revision old".
     public var maxAuthRetries = 8
 
+    /// The members a new cluster starts with, named and with their URLs: written into the
+    /// bootstrap entries, as etcd writes its initial cluster. Empty: members named after their id.
+    public var initialMembers: [MemberInfo] = []
+    /// A member added to a running cluster starts empty and learns everything, the
+    /// configuration included, from the leader (etcd's `--initial-cluster-state=existing`).
+    public var joinsExistingCluster = false
+
     public init(id: NodeID, peers: [NodeID]) {
         self.id = id
         self.peers = peers
+    }
+
+    /// The bootstrap entries' contexts: each initial member's attributes.
+    var bootstrapContexts: [NodeID: [UInt8]] {
+        Dictionary(uniqueKeysWithValues: initialMembers.map { ($0.id, ConfChangeContext(requestID: 0, member: $0).encoded()) })
     }
 
     public var electionTimeoutNanos: UInt64 { tickNanos * UInt64(electionTicks) }

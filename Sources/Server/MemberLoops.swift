@@ -151,12 +151,21 @@ extension Member {
             return box
         }
         guard !input.isEmpty else { return false }
+        var refusedConfChanges: [(UInt64, RaftError)] = []
         let refused: RaftError? = raft.withLock { side -> RaftError? in
             for _ in 0..<input.ticks { side.node.tick() }
             for message in input.messages { try? side.node.step(message) }
             for (peer, status) in input.snapshotReports { side.node.reportSnapshot(peer, status: status) }
             for transferee in input.transfers { side.node.transferLeadership(to: transferee) }
             if input.campaign { try? side.node.campaign() }
+            refusedConfChanges = input.confChanges.compactMap { id, change in
+                do throws(RaftError) {
+                    try side.node.proposeConfChange(change)
+                    return nil
+                } catch {
+                    return (id, error)
+                }
+            }
             for context in input.readContexts { side.node.readIndex(context: Self.readContextBytes(context)) }
             guard !input.proposals.isEmpty else { return nil }
             do throws(RaftError) {
@@ -174,6 +183,14 @@ extension Member {
                     for p in input.proposals { w.markProposed(id: p.id, at: now) }
                 }
             }
+        }
+        if !refusedConfChanges.isEmpty {
+            let failed = waits.withLock { w in
+                refusedConfChanges.compactMap { id, error in
+                    w.finish(id: id, appliedAt: nil, now: now, error: ServerError(error)).map { ($0.0, ServerError(error)) }
+                }
+            }
+            for (completion, error) in failed { completion(.failure(error)) }
         }
         if let refused {
             // 7. A refused proposal fails at once and counts in proposalsFailed.
@@ -258,7 +275,7 @@ extension Member {
                     for entry in entries {
                         if entry.index > applier.store.consistentIndex { config.applyObserver?(id, entry) }
                         if entry.type == .confChange {
-                            applyConfChange(entry, applier: &applier)
+                            if let answer = applyConfChange(entry, term: term, applier: &applier) { answers.append(answer) }
                         } else if let answer = applier.apply(entry, term: term, member: id) {
                             answers.append(answer)
                             if case .success(let response) = answer.1 { keepLeaseTime(response.outcome, now: started) }
@@ -307,13 +324,36 @@ extension Member {
         }
     }
 
-    private func applyConfChange(_ entry: Entry, applier: inout Applier) {
-        guard entry.index > applier.store.consistentIndex else { return }
-        if let change = try? ConfChange(decoding: entry.data) {
-            let state = raft.withLock { $0.node.applyConfChange(change) }
-            applier.setConfState(state)
+    /// Applies a configuration change to the membership and, when the membership accepts it, to
+    /// Raft (etcd's applyConfChange). Returns the answer for the request waiting on it, if any.
+    private func applyConfChange(_ entry: Entry, term: UInt64,
+                                 applier: inout Applier) -> (UInt64, Result<Response, ServerError>)? {
+        guard entry.index > applier.store.consistentIndex else { return nil }
+        defer { applier.skip(entry) }
+        guard let change = try? ConfChange(decoding: entry.data) else { return nil }
+        var context: ConfChangeContext?
+        if !change.context.isEmpty {
+            do throws(DecodingError) {
+                context = try ConfChangeContext(decoding: change.context)
+            } catch {
+                // Every member refuses the same undecodable change, so they stay in agreement.
+                return nil
+            }
         }
-        applier.skip(entry)
+        let result: Result<Response, ServerError>
+        do throws(MembershipError) {
+            try applier.applyMembership(change, context: context)
+            let (state, compacted) = raft.withLock { ($0.node.applyConfChange(change), $0.storage.firstIndex() > 1) }
+            applier.setConfState(state)
+            if compacted && (change.kind == .addLearnerNode || (change.kind == .addNode && context?.isPromote != true)) {
+                applier.snapshotForNewMember = true
+            }
+            let header = ResponseHeader(memberID: id, revision: applier.store.currentRevision, raftTerm: term)
+            result = .success(Response(header: header, outcome: .members(applier.membership.sorted)))
+        } catch {
+            result = .failure(.membership(error))
+        }
+        return context.map { ($0.requestID, result) }
     }
 
     /// Answers the reads whose ReadIndex has been applied; returns whether there were any.
@@ -331,10 +371,11 @@ extension Member {
     /// log before it go, keeping `snapshotCatchUpEntries` for followers that are a little behind.
     private func maybeSnapshot(_ applier: inout Applier) throws {
         let applied = applier.appliedIndex
-        guard applied > applier.snapshotIndex + config.snapshotCount else { return }
+        guard applied > applier.snapshotIndex + config.snapshotCount || applier.snapshotForNewMember else { return }
         // Entries are applied while this member's own write of them may still be in flight; a
         // snapshot waits until the log holds what it covers (the next apply batch tries again).
         guard applied <= persistedIndex.load(ordering: .acquiring) else { return }
+        applier.snapshotForNewMember = false
         let confState = applier.confState
         guard config.snapshotsInBackground else {
             try saveSnapshot(at: applied, confState: confState, data: applier.snapshotData())

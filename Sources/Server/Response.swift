@@ -22,6 +22,8 @@ public struct Response: Sendable, Hashable {
         case leaseRevoke(id: Int64)
         /// The alarms an alarm request lists, raised or disarmed.
         case alarm([AlarmMember])
+        /// A membership change was applied: the members after it.
+        case members([MemberInfo])
     }
 
     public var header: ResponseHeader

@@ -30,6 +30,8 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case noSpace
     /// As many hashes or snapshots of the whole state as a member runs at once are running.
     case wholeStateReadsBusy(limit: Int)
+    /// A membership change was refused.
+    case membership(MembershipError)
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noSpace: "etcdserver: mvcc: database space exceeded"
         case .wholeStateReadsBusy(let limit):
             "etcdserver: too many requests: \(limit) hashes or snapshots of this member's store are running; try again when one ends"
+        case .membership(let error): error.description
         }
     }
 

@@ -29,12 +29,15 @@ public enum SnapshotCorruption: Error, Sendable, Hashable, CustomStringConvertib
 /// The bytes of a `.snap` file:
 ///
 ///     crc      4 bytes LE, CRC32C of everything after it
-///     version  1 byte
+///     version  1 byte (2; version 1, written before learners, has no learner count)
 ///     index, term            8 bytes LE each
 ///     voter count (4 bytes LE), then each voter (8 bytes LE)
+///     learner count (4 bytes LE), then each learner (8 bytes LE)
 ///     data length (8 bytes LE), then the data
 enum SnapshotCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
+    /// The format before learners, which still decodes.
+    static let versionWithoutLearners: UInt8 = 1
     static let minimumBytes = 4 + 1 + 8 + 8 + 4 + 8
 
     static func encode(_ snapshot: Snapshot) -> [UInt8] {
@@ -46,12 +49,17 @@ enum SnapshotCodec {
     /// not copied once more only to sit behind a few bytes of header.
     static func header(for snapshot: Snapshot) -> [UInt8] {
         var bytes: [UInt8] = [0, 0, 0, 0, version]
-        bytes.reserveCapacity(minimumBytes + 8 * snapshot.metadata.confState.voters.count)
+        let confState = snapshot.metadata.confState
+        bytes.reserveCapacity(minimumBytes + 4 + 8 * (confState.voters.count + confState.learners.count))
         bytes.appendLittleEndian(snapshot.metadata.index)
         bytes.appendLittleEndian(snapshot.metadata.term)
         bytes.appendLittleEndian(UInt32(snapshot.metadata.confState.voters.count))
         for voter in snapshot.metadata.confState.voters {
             bytes.appendLittleEndian(voter)
+        }
+        bytes.appendLittleEndian(UInt32(confState.learners.count))
+        for learner in confState.learners {
+            bytes.appendLittleEndian(learner)
         }
         bytes.appendLittleEndian(UInt64(snapshot.data.count))
         let headerCRC = bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[4...])) }
@@ -68,7 +76,7 @@ enum SnapshotCodec {
             let computed = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: buffer[4...]))
             guard computed == stored else { return .failure(.crcMismatch(computed: computed, stored: stored)) }
             let version = reader.read(UInt8.self)!
-            guard version == Self.version else { return .failure(.unknownVersion(version)) }
+            guard version == Self.version || version == Self.versionWithoutLearners else { return .failure(.unknownVersion(version)) }
             let index = reader.read(UInt64.self)!
             let term = reader.read(UInt64.self)!
             let voterCount = reader.read(UInt32.self)!
@@ -76,12 +84,24 @@ enum SnapshotCodec {
                 return .failure(.lengthMismatch(field: "voter count", declared: UInt64(voterCount), availableBytes: reader.remaining))
             }
             let voters = (0..<voterCount).map { _ in reader.read(UInt64.self)! }
+            var learners: [NodeID] = []
+            if version != Self.versionWithoutLearners {
+                guard reader.remaining >= 4 + 8 else {
+                    return .failure(.lengthMismatch(field: "learner count", declared: 4, availableBytes: reader.remaining))
+                }
+                let learnerCount = reader.read(UInt32.self)!
+                guard UInt64(learnerCount) * 8 + 8 <= UInt64(reader.remaining) else {
+                    return .failure(.lengthMismatch(field: "learner count", declared: UInt64(learnerCount),
+                                                    availableBytes: reader.remaining))
+                }
+                learners = (0..<learnerCount).map { _ in reader.read(UInt64.self)! }
+            }
             let dataCount = reader.read(UInt64.self)!
             guard dataCount == UInt64(reader.remaining) else {
                 return .failure(.lengthMismatch(field: "data length", declared: dataCount, availableBytes: reader.remaining))
             }
             let data = reader.readBytes(reader.remaining)!
-            let metadata = SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters))
+            let metadata = SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters, learners: learners))
             return .success(Snapshot(metadata: metadata, data: data))
         }
     }

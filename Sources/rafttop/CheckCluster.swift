@@ -36,6 +36,9 @@ struct CheckCluster: ParsableCommand {
     @Option(help: "Break the cluster on purpose, to see the check catch it: local-reads.")
     var sabotage: String?
 
+    @Flag(help: "Also add, promote and remove members through Raft among the faults, and check that a learner never counts toward a quorum and a removed member never runs again.")
+    var membership = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -54,6 +57,7 @@ struct CheckCluster: ParsableCommand {
         let seedRange = seed.map { $0...$0 } ?? firstSeed...(firstSeed + seeds - 1)
         var summary = ClusterCheckSummary(members: members, operationsPerSeed: ops)
         summary.sabotage = sabotage
+        summary.membership = membership
         let started = Date()
         SeedInFlight.installHandlers()
         SeedInFlight.command = .cluster
@@ -62,7 +66,8 @@ struct CheckCluster: ParsableCommand {
         for seed in seedRange {
             SeedInFlight.seed = seed
             let options = ClusterCheck.Options(seed: seed, memberCount: members, operations: ops,
-                                               sabotage: sabotage.flatMap(ClusterCheck.Sabotage.init(rawValue:)))
+                                               sabotage: sabotage.flatMap(ClusterCheck.Sabotage.init(rawValue:)),
+                                               membershipChanges: membership)
             summary.add(ClusterCheck(options: options).run())
         }
         SeedInFlight.seed = 0

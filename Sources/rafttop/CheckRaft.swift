@@ -30,6 +30,9 @@ struct CheckRaft: ParsableCommand {
     @Option(help: "Steps with faults per seed, before the network heals.")
     var steps: Int = SimulationOptions.defaultSteps
 
+    @Flag(help: "Also demote voters to learners and promote them back among the faults; a learner must never lead.")
+    var membership = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -47,7 +50,8 @@ struct CheckRaft: ParsableCommand {
         SeedInFlight.memberCount = UInt64(members)
         for seed in seedRange {
             SeedInFlight.seed = seed
-            let report = Simulation(options: SimulationOptions(seed: seed, memberCount: members, steps: steps)).run()
+            let options = SimulationOptions(seed: seed, memberCount: members, steps: steps, membershipChanges: membership)
+            let report = Simulation(options: options).run()
             summary.add(report)
         }
         SeedInFlight.seed = 0

@@ -10,8 +10,9 @@ struct Serve: ParsableCommand {
         abstract: "Run the cluster without a UI, serving etcd's v3 gRPC API and JSON gateway, until Ctrl-C or SIGTERM.",
         discussion: """
             Member i serves etcd's gRPC API on <listen-address>:(client-port-base + i - 1) and the
-            JSON gateway on <listen-address>:(gateway-port-base + i - 1). With --data-dir, a restart
-            on the same directory recovers every member.
+            JSON gateway on <listen-address>:(gateway-port-base + i - 1). A member added with
+            `etcdctl member add` starts in this process, on the next ports; a member removed stops.
+            With --data-dir, a restart on the same directory recovers every member.
             """)
 
     @Option(help: "Members in the cluster (1 to 7).")
@@ -70,7 +71,11 @@ struct Serve: ParsableCommand {
         let serving = Task {
             // Printed as soon as the ports listen: a request that comes before the members know
             // a leader waits for one, as etcd's do.
-            try await server.run { endpoints in Self.printReady(endpoints, description: description) }
+            try await server.run(ready: { endpoints in Self.printReady(endpoints, description: description) }, added: { endpoint in
+                print("rafttop serve: member \(endpoint.id) added: etcd gRPC \(endpoint.grpc)"
+                    + (endpoint.gateway.map { "  JSON gateway \($0)" } ?? ""))
+                fflush(nil)
+            })
         }
         let signals = Self.cancelOnSignals([SIGINT, SIGTERM], task: serving)
         defer { signals.forEach { $0.cancel() } }

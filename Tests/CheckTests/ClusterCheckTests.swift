@@ -27,6 +27,21 @@ import Testing
         #expect(summary.faults[.slowDisk, default: 0] > 0, "slow disks were injected")
     }
 
+    /// Members added as learners, promoted and removed among the faults: no learner counts
+    /// toward a quorum, no removed member runs again, and the usual checks still hold.
+    @Test(arguments: 0..<2)
+    func membershipChanges(batch: UInt64) async {
+        var summary = ClusterCheckSummary(members: 3, operationsPerSeed: Self.operationsPerSeed)
+        for seed in (2001 + batch * 20)...(2020 + batch * 20) {
+            await Task.yield()
+            summary.add(ClusterCheck(options: ClusterCheck.Options(
+                seed: seed, memberCount: 3, operations: Self.operationsPerSeed, membershipChanges: true)).run())
+        }
+        #expect(summary.violations == 0, "\(summary.text)")
+        #expect(summary.faults[.memberAdd, default: 0] > 0, "learners were added")
+        #expect(summary.faults[.memberPromote, default: 0] > 0, "learners were promoted")
+    }
+
     @Test func fiveMembers() async {
         let summary = await Self.run(seeds: 1001...1030, members: 5)
         #expect(summary.violations == 0, "\(summary.text)")

@@ -75,7 +75,9 @@ struct EtcdctlEndToEndTests {
 
         // member list: "ID, status, name, peer URLs, client URLs, is learner".
         let members = try Self.ok(served, ["member", "list"]).split(separator: "\n")
-        #expect(members == (1...3).map { "\($0), started, member-\($0), , http://\(served.endpoints[$0 - 1]), false"[...] })
+        #expect(members == (1...3).map {
+            "\($0), started, member-\($0), http://127.0.0.1:\(22379 + $0), http://\(served.endpoints[$0 - 1]), false"[...]
+        })
 
         #expect(try Self.ok(served, ["put", "foo", "bar"]) == "OK\n")
         #expect(try Self.ok(served, ["put", "foo/a", "1"]) == "OK\n")

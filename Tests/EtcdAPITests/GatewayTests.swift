@@ -49,4 +49,28 @@ import Testing
             #expect(await routes.respond(method: "GET", path: "/v3/kv/range", body: []).status == 405)
         }
     }
+
+    @Test func membersAreListedUpdatedAndTheirChangesChecked() async throws {
+        try await APIHarness.with { h in
+            let routes = GatewayRoutes(api: h.server.api(for: 1))
+            try await waitFor("a leader", seconds: 30) { h.cluster.leader != nil }
+            let update = await routes.respond(method: "POST", path: "/v3/cluster/member/update",
+                                              body: Array(#"{"ID":"1","peerURLs":["http://127.0.0.1:42380"]}"#.utf8))
+            #expect(update.status == 200, "\(String(decoding: update.body, as: UTF8.self))")
+            let list = await routes.respond(method: "POST", path: "/v3/cluster/member/list", body: Array("{}".utf8))
+            let members = try #require(try Self.json(list)["members"] as? [[String: Any]])
+            #expect(members.count == 3)
+            #expect(members.first?["peerURLs"] as? [String] == ["http://127.0.0.1:42380"])
+            #expect(members.last?["peerURLs"] as? [String] == [h.cluster.config.peerURL(of: 3)])
+
+            let badURL = await routes.respond(method: "POST", path: "/v3/cluster/member/add", body: Array(#"{"peerURLs":["ftp://x"]}"#.utf8))
+            #expect(badURL.status == 400)
+            #expect(try Self.json(badURL)["error"] as? String == "etcdserver: given member URLs are invalid")
+            let missing = await routes.respond(method: "POST", path: "/v3/cluster/member/remove", body: Array(#"{"ID":"42"}"#.utf8))
+            #expect(missing.status == 404)
+            #expect(try Self.json(missing)["error"] as? String == "etcdserver: member not found")
+            let voter = await routes.respond(method: "POST", path: "/v3/cluster/member/promote", body: Array(#"{"ID":"2"}"#.utf8))
+            #expect(try Self.json(voter)["error"] as? String == "etcdserver: can only promote a learner member")
+        }
+    }
 }

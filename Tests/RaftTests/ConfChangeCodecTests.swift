@@ -7,6 +7,8 @@ import Testing
         ConfChange(kind: .addNode, nodeID: 1),
         ConfChange(kind: .removeNode, nodeID: 0x0102_0304_0506_0708, context: [1, 2, 3]),
         ConfChange(kind: .addNode, nodeID: .max, context: Array("http://10.0.0.1:2380".utf8)),
+        ConfChange(kind: .updateNode, nodeID: 3, context: [4]),
+        ConfChange(kind: .addLearnerNode, nodeID: 4),
     ])
     func roundTrip(change: ConfChange) throws {
         #expect(try ConfChange(decoding: change.encoded()) == change)
@@ -61,5 +63,12 @@ import Testing
         #expect(throws: RaftError.malformedConfChange("at byte 10: node id 0")) {
             try ConfChange(decoding: bytes)
         }
+    }
+}
+
+extension ConfChangeCodecTests {
+    /// etcd's raftpb numbering: AddNode 0, RemoveNode 1, UpdateNode 2, AddLearnerNode 3.
+    @Test func kindsKeepEtcdsNumbers() {
+        #expect([ConfChange.Kind.addNode, .removeNode, .updateNode, .addLearnerNode].map(\.rawValue) == [0, 1, 2, 3])
     }
 }

@@ -33,4 +33,30 @@ import Testing
         bytes[countOffset + 2] = 1
         #expect(throws: DecodingError.self) { try Message(decoding: bytes) }
     }
+
+    @Test func aSnapshotsLearnersRoundTripAndTheEncodingBeforeLearnersStillDecodes() throws {
+        let confState = ConfState(voters: [1, 2, 3], learners: [5, 4])
+        let message = Message(type: .snap, to: 4, from: 1, term: 2,
+                              snapshot: Snapshot(metadata: SnapshotMetadata(index: 9, term: 2, confState: confState), data: [7]))
+        let decoded = try Message(decoding: message.encoded())
+        #expect(decoded.snapshot?.metadata.confState.learners == [4, 5])
+        #expect(decoded == message)
+        // Version 1 had no learner count: the same bytes without it, under version 1.
+        var old = message.encoded()
+        old[0] = 1
+        let learnersOffset = old.count - (4 + 1) - 8 * 3
+        old.removeSubrange(learnersOffset..<(learnersOffset + 8 * 3))
+        var expected = message
+        expected.snapshot?.metadata.confState = ConfState(voters: [1, 2, 3])
+        #expect(try Message(decoding: old) == expected)
+    }
+
+    @Test func aHugeLearnerCountIsRefused() {
+        let message = Message(type: .snap, to: 4, from: 1, term: 2,
+                              snapshot: Snapshot(metadata: SnapshotMetadata(index: 9, term: 2, confState: ConfState(voters: [1])), data: []))
+        var bytes = message.encoded()
+        let countOffset = bytes.count - 4 - 8
+        for i in 0..<8 { bytes[countOffset + i] = 0xff }
+        #expect(throws: DecodingError.self) { try Message(decoding: bytes) }
+    }
 }

@@ -34,6 +34,23 @@ import Testing
         }
     }
 
+    @Test("groups whose leader demotes and promotes members keep every invariant", arguments: [3, 5])
+    func membershipChanges(memberCount: Int) async {
+        var promotions = 0
+        var demotions = 0
+        for seed in UInt64(501)...UInt64(520) {
+            await Task.yield()
+            let options = SimulationOptions(seed: seed, memberCount: memberCount, steps: Self.steps, membershipChanges: true)
+            let report = Simulation(options: options).run()
+            for violation in report.violations {
+                Issue.record("seed \(seed), \(memberCount) members: \(violation)\nreplay: \(report.replayCommand)")
+            }
+            promotions += report.faults[.promotion, default: 0]
+            demotions += report.faults[.demotion, default: 0]
+        }
+        #expect(promotions > 0 && demotions > 0, "\(demotions) demotions, \(promotions) promotions")
+    }
+
     @Test("the same seed gives the same run")
     func sameSeedSameReport() {
         for memberCount in [3, 5] {
@@ -53,7 +70,8 @@ import Testing
         var reads = 0
         var livenessChecked = 0
         for seed: UInt64 in 1...20 {
-            let report = Simulation(options: SimulationOptions(seed: seed, steps: 800)).run()
+            // Half the runs change members too, so demotions and promotions happen.
+            let report = Simulation(options: SimulationOptions(seed: seed, steps: 800, membershipChanges: seed.isMultiple(of: 2))).run()
             faults.merge(report.faults, uniquingKeysWith: +)
             snapshots += report.snapshotsDelivered
             reads += report.readsAnswered

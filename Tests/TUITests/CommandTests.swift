@@ -29,6 +29,11 @@ import Testing
         ("partition 1,2 3", .partition([[1, 2], [3]])),
         ("heal", .heal),
         ("transfer 2", .transfer(.member(2))),
+        ("member add", .addMember(learner: false)),
+        ("member add --learner", .addMember(learner: true)),
+        ("member remove 2", .removeMember(.member(2))),
+        ("member rm m3", .removeMember(.member(3))),
+        ("promote 3", .promote(.member(3))),
         ("load 200", .setLoadRate(200)),
         ("load 0", .setLoadRate(0)),
         ("load off", .setLoadRate(0)),
@@ -63,7 +68,7 @@ import Testing
                 .replacingOccurrences(of: "FACTOR", with: "0.5").replacingOccurrences(of: " N", with: " 1")
                 .replacingOccurrences(of: "on|off", with: "on").replacingOccurrences(of: "PERM", with: "read")
                 .replacingOccurrences(of: "[nord]", with: "nord").replacingOccurrences(of: "USER", with: "u")
-                .replacingOccurrences(of: " R", with: " r")
+                .replacingOccurrences(of: " R", with: " r").replacingOccurrences(of: "add|rm 1", with: "rm 1")
                 .replacingOccurrences(of: "TTL", with: "10")
             guard case .success = parse(example) else {
                 Issue.record("\(spec.usage) (as '\(example)') does not parse")
@@ -106,6 +111,11 @@ import Testing
         ("speed 0", "a speed factor must be"),
         ("speed inf", "is not a speed factor"),
         ("heal now", "heal takes no arguments"),
+        ("member", "usage: member add|rm N"),
+        ("member add --voter", "usage: member add|rm N"),
+        ("member remove", "usage: member add|rm N"),
+        ("member remove 9", "members are 1 to 3"),
+        ("promote", "usage: promote N"),
         ("theme", "usage: theme NAME"),
     ])
     func badInputGivesAnErrorMessage(line: String, message: String) {

@@ -137,3 +137,20 @@ import Testing
         #expect(text.contains("total 0.00 ms"))
     }
 }
+
+@Suite struct LearnerRenderTests {
+    @Test func aLearnerIsMarkedInTheMembersTable() throws {
+        let cluster = try Scene.cluster()
+        defer { cluster.shutdown() }
+        cluster.run(until: { cluster.leader != nil })
+        cluster.addMember(isLearner: true) { _ in }
+        cluster.run(until: { cluster.member(4)?.status().raft.learners == [4] })
+        cluster.advance(byNanos: 200_000_000)
+        let text = Screen.render(cluster.snapshot(), Scene.state(), width: 120, height: 40).text
+        // The members table's rows start with the member's name.
+        let rows = text.split(separator: "\n").filter { $0.contains("m4   ") || $0.contains("m1   ") }
+        let learnerRow = try #require(rows.first { $0.contains("m4   ") }, "no row for m4 in:\n\(text)")
+        #expect(learnerRow.contains("learner"), "\(learnerRow)")
+        #expect(!rows.contains { $0.contains("m1   ") && $0.contains("learner") })
+    }
+}

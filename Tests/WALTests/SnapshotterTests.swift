@@ -96,4 +96,25 @@ import Testing
         #expect(disk.syncCount - syncsBefore >= 10)
         #expect(try snapshotter.loadNewest().snapshot == large)
     }
+
+    @Test func learnersRoundTripAndAFileWrittenBeforeLearnersStillLoads() throws {
+        let withLearners = Snapshot(
+            metadata: SnapshotMetadata(index: 5, term: 2, confState: ConfState(voters: [1, 2, 3], learners: [4])),
+            data: Array("state".utf8))
+        #expect(try SnapshotCodec.decode(SnapshotCodec.encode(withLearners)).get() == withLearners)
+        // Version 1: crc, version, index, term, voters, data, with no learner count.
+        var old: [UInt8] = [0, 0, 0, 0, 1]
+        old.appendLittleEndian(UInt64(5))
+        old.appendLittleEndian(UInt64(2))
+        old.appendLittleEndian(UInt32(2))
+        old.appendLittleEndian(UInt64(1))
+        old.appendLittleEndian(UInt64(2))
+        old.appendLittleEndian(UInt64(3))
+        old += Array("abc".utf8)
+        let crc = old.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[4...])) }
+        old.storeLittleEndian(crc, at: 0)
+        let loaded = try SnapshotCodec.decode(old).get()
+        #expect(loaded.metadata.confState == ConfState(voters: [1, 2]))
+        #expect(loaded.data == Array("abc".utf8))
+    }
 }

@@ -46,6 +46,14 @@ struct GatewayRoutes: Sendable {
         case "election/proclaim": return await call(body) { (r: V3electionpb_ProclaimRequest) throws(EtcdAPIError) in try await api.proclaim(r) }
         case "election/leader": return await call(body) { (r: V3electionpb_LeaderRequest) throws(EtcdAPIError) in try await api.leader(r) }
         case "election/resign": return await call(body) { (r: V3electionpb_ResignRequest) throws(EtcdAPIError) in try await api.resign(r) }
+        case "cluster/member/add":
+            return await call(body) { (r: Etcdserverpb_MemberAddRequest) throws(EtcdAPIError) in try await api.memberAdd(r, credentials: .none) }
+        case "cluster/member/remove":
+            return await call(body) { (r: Etcdserverpb_MemberRemoveRequest) throws(EtcdAPIError) in try await api.memberRemove(r, credentials: .none) }
+        case "cluster/member/update":
+            return await call(body) { (r: Etcdserverpb_MemberUpdateRequest) throws(EtcdAPIError) in try await api.memberUpdate(r, credentials: .none) }
+        case "cluster/member/promote":
+            return await call(body) { (r: Etcdserverpb_MemberPromoteRequest) throws(EtcdAPIError) in try await api.memberPromote(r, credentials: .none) }
         default: return Self.notFound
         }
     }

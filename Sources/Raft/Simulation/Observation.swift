@@ -4,6 +4,8 @@ public struct MemberObservation: Sendable, Hashable {
     /// False while the member is crashed; its persisted state stays, but it takes no part.
     public var isUp: Bool
     public var role: StateRole
+    /// Whether the member's own configuration makes it a learner.
+    public var isLearner = false
     public var term: UInt64
     public var commit: UInt64
     /// The last index Raft handed out to apply.

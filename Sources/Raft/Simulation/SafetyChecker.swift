@@ -116,6 +116,10 @@ public struct SafetyChecker: Sendable {
     // MARK: One member
 
     private mutating func checkMember(_ m: MemberObservation, step: Int, into violations: inout [Violation]) {
+        if m.role == .leader && m.isLearner {
+            violations.append(Violation(.learnerNeverLeads, step: step, member: m.id, term: m.term,
+                                        detail: "member \(m.id) leads term \(m.term) while its configuration makes it a learner"))
+        }
         if m.role == .leader {
             if let other = leaderOfTerm[m.term], other != m.id {
                 violations.append(Violation(.electionSafety, step: step, member: m.id, term: m.term,

@@ -151,6 +151,7 @@ final class SimMember {
             observation = MemberObservation(id: id, role: status.role, term: status.term, commit: status.commit,
                                             applied: status.applied, stateMachineIndex: stateMachine.appliedIndex,
                                             snapshotIndex: log.snapshotIndex, snapshotTerm: log.snapshotTerm, entries: log.entries)
+            observation.isLearner = node.confState.learners.contains(id)
         } else {
             let hardState = storage.hardState
             observation = MemberObservation(id: id, isUp: false, role: .follower, term: hardState.term, commit: hardState.commit,

@@ -23,6 +23,8 @@ public final class Simulation {
 
     /// Messages in flight per member, at most.
     static let inFlightPerMember = 32
+    /// Chance per fault step, in runs with membership changes, that the leader changes one member.
+    static let membershipChangePerMille = 40
 
     public init(options: SimulationOptions) {
         precondition((1...9).contains(options.memberCount), "a simulated group has 1 to 9 members")
@@ -50,7 +52,7 @@ public final class Simulation {
         report = SimulationReport(
             seed: options.seed, memberCount: options.memberCount, faultSteps: options.steps, steps: 0, faults: [:],
             violations: [], termMax: 0, commitMax: 0, proposals: 0, proposalsDropped: 0, readsAnswered: 0,
-            snapshotsDelivered: 0, livenessRounds: nil)
+            snapshotsDelivered: 0, livenessRounds: nil, membershipChanges: options.membershipChanges)
     }
 
     /// Runs the fault steps, then the liveness rounds; stops at the first step with a violation.
@@ -60,6 +62,10 @@ public final class Simulation {
         while step < options.steps && report.violations.isEmpty {
             step += 1
             performFaultStep()
+            // Drawn only in runs with membership changes, so other seeds replay as before.
+            if options.membershipChanges && random.chance(perMille: Self.membershipChangePerMille) {
+                changeMembership()
+            }
             settle()
             checkNow()
         }
@@ -119,6 +125,25 @@ public final class Simulation {
             leader.node?.transferLeadership(to: random.pick(others))
             count(.leaderTransfer)
         }
+    }
+
+    /// The leader promotes its learner if it has one, else demotes a voter (itself, sometimes),
+    /// keeping at least two voters. Raft takes one change at a time: a second proposed while the
+    /// first is not applied becomes an empty entry.
+    private func changeMembership() {
+        guard let leader = members.first(where: { $0.node?.basicStatus.role == .leader }), let node = leader.node else { return }
+        let confState = node.confState
+        let change: ConfChange
+        if let learner = confState.learners.first {
+            change = ConfChange(kind: .addNode, nodeID: learner)
+            count(.promotion)
+        } else if confState.voters.count > 2 {
+            change = ConfChange(kind: .addLearnerNode, nodeID: random.pick(confState.voters))
+            count(.demotion)
+        } else {
+            return
+        }
+        try? node.proposeConfChange(change)
     }
 
     /// Delivers one message that may arrive now: usually the oldest, sometimes any.

@@ -5,7 +5,7 @@ public struct SimulationOptions: Sendable, Hashable, Codable {
     public static let defaultLivenessRoundsMax = 200
 
     public var seed: UInt64
-    /// Members in the group, all voters.
+    /// Members in the group, all voters at first.
     public var memberCount: Int
     /// Steps with faults; then the network heals, crashed members restart and the liveness
     /// rounds begin.
@@ -14,11 +14,15 @@ public struct SimulationOptions: Sendable, Hashable, Codable {
     /// healed group must commit a proposal on every member, beyond three for each entry it still
     /// has to commit when the faults stop.
     public var livenessRoundsMax: Int
+    /// Whether the leader also demotes voters to learners and promotes learners back, one
+    /// configuration change at a time, among the faults.
+    public var membershipChanges: Bool
 
     public init(
         seed: UInt64, memberCount: Int = defaultMemberCount, steps: Int = defaultSteps,
-        livenessRoundsMax: Int = defaultLivenessRoundsMax
+        livenessRoundsMax: Int = defaultLivenessRoundsMax, membershipChanges: Bool = false
     ) {
+        self.membershipChanges = membershipChanges
         self.seed = seed
         self.memberCount = memberCount
         self.steps = steps

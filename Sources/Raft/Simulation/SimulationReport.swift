@@ -14,6 +14,9 @@ public enum FaultKind: String, Sendable, Hashable, Codable, CodingKeyRepresentab
     case restart = "restart"
     case compaction = "compaction"
     case leaderTransfer = "leader-transfer"
+    /// A voter demoted to a learner, or a learner promoted (runs with membership changes).
+    case demotion = "demotion"
+    case promotion = "promotion"
 
     public var description: String { rawValue }
 }
@@ -41,6 +44,8 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var snapshotsDelivered: Int
     /// Rounds the healed group took to commit a proposal everywhere; nil if it did not get there.
     public var livenessRounds: Int?
+    /// Whether the run demoted and promoted members among its faults.
+    public var membershipChanges = false
 
     public var passed: Bool { violations.isEmpty }
 
@@ -49,6 +54,7 @@ public struct SimulationReport: Sendable, Hashable, Codable {
         var command = "swift run rafttop check raft --seed \(seed)"
         if memberCount != SimulationOptions.defaultMemberCount { command += " --members \(memberCount)" }
         if faultSteps != SimulationOptions.defaultSteps { command += " --steps \(faultSteps)" }
+        if membershipChanges { command += " --membership" }
         return command
     }
 

@@ -21,6 +21,8 @@ public enum Invariant: String, Sendable, Hashable, Codable, CaseIterable, Custom
     case linearizableRead = "linearizable-read"
     /// Once faults stop and the network heals, a leader is elected and a proposal commits.
     case liveness = "liveness"
+    /// A learner never leads: it never campaigns, and a leader demoted steps down.
+    case learnerNeverLeads = "learner-never-leads"
 
     public var description: String { rawValue }
 }

@@ -93,6 +93,18 @@ extension Controller {
         case .heal:
             cluster.heal()
             report("network healed")
+        case .addMember(let learner):
+            let what = learner ? "member add --learner" : "member add"
+            changeMembership(what) { cluster.addMember(isLearner: learner, completion: $0) }
+            report("\(what) proposed")
+        case .removeMember(let target): member(target, cluster, "remove") { id in
+            changeMembership("member remove \(id)") { cluster.removeMember(id, completion: $0) }
+            return "member remove \(id) proposed"
+        }
+        case .promote(let target): member(target, cluster, "promote") { id in
+            changeMembership("promote \(id)") { cluster.promoteMember(id, completion: $0) }
+            return "promote \(id) proposed"
+        }
         case .togglePauseAll: setPaused(!state.paused, cluster)
         case .step: singleStep(cluster)
         case .changeSpeed(let faster):
@@ -125,6 +137,21 @@ extension Controller {
             report(try body(id))
         } catch {
             report("\(verb) member \(id): \(error)", .error)
+        }
+    }
+
+    /// A membership change: proposed now, reported on the status line when applied.
+    private func changeMembership(_ what: String, _ start: (@escaping MembershipCompletion) -> Void) {
+        let inbox = self.inbox
+        start { result in
+            switch result {
+            case .success(let change):
+                let kind = change.member.isLearner ? "learner" : "voter"
+                inbox.post(StatusMessage("\(what): member \(change.member.id) (\(kind)); members now "
+                    + change.members.map { "\($0.id)\($0.isLearner ? "L" : "")" }.joined(separator: ",")))
+            case .failure(let error):
+                inbox.post(StatusMessage("\(what) failed: \(error)", kind: .error))
+            }
         }
     }
 

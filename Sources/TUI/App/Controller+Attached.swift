@@ -26,6 +26,7 @@ extension Controller {
         case .isolate: refuse("isolate members")
         case .transfer: refuse("transfer leadership (etcdctl move-leader can)")
         case .partition, .heal: refuse("partition or heal its network")
+        case .addMember, .removeMember, .promote: refuse("change its members (etcdctl member can)")
         case .togglePauseAll, .step: refuse("pause or single-step it")
         case .changeSpeed, .setSpeed: refuse("change its speed")
         case .setLatency, .setLoss: refuse("change its network")

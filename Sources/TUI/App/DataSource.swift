@@ -20,9 +20,10 @@ public enum DataSource: Sendable {
         }
     }
 
+    /// The highest member number: members added take the next ones, and removed ones leave gaps.
     var memberCount: Int {
         switch self {
-        case .inProcess(let cluster): cluster.ids.count
+        case .inProcess(let cluster): Int(cluster.ids.max() ?? 0)
         case .attached(let external): external.endpoints.count
         }
     }

@@ -40,6 +40,12 @@ public enum Action: Sendable, Hashable {
     case transfer(MemberTarget)
     case partition([[NodeID]])
     case heal
+    /// etcd's MemberAdd: a new member (a learner when asked), started in the process.
+    case addMember(learner: Bool)
+    /// etcd's MemberRemove: the member stops for good.
+    case removeMember(MemberTarget)
+    /// etcd's MemberPromote: a learner in sync with the leader becomes a voter.
+    case promote(MemberTarget)
 
     /// Pauses or resumes the whole cluster and display.
     case togglePauseAll

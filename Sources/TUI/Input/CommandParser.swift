@@ -35,6 +35,8 @@ public enum CommandParser {
         Spec(name: "partition", usage: "partition 1,2 3", help: "split the members into groups"),
         Spec(name: "heal", usage: "heal", help: "end every partition"),
         Spec(name: "transfer", usage: "transfer N", help: "make member N the leader"),
+        Spec(name: "member", usage: "member add|rm N", help: "add [--learner], or rm N: remove N"),
+        Spec(name: "promote", usage: "promote N", help: "make learner N a voter once in sync"),
         Spec(name: "load", usage: "load RATE", help: "load generator puts/s (0 stops)"),
         Spec(name: "latency", usage: "latency MS", help: "one-way network latency"),
         Spec(name: "loss", usage: "loss PERCENT", help: "share of messages the network loses"),
@@ -117,6 +119,8 @@ public enum CommandParser {
         case "isolate": return .isolate(.member(try member()))
         case "transfer": return .transfer(.member(try member()))
         case "partition": return .partition(try parseGroups(args, memberCount: memberCount))
+        case "member": return try memberChange(args, memberCount: memberCount)
+        case "promote": return .promote(.member(try member()))
         case "heal":
             try expectCount(args, 0, "heal takes no arguments")
             return .heal
@@ -181,6 +185,16 @@ public enum CommandParser {
             return themeNames.filter { $0.hasPrefix(words[1]) }.map { "theme " + $0 }
         }
         return []
+    }
+
+    /// `member add`, `member add --learner`, `member remove N`.
+    private static func memberChange(_ args: [String], memberCount: Int) throws(CommandError) -> Action {
+        switch (args.first?.lowercased(), args.count) {
+        case ("add", 1): return .addMember(learner: false)
+        case ("add", 2) where args[1] == "--learner": return .addMember(learner: true)
+        case ("remove", 2), ("rm", 2): return .removeMember(.member(try parseMember(args[1], memberCount: memberCount)))
+        default: throw CommandError(usage("member"))
+        }
     }
 
     // MARK: Pieces

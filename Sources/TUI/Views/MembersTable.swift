@@ -29,6 +29,8 @@ enum MembersTable {
         Column(title: "NODE", width: 5, priority: 0, left: true) { "m\($0.view.id)" },
         Column(title: "ROLE", width: 9, priority: 0, left: true) { row in
             guard let status = row.view.status else { return "-" }
+            // A learner is a follower that never votes: named for what it is.
+            if status.raft.learners.contains(row.view.id) { return "learner" }
             return status.raft.role == .preCandidate ? "pre-cand" : status.raft.role.description
         },
         Column(title: "TERM", width: 4, priority: 0) { $0.view.status.map { String($0.raft.term) } ?? "-" },
