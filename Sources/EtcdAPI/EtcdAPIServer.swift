@@ -171,7 +171,7 @@ public struct EtcdAPIServer: Sendable {
             transport: .http2NIOPosix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
                                       config: listeners.transportConfig),
             services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
-                       AuthService(api: api)])
+                       AuthService(api: api), LeaseService(api: api), LockService(api: api), ElectionService(api: api)])
         let port = config.port(base: config.clientPortBase, member: id)
         let wanted = Self.hostPort(host, port)
         return try await listeners.run(id) { group in
