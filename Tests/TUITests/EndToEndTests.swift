@@ -61,7 +61,10 @@ import Testing
 
         // q quits and the terminal is as it was: the shell's screen is back, echo and line mode on.
         session.keys("q")
-        screen = try await session.waitFor("rafttop to exit") { $0.contains("RAFTTOP-EXITED") }
+        // After the screen is restored, rafttop stops the members (each raft thread finishes the
+        // fsync it is in) and removes its temporary WAL directory: a whole `swift test` run on two
+        // cores once made that take over 120 s.
+        screen = try await session.waitFor("rafttop to exit", seconds: 600) { $0.contains("RAFTTOP-EXITED") }
         #expect(screen.contains("RAFTTOP-EXITED 0"))
         #expect(screen.contains("BEFORE-RAFTTOP"), "the alternate screen was left:\n\(screen)")
         #expect(!screen.contains("COMMIT"), "nothing of the UI is left on the screen:\n\(screen)")
