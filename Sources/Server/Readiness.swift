@@ -1,8 +1,10 @@
 import Raft
 
 /// Requests that arrive before a member is ready: it is ready once it knows a leader and has
-/// applied what it knows to be committed (etcd serves clients only after its ReadyNotify). They
-/// wait, as etcd's do, rather than fail with "no leader"; each until the request timeout.
+/// applied what it knew to be committed when it first knew one (etcd serves clients only after
+/// its ReadyNotify, once its own entry is applied: a fixed point in the log, so a member that
+/// applies a little behind a busy leader still gets there). They wait, as etcd's do, rather
+/// than fail with "no leader"; each until the request timeout.
 struct WaitingForReady {
     struct Request {
         let deadlineNanos: UInt64
@@ -14,6 +16,8 @@ struct WaitingForReady {
     static let requestsMax = 10_000
 
     var isReady = false
+    /// The commit index when a leader was first known: applied this far, the member is ready.
+    var catchUpIndex: UInt64?
     var requests: [Request] = []
 }
 
@@ -41,12 +45,17 @@ extension Member {
         }
     }
 
-    /// Becomes ready when a leader is known and everything known committed is applied, and
-    /// starts what waited; fails what waited past its deadline.
+    /// Becomes ready when a leader is known and what was committed then is applied, and starts
+    /// what waited; fails what waited past its deadline.
     func checkReadiness() {
         guard !ready.load(ordering: .relaxed) else { return }
         let leaderKnown = raft.withLock { $0.lead != noNode }
-        if leaderKnown && appliedIndex.load(ordering: .relaxed) >= committedIndex.load(ordering: .relaxed) {
+        let committed = committedIndex.load(ordering: .relaxed)
+        let target = readiness.withLock { waiting -> UInt64? in
+            if waiting.catchUpIndex == nil && leaderKnown { waiting.catchUpIndex = committed }
+            return waiting.catchUpIndex
+        }
+        if let target, appliedIndex.load(ordering: .relaxed) >= target {
             let waited = readiness.withLock { waiting -> [WaitingForReady.Request] in
                 waiting.isReady = true
                 defer { waiting.requests = [] }
