@@ -7,9 +7,7 @@ import Testing
 extension EtcdctlEndToEndTests {
     @Test
     func etcdctlLockRunsTheCommandHoldingTheLock() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-lock-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let served = try await Self.serve(dataDirectory: directory)
+        let served = try await Self.serve(dataDirectory: nil)
         defer { served.process.stop() }
 
         #expect(try Self.ok(served, ["lock", "mylock", "--", "echo", "held"]) == "held\n")
@@ -19,9 +17,7 @@ extension EtcdctlEndToEndTests {
 
     @Test
     func etcdctlElectCampaignsAndObserves() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-elect-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let served = try await Self.serve(dataDirectory: directory)
+        let served = try await Self.serve(dataDirectory: nil)
         defer { served.process.stop() }
         let etcdctl = try #require(ExternalTools.etcdctl)
         let endpoints = "--endpoints=\(served.endpoints.joined(separator: ","))"

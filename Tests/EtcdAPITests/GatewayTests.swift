@@ -32,6 +32,30 @@ import Testing
         }
     }
 
+    /// etcd's gateway routes for leases: grant, a put with the lease, time to live with keys,
+    /// the list, revoke (under /v3/lease/ and the older /v3/kv/lease/).
+    @Test func leasesThroughTheGateway() async throws {
+        try await APIHarness.with { h in
+            let routes = GatewayRoutes(api: h.server.api(for: 1))
+            let grant = try Self.json(await routes.respond(method: "POST", path: "/v3/lease/grant", body: Array(#"{"TTL":"30"}"#.utf8)))
+            let id = try #require(grant["ID"] as? String)
+            #expect(grant["TTL"] as? String == "30")
+            let put = await routes.respond(method: "POST", path: "/v3/kv/put", body: Array(#"{"key":"Zm9v","value":"YmFy","lease":"\#(id)"}"#.utf8))
+            #expect(put.status == 200)
+            let ttl = try Self.json(await routes.respond(method: "POST", path: "/v3/kv/lease/timetolive", body: Array(#"{"ID":"\#(id)","keys":true}"#.utf8)))
+            #expect(ttl["grantedTTL"] as? String == "30")
+            #expect(ttl["keys"] as? [String] == ["Zm9v"])
+            let leases = try Self.json(await routes.respond(method: "POST", path: "/v3/lease/leases", body: Array("{}".utf8)))
+            #expect((leases["leases"] as? [[String: Any]])?.compactMap { $0["ID"] as? String } == [id])
+            let revoke = await routes.respond(method: "POST", path: "/v3/lease/revoke", body: Array(#"{"ID":"\#(id)"}"#.utf8))
+            #expect(revoke.status == 200)
+            let range = try Self.json(await routes.respond(method: "POST", path: "/v3/kv/range", body: Array(#"{"key":"Zm9v"}"#.utf8)))
+            #expect(range["kvs"] == nil)
+            let missing = await routes.respond(method: "POST", path: "/v3/lease/revoke", body: Array(#"{"ID":"\#(id)"}"#.utf8))
+            #expect(missing.status == 404)
+        }
+    }
+
     @Test func errorsAsGrpcGatewayWritesThem() async throws {
         try await APIHarness.with { h in
             let routes = GatewayRoutes(api: h.server.api(for: 1))

@@ -56,9 +56,7 @@ struct LeaseEndToEndTests {
     ]
 
     @Test func leaseCommandsPrintWhatTheyPrintForEtcd() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-lease-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let served = try await EtcdctlEndToEndTests.serve(dataDirectory: directory)
+        let served = try await EtcdctlEndToEndTests.serve(dataDirectory: nil)
         defer { served.process.stop() }
         let ours = try Self.script { try EtcdctlEndToEndTests.etcdctl(served, $0) }
         let withoutFields = ours.filter { !$0.hasPrefix("$ get leased/a -w fields") }
@@ -80,9 +78,7 @@ struct LeaseEndToEndTests {
     }
 
     @Test func aKeyIsGoneOnceItsLeaseRunsOut() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-expiry-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let served = try await EtcdctlEndToEndTests.serve(dataDirectory: directory)
+        let served = try await EtcdctlEndToEndTests.serve(dataDirectory: nil)
         defer { served.process.stop() }
         let granted = try EtcdctlEndToEndTests.ok(served, ["lease", "grant", "2"])
         #expect(granted.hasSuffix("granted with TTL(2s)\n"))

@@ -40,6 +40,13 @@ struct GatewayRoutes: Sendable {
         case "maintenance/hash": return await call(body) { (_: Etcdserverpb_HashRequest) throws(EtcdAPIError) in try api.hash() }
         case "maintenance/defragment": return await call(body) { (_: Etcdserverpb_DefragmentRequest) throws(EtcdAPIError) in try api.defragment() }
         case "cluster/member/list": return await call(body) { (_: Etcdserverpb_MemberListRequest) throws(EtcdAPIError) in try api.memberList() }
+        case "lease/grant": return await call(body) { (r: Etcdserverpb_LeaseGrantRequest) throws(EtcdAPIError) in try await api.leaseGrant(r) }
+        case "lease/revoke", "kv/lease/revoke":
+            return await call(body) { (r: Etcdserverpb_LeaseRevokeRequest) throws(EtcdAPIError) in try await api.leaseRevoke(r) }
+        case "lease/timetolive", "kv/lease/timetolive":
+            return await call(body) { (r: Etcdserverpb_LeaseTimeToLiveRequest) throws(EtcdAPIError) in try await api.leaseTimeToLive(r) }
+        case "lease/leases", "kv/lease/leases":
+            return await call(body) { (_: Etcdserverpb_LeaseLeasesRequest) throws(EtcdAPIError) in try api.leaseLeases() }
         case "lock/lock": return await call(body) { (r: V3lockpb_LockRequest) throws(EtcdAPIError) in try await api.lock(r) }
         case "lock/unlock": return await call(body) { (r: V3lockpb_UnlockRequest) throws(EtcdAPIError) in try await api.unlock(r) }
         case "election/campaign": return await call(body) { (r: V3electionpb_CampaignRequest) throws(EtcdAPIError) in try await api.campaign(r) }
