@@ -20,6 +20,11 @@ struct LeaseEndToEndTests {
             var text = out.status == 0 ? out.stdout : "error: " + (out.stderr.components(separatedBy: "Error: ").last ?? out.stderr)
             text = text.replacingOccurrences(of: lease, with: "LEASE")
             text = text.replacingOccurrences(of: #"remaining\(\d+s\)"#, with: "remaining(Ns)", options: .regularExpression)
+            // etcd lists a lease's keys in its map's order, which changes from run to run.
+            if let open = text.range(of: "attached keys(["), let close = text.range(of: "])", range: open.upperBound..<text.endIndex) {
+                let keys = text[open.upperBound..<close.lowerBound].split(separator: " ").sorted().joined(separator: " ")
+                text.replaceSubrange(open.upperBound..<close.lowerBound, with: keys)
+            }
             lines.append("$ " + arguments.joined(separator: " ").replacingOccurrences(of: lease, with: "LEASE") + "\n" + text)
         }
         lines.append(granted.stdout.replacingOccurrences(of: lease, with: "LEASE"))
