@@ -9,10 +9,13 @@ extension MemberAPI {
     public func leaseGrant(_ request: Etcdserverpb_LeaseGrantRequest,
                            credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_LeaseGrantResponse {
         let member = try member()
-        let result = await withCheckedContinuation { continuation in
-            member.grantLease(id: request.id, ttlSeconds: request.ttl, credentials: credentials) { continuation.resume(returning: $0) }
+        let grant: InternalRequest.Operation
+        do throws(ServerError) {
+            grant = try member.leaseGrant(id: request.id, ttlSeconds: request.ttl)
+        } catch {
+            throw EtcdAPIError(error)
         }
-        let response = try result.get(orThrow: EtcdAPIError.init)
+        let response = try await member.proposed(grant, credentials: credentials)
         guard case .leaseGrant(let id, let ttl) = response.outcome else { throw unexpected(response.outcome) }
         var out = Etcdserverpb_LeaseGrantResponse()
         out.header = header(response.header)
@@ -23,11 +26,7 @@ extension MemberAPI {
 
     public func leaseRevoke(_ request: Etcdserverpb_LeaseRevokeRequest,
                             credentials: Credentials = .none) async throws(EtcdAPIError) -> Etcdserverpb_LeaseRevokeResponse {
-        let member = try member()
-        let result = await withCheckedContinuation { continuation in
-            member.revokeLease(id: request.id, credentials: credentials) { continuation.resume(returning: $0) }
-        }
-        let response = try result.get(orThrow: EtcdAPIError.init)
+        let response = try await member().proposed(.leaseRevoke(id: request.id), credentials: credentials)
         guard case .leaseRevoke = response.outcome else { throw unexpected(response.outcome) }
         var out = Etcdserverpb_LeaseRevokeResponse()
         out.header = header(response.header)

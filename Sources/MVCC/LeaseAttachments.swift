@@ -40,9 +40,22 @@ extension MVCCStore {
     /// branch its compares choose, and the branches nested transactions would choose (their
     /// compares are read as the store is before the transaction, as etcd's apply checks them).
     public func leasesPut(by request: TxnRequest) -> [Int64] {
+        // Most transactions name no lease: their compares are not read twice.
+        guard Self.namesLease(request) else { return [] }
         var leases: [Int64] = []
         collectLeases(request, into: &leases)
         return leases
+    }
+
+    private static func namesLease(_ request: TxnRequest) -> Bool {
+        func names(_ op: RequestOp) -> Bool {
+            switch op {
+            case .put(let put): put.lease != 0
+            case .txn(let nested): namesLease(nested)
+            case .range, .deleteRange: false
+            }
+        }
+        return request.success.contains(where: names) || request.failure.contains(where: names)
     }
 
     private func collectLeases(_ request: TxnRequest, into leases: inout [Int64]) {
