@@ -130,7 +130,8 @@ extension Cluster {
         for id in ids {
             let memberState = states[id] ?? .down
             guard let member = members[id], memberState != .down else {
-                views.append(MemberView(id: id, state: .down, status: nil, log: [], fsyncMicrosLast: 0, fsyncMicrosMean: 0))
+                views.append(MemberView(id: id, state: .down, status: nil, log: [], fsyncMicrosLast: 0, fsyncMicrosMean: 0,
+                                        diskDelayNanos: diskDelayNanos(id)))
                 continue
             }
             let status = member.status()
@@ -138,7 +139,8 @@ extension Cluster {
             views.append(MemberView(
                 id: id, state: memberState, status: status, log: member.recentLogEntries(logEntries),
                 fsyncMicrosLast: m.walFsyncNanosLast / 1000,
-                fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0))
+                fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0,
+                diskDelayNanos: diskDelayNanos(id)))
         }
         var recent: [StageTrace] = []
         for member in members.values {
