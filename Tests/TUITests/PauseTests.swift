@@ -256,3 +256,23 @@ import Testing
         #expect(cluster.diskDelayNanos(2) == 0)
     }
 }
+
+extension PauseTests {
+    @Test(.timeLimit(.minutes(5)))
+    func aSlowDiskInRealTimeSleepsInThePersistStep() throws {
+        let cluster = try realTimeCluster()
+        defer { cluster.shutdown() }
+        let c = controller(for: cluster)
+        try #require(frames(c, seconds: 240) { cluster.isReady })
+        type("disk 2 50", into: c)
+        #expect(c.state.status?.text == "member 2's disk: every fsync takes 50.0 ms more")
+        type("put slow v", into: c)
+        let slowed = frames(c, seconds: 60) {
+            (cluster.snapshot().members.first { $0.id == 2 }?.fsyncMicrosLast ?? 0) >= 50_000
+        }
+        #expect(slowed, "member 2's fsync includes the delay")
+        #expect(frames(c, seconds: 60) { c.state.status?.text.hasPrefix("put slow: revision") == true })
+        type("disk 2 0", into: c)
+        #expect(cluster.diskDelayNanos(2) == 0)
+    }
+}
