@@ -154,7 +154,7 @@ extension Cluster {
                 inFlight: s.network.inFlightMessages, networkSettings: s.network.settings, latency: s.latency,
                 traces: Array(recent.prefix(traces)), events: s.events.events,
                 putsAcknowledged: s.putsAcknowledged, putsFailed: s.putsFailed,
-                paused: false, speed: 1, dataDirectory: config.dataDirectory,
+                paused: isFrozen, speed: 1, dataDirectory: config.dataDirectory,
                 cpuPlacement: packing?.available == true ? packing?.placement : nil)
         }
     }

@@ -62,6 +62,7 @@ import Testing
         #expect(cluster.isFrozen)
         let frozenAt = cluster.nowNanos()
         let shown = c.snapshot()
+        #expect(shown.paused, "the snapshot says the cluster is frozen")
         #expect(shown.leader == leader, "the header shows the leader the table shows")
         #expect(shown.members.first { $0.id == leader }?.status?.raft.role == .leader)
         #expect(shown.members.allSatisfy { $0.state == .up }, "freezing pauses no member")
