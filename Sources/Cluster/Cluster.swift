@@ -15,6 +15,8 @@ public final class Cluster: Sendable {
     let seed: UInt64
     /// Every member's persistence, made once per id and reused across restarts.
     let persistences: Locked<[NodeID: any RaftPersistence]>
+    /// What each member saves through: its persistence behind a settable disk delay (DiskDelay).
+    let delayedPersistences = Locked<[NodeID: DelayedPersistence]>([:])
 
     struct State {
         /// The members of the cluster, in id order: the configured ones, then those added, less
@@ -51,6 +53,9 @@ public final class Cluster: Sendable {
     let cpuPacking: CPUPacking?
     /// Real time: member ticks are stretched by this factor in thousandths (slow motion; see ClusterControl).
     let tickScalePermille = Atomic<UInt64>(1000)
+    /// Real time: odd while the whole cluster is frozen (see `freeze`); grows by one at every
+    /// freeze and thaw, so a thread's acknowledgement names the freeze it saw.
+    let freezeGeneration = Atomic<UInt64>(0)
 
     public init(config: ClusterConfig) throws {
         guard ClusterConfig.memberRange.contains(config.memberCount) else {
@@ -59,7 +64,7 @@ public final class Cluster: Sendable {
         self.config = config
         switch config.driver {
         case .realTime:
-            clock = SystemClock()
+            clock = PausableClock()
             seed = SystemClock().nowNanos()
         case .simulated(let s):
             clock = ManualClock()
@@ -120,13 +125,13 @@ public final class Cluster: Sendable {
         let member: Member
         do {
             member = try Member(config: memberConfig, clock: clock, transport: ClusterTransport(cluster: WeakCluster(self)),
-                                persistence: try persistence(of: id), wake: { wakeup.signal() },
+                                persistence: try delayedPersistence(of: id), wake: { wakeup.signal() },
                                 wakeApply: { applyWakeup.signal() })
         } catch {
             throw ClusterError.memberStartFailed(id, "\(error)")
         }
         let runner: MemberRunner? = isSimulated ? nil : MemberRunner(
-            member: member, wakeup: wakeup, applyWakeup: applyWakeup, cluster: WeakCluster(self), packing: cpuPacking)
+            member: member, clock: clock, wakeup: wakeup, applyWakeup: applyWakeup, cluster: WeakCluster(self), packing: cpuPacking)
         let now = clock.nowNanos()
         state.withLock { s in
             s.members[id] = member
@@ -152,6 +157,7 @@ public final class Cluster: Sendable {
         reportLostSnapshots(lost)
         member?.stop()
         runner?.stop()
+        delayedPersistences.withLock { $0[id] }?.forgetPendingSyncs()
         if let crashable = persistences.withLock({ $0[id] }) as? CrashablePersistence {
             crashable.crash()
         }

@@ -63,6 +63,8 @@ public enum ClusterError: Error, Sendable, CustomStringConvertible {
     case memberStartFailed(NodeID, String)
     /// A fault for simulated disks, asked of a cluster whose members are elsewhere.
     case notOnSimulatedDisks
+    /// A disk delay past `Cluster.diskDelayNanosMax`.
+    case diskDelayTooLong(UInt64)
 
     public var description: String {
         switch self {
@@ -70,6 +72,8 @@ public enum ClusterError: Error, Sendable, CustomStringConvertible {
         case .unknownMember(let id): "there is no member \(id)"
         case .memberStartFailed(let id, let why): "member \(id) could not start: \(why)"
         case .notOnSimulatedDisks: "the members are not on simulated disks"
+        case .diskDelayTooLong(let nanos):
+            "a disk delay is at most \(Cluster.diskDelayNanosMax / 1_000_000) ms, not \(nanos / 1_000_000) ms"
         }
     }
 }

@@ -12,7 +12,7 @@ public struct KeyRead: Sendable, Hashable {
 }
 
 /// Controls the terminal UI needs beyond the cluster's lifecycle: slow motion in real time,
-/// pausing every member at once, and reading and deleting single keys.
+/// and reading and deleting single keys (freezing the whole cluster is in Cluster+Freeze).
 extension Cluster {
     /// Real time: stretches every member's tick by `factor` (2 makes elections and heartbeats
     /// take twice as long), for slow motion. Simulated clusters ignore it: their caller
@@ -24,18 +24,6 @@ extension Cluster {
 
     public var tickScale: Double {
         Double(tickScalePermille.load(ordering: .relaxed)) / 1000
-    }
-
-    /// Pauses every member that is running; returns the ones it paused.
-    public func pauseAll() -> [NodeID] {
-        let running = ids.filter { memberState($0) == .up || memberState($0) == .partitioned }
-        for id in running { try? pause(id) }
-        return running
-    }
-
-    /// Resumes the members `pauseAll` paused (those still paused).
-    public func resume(_ members: [NodeID]) {
-        for id in members where memberState(id) == .paused { try? resume(id) }
     }
 
     /// Reads `key` from the store of `member`, or of the leader (of any running member when

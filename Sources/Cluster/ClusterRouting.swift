@@ -130,7 +130,8 @@ extension Cluster {
         for id in ids {
             let memberState = states[id] ?? .down
             guard let member = members[id], memberState != .down else {
-                views.append(MemberView(id: id, state: .down, status: nil, log: [], fsyncMicrosLast: 0, fsyncMicrosMean: 0))
+                views.append(MemberView(id: id, state: .down, status: nil, log: [], fsyncMicrosLast: 0, fsyncMicrosMean: 0,
+                                        diskDelayNanos: diskDelayNanos(id)))
                 continue
             }
             let status = member.status()
@@ -138,7 +139,8 @@ extension Cluster {
             views.append(MemberView(
                 id: id, state: memberState, status: status, log: member.recentLogEntries(logEntries),
                 fsyncMicrosLast: m.walFsyncNanosLast / 1000,
-                fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0))
+                fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0,
+                diskDelayNanos: diskDelayNanos(id)))
         }
         var recent: [StageTrace] = []
         for member in members.values {
@@ -152,7 +154,7 @@ extension Cluster {
                 inFlight: s.network.inFlightMessages, networkSettings: s.network.settings, latency: s.latency,
                 traces: Array(recent.prefix(traces)), events: s.events.events,
                 putsAcknowledged: s.putsAcknowledged, putsFailed: s.putsFailed,
-                paused: false, speed: 1, dataDirectory: config.dataDirectory,
+                paused: isFrozen, speed: 1, dataDirectory: config.dataDirectory,
                 cpuPlacement: packing?.available == true ? packing?.placement : nil)
         }
     }

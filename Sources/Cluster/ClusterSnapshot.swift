@@ -21,6 +21,8 @@ public struct MemberView: Sendable, Hashable {
     /// Mean and last fsync time of its WAL, in microseconds.
     public var fsyncMicrosLast: UInt64
     public var fsyncMicrosMean: UInt64
+    /// Extra time every WAL fsync of its takes, set with `Cluster.setDiskDelay`; 0 normally.
+    public var diskDelayNanos: UInt64 = 0
 }
 
 /// A value holding the whole cluster's state for a view: the UI asks for one per frame.

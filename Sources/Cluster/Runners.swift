@@ -20,6 +20,8 @@ final class Wakeup: Sendable {
 /// thread, so that a slow apply shows as a gap between committed and applied.
 final class MemberRunner: Sendable {
     let member: Member
+    /// The cluster's clock, which stops while the cluster is frozen: ticks keep their phase.
+    let clock: any MonotonicClock
     let wakeup: Wakeup
     let applyWakeup: Wakeup
     let cluster: WeakCluster
@@ -27,9 +29,13 @@ final class MemberRunner: Sendable {
     private let running = Atomic<Bool>(true)
     private let paused = Atomic<Bool>(false)
     private let exited = DispatchGroup()
+    /// The freeze generation each thread last saw and stopped for (see `Cluster.freeze`).
+    private let raftFrozenAt = Atomic<UInt64>(0)
+    private let applyFrozenAt = Atomic<UInt64>(0)
 
-    init(member: Member, wakeup: Wakeup, applyWakeup: Wakeup, cluster: WeakCluster, packing: CPUPacking?) {
+    init(member: Member, clock: any MonotonicClock, wakeup: Wakeup, applyWakeup: Wakeup, cluster: WeakCluster, packing: CPUPacking?) {
         self.member = member
+        self.clock = clock
         self.wakeup = wakeup
         self.applyWakeup = applyWakeup
         self.cluster = cluster
@@ -67,14 +73,36 @@ final class MemberRunner: Sendable {
         exited.wait()
     }
 
+    /// Wakes both threads, to see a freeze or a thaw at once.
+    func wake() {
+        wakeup.signal()
+        applyWakeup.signal()
+    }
+
+    /// Whether both threads have stopped for the freeze of `generation` and do nothing until a thaw.
+    func isFrozen(at generation: UInt64) -> Bool {
+        raftFrozenAt.load(ordering: .acquiring) == generation && applyFrozenAt.load(ordering: .acquiring) == generation
+    }
+
     private var isRunning: Bool { running.load(ordering: .relaxed) }
 
+    /// The freeze generation when the cluster is frozen, nil when it runs.
+    private var frozenGeneration: UInt64? {
+        let generation = cluster.cluster?.freezeGeneration.load(ordering: .acquiring) ?? 0
+        return generation & 1 == 1 ? generation : nil
+    }
+
     private func raftLoop() {
-        let clock = SystemClock()
         var tick = member.config.tickNanos
         var nextTick = clock.nowNanos() + tick
         while isRunning {
             tick = member.config.tickNanos * (cluster.cluster?.tickScalePermille.load(ordering: .relaxed) ?? 1000) / 1000
+            if let generation = frozenGeneration {
+                // The cluster's clock stands still too, so the next tick keeps its time.
+                raftFrozenAt.store(generation, ordering: .releasing)
+                wakeup.wait(nanos: tick)
+                continue
+            }
             if paused.load(ordering: .relaxed) {
                 wakeup.wait(nanos: tick)
                 nextTick = clock.nowNanos() + tick
@@ -102,7 +130,9 @@ final class MemberRunner: Sendable {
 
     private func applyLoop() {
         while isRunning {
-            if !paused.load(ordering: .relaxed) {
+            if let generation = frozenGeneration {
+                applyFrozenAt.store(generation, ordering: .releasing)
+            } else if !paused.load(ordering: .relaxed) {
                 do {
                     while isRunning, try member.applyCycle() {}
                 } catch {
@@ -122,6 +152,8 @@ final class MemberRunner: Sendable {
 final class NetworkRunner: Sendable {
     let wakeup = Wakeup()
     private let running = Atomic<Bool>(true)
+    /// The freeze generation the thread last saw and stopped for (see `Cluster.freeze`).
+    private let frozenAt = Atomic<UInt64>(0)
     private let exited = DispatchGroup()
 
     func start(cluster: WeakCluster, packing: CPUPacking?) {
@@ -137,6 +169,12 @@ final class NetworkRunner: Sendable {
     private func loop(cluster: WeakCluster, packing: CPUPacking?) {
         var lastObserved: UInt64 = 0
         while running.load(ordering: .relaxed), let c = cluster.cluster {
+            let generation = c.freezeGeneration.load(ordering: .acquiring)
+            if generation & 1 == 1 {
+                frozenAt.store(generation, ordering: .releasing)
+                wakeup.wait(nanos: 5_000_000)
+                continue
+            }
             let now = c.nowNanos()
             c.deliverDue()
             packing?.sample(nowNanos: now, walTotals: { c.walWriteTotals() })
@@ -153,6 +191,11 @@ final class NetworkRunner: Sendable {
         running.store(false, ordering: .relaxed)
         wakeup.signal()
         exited.wait()
+    }
+
+    /// Whether the thread has stopped for the freeze of `generation`.
+    func isFrozen(at generation: UInt64) -> Bool {
+        frozenAt.load(ordering: .acquiring) == generation
     }
 }
 

@@ -5,21 +5,33 @@ extension Cluster {
     /// Simulated mode: runs everything due in the next `nanos` of simulated time, in a fixed
     /// order (timers, messages, ticks in member order, then every member's cycles until quiet);
     /// a member whose raft loop waits for a slow disk goes on when its write is durable.
-    public func advance(byNanos nanos: UInt64) {
+    ///
+    /// With `stopWhen`, stops early at the first instant it holds, asked before anything runs
+    /// and after every round of member cycles, before the messages they sent are delivered: the
+    /// clock stays at that instant and those messages stay in flight. Returns whether it stopped.
+    @discardableResult
+    public func advance(byNanos nanos: UInt64, stopWhen shouldStop: (() -> Bool)? = nil) -> Bool {
         precondition(isSimulated, "advance(byNanos:) drives a simulated cluster")
-        guard let manual = clock as? ManualClock else { return }
+        guard let manual = clock as? ManualClock else { return false }
         let target = manual.nowNanos() + nanos
-        settle()
+        if shouldStop?() == true { return true }
+        if settle(stopWhen: shouldStop) { return stoppedEarly() }
         while let next = nextEventNanos(), next <= target {
             manual.set(max(next, manual.nowNanos()))
             runTimers()
             deliverDue()
             tickDueMembers()
-            settle()
+            if settle(stopWhen: shouldStop) { return stoppedEarly() }
         }
         manual.set(target)
-        settle()
+        if settle(stopWhen: shouldStop) { return stoppedEarly() }
         observe()
+        return false
+    }
+
+    private func stoppedEarly() -> Bool {
+        observe()
+        return true
     }
 
     private func nextEventNanos() -> UInt64? {
@@ -61,8 +73,10 @@ extension Cluster {
     }
 
     /// Runs raft and apply cycles of every running member, delivering messages that are due,
-    /// until nothing changes.
-    func settle(maxRounds: Int = 10_000) {
+    /// until nothing changes, or until `stopWhen` holds after a round of cycles (then returns
+    /// true, with the round's messages still in flight).
+    @discardableResult
+    func settle(maxRounds: Int = 10_000, stopWhen shouldStop: (() -> Bool)? = nil) -> Bool {
         for _ in 0..<maxRounds {
             let running = state.withLock { s in
                 s.ids.compactMap { id in s.states[id] == .up || s.states[id] == .partitioned ? s.members[id] : nil }
@@ -77,13 +91,15 @@ extension Cluster {
                     busy = true
                 }
             }
+            if busy, let shouldStop, shouldStop() { return true }
             let due = state.withLock { s in (s.network.nextDueNanos ?? .max) <= clock.nowNanos() }
             if due {
                 deliverDue()
                 busy = true
             }
-            if !busy { return }
+            if !busy { return false }
         }
+        return false
     }
 
     /// Simulated mode: advances until `condition` holds or `limitNanos` of simulated time pass.

@@ -198,7 +198,9 @@ public final class RawNode {
 
     public var basicStatus: BasicStatus {
         BasicStatus(id: raft.id, hardState: raft.hardState, softState: raft.softState,
-                    applied: raft.log.applied, leadTransferee: raft.leadTransferee)
+                    applied: raft.log.applied, leadTransferee: raft.leadTransferee,
+                    timer: ElectionTimer(electionElapsed: raft.electionElapsed, randomizedElectionTimeout: raft.randomizedElectionTimeout,
+                                         heartbeatElapsed: raft.heartbeatElapsed, heartbeatTimeout: raft.heartbeatTimeout))
     }
 
     /// The member's state, and for a leader what it knows of every follower.

@@ -5,6 +5,8 @@ public struct BasicStatus: Sendable, Hashable {
     public var softState: SoftState
     public var applied: UInt64
     public var leadTransferee: NodeID
+    /// The election and heartbeat timers, in ticks.
+    public var timer = ElectionTimer()
 
     public var term: UInt64 { hardState.term }
     public var vote: NodeID { hardState.vote }

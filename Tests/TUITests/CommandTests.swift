@@ -55,6 +55,12 @@ import Testing
         ("grant alice reader", .auth(.grantRole(user: "alice", role: "reader"))),
         ("help", .toggleHelp),
         ("quit", .quit),
+        ("disk 2 50", .setDiskDelay(member: 2, millis: 50)),
+        ("disk m3 12.5ms", .setDiskDelay(member: 3, millis: 12.5)),
+        ("disk 1 0", .setDiskDelay(member: 1, millis: 0)),
+        ("stopon candidate", .stopOn(.candidate)),
+        ("stopon Leader-Lost", .stopOn(.leaderLost)),
+        ("stopon off", .stopOn(nil)),
     ])
     func everyCommandParses(line: String, action: Action) {
         #expect(parse(line) == .success(action))
@@ -69,7 +75,7 @@ import Testing
                 .replacingOccurrences(of: "on|off", with: "on").replacingOccurrences(of: "PERM", with: "read")
                 .replacingOccurrences(of: "[nord]", with: "nord").replacingOccurrences(of: "USER", with: "u")
                 .replacingOccurrences(of: " R", with: " r").replacingOccurrences(of: "add|rm 1", with: "rm 1")
-                .replacingOccurrences(of: "TTL", with: "10")
+                .replacingOccurrences(of: "TTL", with: "10").replacingOccurrences(of: "EVENT", with: "candidate")
             guard case .success = parse(example) else {
                 Issue.record("\(spec.usage) (as '\(example)') does not parse")
                 continue
@@ -79,6 +85,13 @@ import Testing
 
     @Test(arguments: [
         ("", "empty command"),
+        ("disk 2", "usage: disk N MS"),
+        ("disk 4 50", "members are 1 to 3"),
+        ("disk 2 -1", "a disk delay in ms must be 0.00 to 10000, not -1"),
+        ("disk 2 10001", "a disk delay in ms must be 0.00 to 10000, not 10001"),
+        ("disk 2 slow", "'slow' is not a disk delay in ms"),
+        ("stopon", "usage: stopon candidate|leader-lost|off"),
+        ("stopon follower", "'follower' is not a stop condition: candidate, leader-lost or off"),
         ("role r admin k", "'admin' is not a permission"),
         ("role r read *", "a permission needs a key"),
         ("auth maybe", "usage: auth on|off"),

@@ -7,6 +7,8 @@ extension Controller {
     /// Carries out one action. Nothing here waits for the cluster.
     public func apply(_ action: Action) {
         if applyToScreen(action) { return }
+        // An action can change a frozen cluster (a kill, a put): the next frame shows it.
+        frozenSnapshot = nil
         switch source {
         case .inProcess(let cluster): apply(action, to: cluster)
         case .attached(let external): apply(action, to: external)
@@ -121,6 +123,8 @@ extension Controller {
         case .resetLatency:
             cluster.resetLatency()
             report("latency statistics reset")
+        case .setDiskDelay(let id, let millis): setDiskDelay(id, millis: millis, cluster)
+        case .stopOn(let condition): stopOn(condition, cluster)
         }
     }
 
@@ -229,10 +233,9 @@ extension Controller {
         if !state.simulated {
             stepEndsNanos = nil
             if paused {
-                pausedByUser = cluster.pauseAll()
+                cluster.freeze()
             } else {
-                cluster.resume(pausedByUser)
-                pausedByUser = []
+                cluster.thaw()
             }
         }
         report(paused ? "paused: space resumes, s steps" : "running")
@@ -241,13 +244,14 @@ extension Controller {
     private func singleStep(_ cluster: Cluster) {
         guard state.paused else { return report("single-step works while paused: press space first", .warning) }
         if state.simulated {
-            cluster.advance(byNanos: Self.stepNanos)
-            report("stepped \(Format.millis(nanos: Self.stepNanos)) ms: t = \(Format.seconds(nanos: cluster.nowNanos() - state.startNanos))")
+            if let reason = advance(cluster, byNanos: Self.stepNanos) { return report(reason, .warning) }
+            report("stepped \(Format.millis(nanos: Self.stepNanos)) ms: t = \(Format.clock(nanos: cluster.nowNanos() - state.startNanos))")
         } else {
-            // Real time has no exact step: run for one (stretched) tick, then pause again.
+            // Real time has no exact step: run for one (stretched) tick of the cluster's clock,
+            // then freeze again.
             let tick = UInt64(Double(cluster.config.member.tickNanos) * cluster.tickScale)
-            cluster.resume(pausedByUser)
             stepEndsNanos = cluster.nowNanos() + tick
+            cluster.thaw()
             report("running one tick (\(Format.millis(nanos: tick)) ms), then pausing")
         }
     }

@@ -31,6 +31,8 @@ extension Controller {
         case .changeSpeed, .setSpeed: refuse("change its speed")
         case .setLatency, .setLoss: refuse("change its network")
         case .setUser, .auth: refuse("act as a user or set up auth (etcdctl --user and etcdctl auth can)")
+        case .setDiskDelay: refuse("slow its disks")
+        case .stopOn: refuse("stop on an election (it runs in real time)")
         }
     }
 

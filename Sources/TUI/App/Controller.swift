@@ -37,10 +37,13 @@ public final class Controller {
     let inbox = Inbox()
     let logger: Logger
     var load: LoadGenerator?
-    /// Members the whole-cluster pause paused (real time), to resume exactly those.
-    var pausedByUser: [NodeID] = []
-    /// Real time: a single step runs the paused cluster until this time.
+    /// Real time: a single step runs the frozen cluster until this time of its clock.
     var stepEndsNanos: UInt64?
+    /// Real time: what the frozen cluster showed when it froze (or after the last action taken
+    /// while frozen), shown until it runs again, so a paused screen cannot change.
+    var frozenSnapshot: ClusterSnapshot?
+    /// Simulated time: what `:stopon` watches for, to pause when it happens.
+    var electionWatch: ElectionWatch?
     /// Network settings before slow motion stretched the latency.
     var baseNetwork: SimulatedNetwork.Settings
     var random: SplitMix64
@@ -120,12 +123,14 @@ public final class Controller {
     public func beginFrame(frameNanos: UInt64) {
         guard case .inProcess(let cluster) = source else { return drainInbox() }
         if state.simulated {
-            if !state.paused {
-                cluster.advance(byNanos: UInt64(Double(frameNanos) * state.speed))
+            if !state.paused, let reason = advance(cluster, byNanos: UInt64(Double(frameNanos) * state.speed)) {
+                state.paused = true
+                report(reason, .warning)
             }
         } else if let end = stepEndsNanos, cluster.nowNanos() >= end {
             stepEndsNanos = nil
-            pausedByUser = cluster.pauseAll()
+            cluster.freeze()
+            frozenSnapshot = nil
         }
         drainInbox()
     }
@@ -138,7 +143,11 @@ public final class Controller {
 
     /// The snapshot the next frame shows.
     public func snapshot() -> ClusterSnapshot {
-        source.snapshot()
+        guard case .inProcess(let cluster) = source, cluster.isFrozen else { return source.snapshot() }
+        if let frozenSnapshot { return frozenSnapshot }
+        let taken = source.snapshot()
+        frozenSnapshot = taken
+        return taken
     }
 
     /// Runs once per frame with the frame's snapshot: puts per second and the p99 interval.

@@ -50,6 +50,8 @@ public struct UIState: Sendable {
     public var quitRequested = false
     /// The user puts, gets and deletes run as (`:user NAME`); nil for none.
     public var user: String?
+    /// What simulated time pauses on (`:stopon`), as the command names it; nil for nothing.
+    public var stopOn: String?
 
     public init() {}
 }

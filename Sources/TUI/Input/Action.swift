@@ -1,3 +1,4 @@
+import Cluster
 import MVCC
 import Raft
 import Server
@@ -71,6 +72,10 @@ public enum Action: Sendable, Hashable {
     /// Sets up auth, as root.
     case auth(AuthCommand)
     case lease(LeaseCommand)
+    /// Every WAL fsync of the member takes this much longer (`:disk N MS`; 0 restores it).
+    case setDiskDelay(member: NodeID, millis: Double)
+    /// In simulated time, pause when an election starts (`:stopon`); nil stops watching.
+    case stopOn(ElectionWatch.Condition?)
 }
 
 /// The lease commands of the command line, as etcdctl's: ids are hexadecimal.

@@ -1,3 +1,4 @@
+import Cluster
 import MVCC
 import Raft
 import Server
@@ -50,6 +51,8 @@ public enum CommandParser {
         Spec(name: "theme", usage: "theme NAME", help: "switch to a theme"),
         Spec(name: "help", usage: "help", help: "show the keys and commands"),
         Spec(name: "quit", usage: "quit", help: "quit rafttop"),
+        Spec(name: "disk", usage: "disk N MS", help: "every fsync of N takes MS longer"),
+        Spec(name: "stopon", usage: "stopon EVENT", help: "sim: pause on candidate|leader-lost|off"),
     ]
 
     /// Bounds on what a command may ask for, so a typo cannot wedge the cluster.
@@ -58,6 +61,7 @@ public enum CommandParser {
     static let speedRange = 0.01...100.0
     static let keyBytesMax = 1024
     static let valueBytesMax = 1_000_000
+    static let diskDelayMillisMax = Double(Cluster.diskDelayNanosMax / 1_000_000)
 
     /// The action `line` asks for, or why it cannot be done. `memberCount` bounds member numbers.
     public static func parse(_ line: String, memberCount: Int) -> Result<Action, CommandError> {
@@ -169,6 +173,18 @@ public enum CommandParser {
             return .toggleHelp
         case "quit", "q", "exit":
             return .quit
+        case "disk":
+            try expectCount(args, 2, usage(name))
+            let id = try parseMember(args[0], memberCount: memberCount)
+            return .setDiskDelay(member: id, millis: try number(trimmed(args[1], suffix: "ms"), what: "a disk delay in ms", in: 0...diskDelayMillisMax))
+        case "stopon":
+            try expectCount(args, 1, "usage: stopon candidate|leader-lost|off")
+            let word = args[0].lowercased()
+            if word == "off" { return .stopOn(nil) }
+            guard let condition = ElectionWatch.Condition(rawValue: word) else {
+                throw CommandError("'\(args[0])' is not a stop condition: candidate, leader-lost or off")
+            }
+            return .stopOn(condition)
         default:
             throw CommandError("unknown command '\(name)'; try: " + commands.map(\.name).joined(separator: " "))
         }

@@ -42,6 +42,11 @@ enum Format {
         fixed(Double(nanos) / 1e9, places: 1) + "s"
     }
 
+    /// A clock reading to the millisecond, so every 1 ms step shows: `2.913s`.
+    static func clock(nanos: UInt64) -> String {
+        fixed(Double(nanos / 1_000_000) / 1000, places: 3) + "s"
+    }
+
     /// A speed factor: `1x`, `0.25x`, `10x`.
     static func speed(_ factor: Double) -> String {
         if factor >= 1 && factor == factor.rounded() { return String(Int(factor)) + "x" }

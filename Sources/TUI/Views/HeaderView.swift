@@ -18,7 +18,9 @@ enum HeaderView {
             ("leader \(leader)", snapshot.leader == nil ? .error : .leader),
             ("term \(snapshot.term)", .text),
             running,
-            ("speed \(Format.speed(state.speed))\(state.simulated ? " sim" : "")", state.speed == 1 ? .text : .warning),
+            // Simulated time, to the millisecond: a single step (1 ms) changes it.
+            ("speed \(Format.speed(state.speed))\(state.simulated ? " sim t \(Format.clock(nanos: snapshot.nowNanos - min(state.startNanos, snapshot.nowNanos)))" : "")",
+             state.speed == 1 ? .text : .warning),
             ("puts \(Format.count(snapshot.putsAcknowledged)) (\(Int(state.putsPerSecond.rounded()))/s)", .text),
             ("p50 \(Format.millis(micros: latency.percentileMicros(50))) p99 \(Format.millis(micros: latency.percentileMicros(99))) ms", .text),
             (load, state.loadRunning ? .accent : .dim),
@@ -31,6 +33,7 @@ enum HeaderView {
         case .spread: segments.append(("threads spread", .dim))
         case nil: break
         }
+        if state.simulated, let stopOn = state.stopOn { segments.insert(("stop on \(stopOn)", .accent), at: 6) }
         if let user = state.user { segments.insert(("user \(user)", .accent), at: 4) }
         // An external cluster runs at its own pace: no pause, no slow motion.
         if snapshot.attached != nil { segments.removeSubrange(4...5) }

@@ -44,7 +44,8 @@ enum MembersTable {
         },
         Column(title: "LAST", width: 6, priority: 5) { $0.view.status.map { String($0.raft.lastIndex) } ?? "-" },
         Column(title: "FSYNC", width: 5, priority: 5) { row in
-            row.view.status == nil ? "-" : Format.millis(micros: row.view.fsyncMicrosLast)
+            // A disk slowed with `:disk` is marked: its fsyncs take that much longer.
+            row.view.status == nil ? "-" : Format.millis(micros: row.view.fsyncMicrosLast) + (row.view.diskDelayNanos > 0 ? "*" : "")
         },
         Column(title: "STATE", width: 11, priority: 6, left: true) { $0.view.state.rawValue },
         Column(title: "MATCH/NEXT", width: 11, priority: 3) { row in
@@ -59,7 +60,18 @@ enum MembersTable {
             guard let vote = row.view.status?.raft.vote, vote != noNode else { return "-" }
             return "m\(vote)"
         },
+        Column(title: "TIMER", width: 11, priority: 7, left: true) { row in
+            guard let status = row.view.status else { return "-" }
+            return timerText(status.raft.basic.timer, role: status.raft.role)
+        },
     ]
+
+    /// A follower's or candidate's election timer against its randomized timeout (it campaigns
+    /// when they meet), `elect 7/13`; a leader's heartbeat timer, `hb 0/1`; in ticks.
+    static func timerText(_ timer: ElectionTimer, role: StateRole) -> String {
+        role == .leader ? "hb \(timer.heartbeatElapsed)/\(timer.heartbeatTimeout)"
+            : "elect \(timer.electionElapsed)/\(timer.randomizedElectionTimeout)"
+    }
 
     /// Whether auth is on at the member, and its auth revision: shown once any member has an
     /// auth state to show, so a cluster without auth keeps its table as it was.
@@ -91,7 +103,10 @@ enum MembersTable {
         let leaderView = snapshot.members.first { $0.id == snapshot.leader }
         let progress = leaderView?.status?.raft.progress ?? [:]
         let alarms = Set(snapshot.members.flatMap { $0.status?.alarms ?? [] }.map(\.alarm)).sorted()
+        let slowDisks = snapshot.members.filter { $0.diskDelayNanos > 0 }
+            .map { "m\($0.id) +\(Format.millis(nanos: $0.diskDelayNanos))" }
         canvas.box(area, title: "members" + (snapshot.leader == nil ? "  (no leader)" : "")
+            + (slowDisks.isEmpty ? "" : "  disk* " + slowDisks.joined(separator: " ") + " ms/fsync")
             + (alarms.isEmpty ? "" : "  ALARM " + alarms.map(\.description).joined(separator: ",")))
         let inner = area.inset(1)
         let hasAuth = snapshot.members.contains { ($0.status?.auth.revision ?? 1) > 1 }
