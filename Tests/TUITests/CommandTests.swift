@@ -69,7 +69,7 @@ import Testing
                 .replacingOccurrences(of: "on|off", with: "on").replacingOccurrences(of: "PERM", with: "read")
                 .replacingOccurrences(of: "[nord]", with: "nord").replacingOccurrences(of: "USER", with: "u")
                 .replacingOccurrences(of: " R", with: " r").replacingOccurrences(of: "add|rm 1", with: "rm 1")
-                .replacingOccurrences(of: "TTL", with: "10")
+                .replacingOccurrences(of: "TTL", with: "10").replacingOccurrences(of: "[failover]", with: "failover")
             guard case .success = parse(example) else {
                 Issue.record("\(spec.usage) (as '\(example)') does not parse")
                 continue

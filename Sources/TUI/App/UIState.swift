@@ -50,6 +50,8 @@ public struct UIState: Sendable {
     public var quitRequested = false
     /// The user puts, gets and deletes run as (`:user NAME`); nil for none.
     public var user: String?
+    /// The caption of the guided tour's current stage, while a tour runs.
+    public var tour: TourView?
 
     public init() {}
 }

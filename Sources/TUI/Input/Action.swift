@@ -71,6 +71,8 @@ public enum Action: Sendable, Hashable {
     /// Sets up auth, as root.
     case auth(AuthCommand)
     case lease(LeaseCommand)
+    /// Starts a guided tour (`:tour`, `:tour failover`) in a simulated cluster of its own.
+    case tour(TourKind)
 }
 
 /// The lease commands of the command line, as etcdctl's: ids are hexadecimal.

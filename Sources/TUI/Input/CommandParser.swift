@@ -50,6 +50,7 @@ public enum CommandParser {
         Spec(name: "theme", usage: "theme NAME", help: "switch to a theme"),
         Spec(name: "help", usage: "help", help: "show the keys and commands"),
         Spec(name: "quit", usage: "quit", help: "quit rafttop"),
+        Spec(name: "tour", usage: "tour [failover]", help: "guided tour: one put, or a failover"),
     ]
 
     /// Bounds on what a command may ask for, so a typo cannot wedge the cluster.
@@ -167,6 +168,12 @@ public enum CommandParser {
             return .setTheme(args[0])
         case "help", "?":
             return .toggleHelp
+        case "tour":
+            guard args.count <= 1 else { throw CommandError("usage: tour [put|failover]") }
+            guard let kind = TourKind(rawValue: args.first?.lowercased() ?? "put") else {
+                throw CommandError("no tour '\(args[0])': the tours are put and failover")
+            }
+            return .tour(kind)
         case "quit", "q", "exit":
             return .quit
         default:
