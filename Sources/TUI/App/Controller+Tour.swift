@@ -52,7 +52,7 @@ extension Controller {
     private func moveTour(forward: Bool) {
         guard let tour else { return }
         if forward {
-            if tour.isAtEnd { return report("that was the last stage: b goes back, q leaves the tour") }
+            if tour.isAtEnd { return report("last stage: b back, q leaves") }
             do throws(TourError) {
                 try tour.next()
             } catch {
