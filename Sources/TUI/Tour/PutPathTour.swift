@@ -44,10 +44,10 @@ enum PutPathTour {
                       areas: [.memberCell(l, "PENDING")], happened: pending),
             TourStage("propc · node.run", file: "raft/node.go (etcd-io/raft)",
                       caption: "node.run takes the MsgProp from propc and steps it into raft, then stepWait returns. In rafttop the raft loop drains its inbox and proposes the batch under one lock; LAST on \(leader) grows.",
-                      areas: [.memberCell(l, "LAST")]) { o in o.appended(l) },
+                      areas: [.memberCell(l, "LAST"), .traceRow("proposed")]) { o in o.appended(l) },
             TourStage("raft.Step(MsgProp) · stepLeader · appendEntry", file: "raft/raft.go (etcd-io/raft)",
                       caption: "stepLeader appends the entry at the leader's last index + 1, in its term, to the unstable log (raftLog.append). It is not on disk yet: the WAL pane, which shows what is persisted, does not have it.",
-                      areas: [.memberCell(l, "LAST"), .walMember(l)]) { o in o.appended(l) },
+                      areas: [.memberCell(l, "LAST"), .walMember(l), .traceRow("leader append")]) { o in o.appended(l) },
             TourStage("bcastAppend · Ready", file: "raft/raft.go, raft/rawnode.go (etcd-io/raft)",
                       caption: "bcastAppend queues a MsgApp for each follower; the next Ready carries the new entry (rd.Entries), the hard state, and those messages. etcd's raftNode.start (server/etcdserver/raft.go) receives it.",
                       areas: [.memberRow(l), .messagesPane]) { o in
@@ -65,7 +65,7 @@ enum PutPathTour {
                       areas: [.walMember(l), .memberCell(l, "FSYNC")]) { o in o.appended(l) },
             TourStage("WAL.sync · fileutil.Fdatasync", file: "server/storage/wal/wal.go",
                       caption: "The fsync returns: the entry is durable on the leader, and the WAL pane shows it, ○ uncommitted. raftNode calls node.Advance, and raft counts the leader's own copy towards the quorum.",
-                      areas: [.walMember(l), .memberCell(l, "FSYNC")]) { o in o.durable(l) },
+                      areas: [.walMember(l), .memberCell(l, "FSYNC"), .traceRow("leader fsync")]) { o in o.durable(l) },
         ]
         for f in followers {
             stages.append(TourStage("handleAppendEntries · raftLog.maybeAppend", file: "raft/raft.go, raft/log.go (etcd-io/raft)",
@@ -79,7 +79,7 @@ enum PutPathTour {
                                     areas: [.walMember(f)]) { o in o.durable(f) })
             stages.append(TourStage("MsgAppResp", file: "raft/raft.go (handleAppendEntries), server/etcdserver/raft.go",
                                     caption: "After the fsync m\(f) sends MsgAppResp with the index it now holds. When it reaches the leader, stepLeader moves m\(f)'s Progress (MaybeUpdate): MATCH/NEXT on m\(f)'s row.",
-                                    areas: [.messagesPane, .memberCell(f, "MATCH/NEXT")]) { o in
+                                    areas: [.messagesPane, .memberCell(f, "MATCH/NEXT"), .traceRow("ack from m\(f)")]) { o in
                 guard let put = o.put else { return false }
                 let sent = o.inFlight(.appResp, from: f).contains { $0.to == l && !$0.reject && $0.index >= put.index }
                 let arrived = (o.status(l)?.raft.progress[f]?.match ?? 0) >= put.index
@@ -89,13 +89,13 @@ enum PutPathTour {
         stages += [
             TourStage("maybeCommit · raftLog.maybeCommit", file: "raft/raft.go, raft/quorum/majority.go (etcd-io/raft)",
                       caption: "A MsgAppResp arrives: maybeCommit takes the index a majority holds (CommittedIndex over the match indexes). A quorum is enough, so COMMIT moves on \(leader) without waiting for every follower, and the WAL pane marks the entry ◐ committed.",
-                      areas: [.memberCell(l, "COMMIT"), .memberColumn("MATCH/NEXT")]) { o in
+                      areas: [.memberCell(l, "COMMIT"), .memberColumn("MATCH/NEXT"), .traceRow("committed")]) { o in
                 guard let put = o.put else { return false }
                 return (o.status(l)?.raft.commit ?? 0) >= put.index
             },
             TourStage("applyAll · applyEntryNormal · applyV3.Put", file: "server/etcdserver/server.go, server/etcdserver/apply.go",
                       caption: "The next Ready lists the entry in CommittedEntries; etcd's apply loop (applyAll, applyEntries, applyEntryNormal) decodes it and applyV3.Put writes \(key) into the MVCC store at a new revision. APPLIED moves; the WAL pane marks it ● applied.",
-                      areas: [.memberCell(l, "APPLIED"), .walMember(l)]) { o in
+                      areas: [.memberCell(l, "APPLIED"), .walMember(l), .traceRow("applied")]) { o in
                 guard let put = o.put else { return false }
                 return (o.status(l)?.appliedIndex ?? 0) >= put.index
             },

@@ -77,10 +77,10 @@ public struct TourObservation: Sendable {
         return status.raft.lastIndex >= put.index
     }
 
-    /// Whether member `id`'s disk holds the put's entry: its log view shows only persisted entries.
+    /// Whether member `id`'s disk holds the put's entry (its log view shows only persisted entries).
     public func durable(_ id: NodeID) -> Bool {
         guard let put, let view = view(id) else { return false }
-        return view.log.contains { $0.index == put.index } || (view.log.last?.index ?? 0) > put.index
+        return view.durableIndex >= put.index || view.log.contains { $0.index >= put.index }
     }
 
     /// Messages of `type` in flight, from `from` when given.
