@@ -39,7 +39,7 @@ enum FailoverTour {
                       caption: "The candidate sends MsgVote for its new term to every peer, with its last log term and index; a peer votes for at most one candidate a term, and only for a log as up to date as its own.",
                       areas: [.messagesPane]) { o in o.inFlight(.vote).contains { $0.term > term } },
             TourStage("MsgVoteResp", file: "raft/raft.go (etcd-io/raft)",
-                      caption: "The votes come back as MsgVoteResp; a granted vote is written as the voter's hard state (Vote) before it is sent, so a restart cannot vote twice. VOTE shows whom each member voted for.",
+                      caption: "The votes come back as MsgVoteResp; a granted vote is written as the voter's hard state (Vote) before it is sent, so a restart cannot vote twice. On wide screens the VOTE column shows whom each member voted for.",
                       areas: [.messagesPane, .memberColumn("VOTE")]) { o in o.inFlight(.voteResp).contains { !$0.reject && $0.term > term } },
             TourStage("poll · becomeLeader", file: "raft/raft.go (etcd-io/raft)",
                       caption: "poll counts the votes; with a quorum the candidate calls becomeLeader: it resets every follower's Progress (probe state, next = its last index + 1). The header and the members table name the new leader.",

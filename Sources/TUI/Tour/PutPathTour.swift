@@ -78,7 +78,7 @@ enum PutPathTour {
                                     caption: "m\(f)'s Ready carries the entry, and its raftNode writes and fsyncs it (\(millis) ms on this disk) before answering: a follower acknowledges only what is durable. m\(f)'s WAL column shows it now.",
                                     areas: [.walMember(f)]) { o in o.durable(f) })
             stages.append(TourStage("MsgAppResp", file: "raft/raft.go (handleAppendEntries), server/etcdserver/raft.go",
-                                    caption: "After the fsync m\(f) sends MsgAppResp with the index it now holds. When it reaches the leader, stepLeader moves m\(f)'s Progress (MaybeUpdate): MATCH/NEXT on m\(f)'s row.",
+                                    caption: "After the fsync m\(f) sends MsgAppResp with the index it now holds. When it reaches the leader, stepLeader moves m\(f)'s Progress (MaybeUpdate): MATCH/NEXT on m\(f)'s row, where the screen is wide enough for it.",
                                     areas: [.messagesPane, .memberCell(f, "MATCH/NEXT"), .traceRow("ack from m\(f)")]) { o in
                 guard let put = o.put else { return false }
                 let sent = o.inFlight(.appResp, from: f).contains { $0.to == l && !$0.reject && $0.index >= put.index }
@@ -88,7 +88,7 @@ enum PutPathTour {
         }
         stages += [
             TourStage("maybeCommit · raftLog.maybeCommit", file: "raft/raft.go, raft/quorum/majority.go (etcd-io/raft)",
-                      caption: "A MsgAppResp arrives: maybeCommit takes the index a majority holds (CommittedIndex over the match indexes). A quorum is enough, so COMMIT moves on \(leader) without waiting for every follower, and the WAL pane marks the entry ◐ committed.",
+                      caption: "A MsgAppResp arrives: maybeCommit takes the index a majority holds (CommittedIndex over the match indexes). A quorum is enough: COMMIT moves on \(leader) while a slower follower's MsgAppResp may still be on its way. (The simulator applies in the same instant: see the next stage.)",
                       areas: [.memberCell(l, "COMMIT"), .memberColumn("MATCH/NEXT"), .traceRow("committed")]) { o in
                 guard let put = o.put else { return false }
                 return (o.status(l)?.raft.commit ?? 0) >= put.index
@@ -105,7 +105,7 @@ enum PutPathTour {
                 o.trace?.respondedNanos != nil && o.trace?.error == nil
             },
             TourStage("PutResponse", file: "server/etcdserver/v3_server.go, api/etcdserverpb/rpc.proto",
-                      caption: "EtcdServer.Put returns the PutResponse; its header carries the new revision and the raft term. The trace pane's 'responded' row ends the put; 'took' is each stage's time since the stage it waited for.",
+                      caption: "EtcdServer.Put returns the PutResponse; its header carries the new revision and the raft term. The trace pane's 'responded' row ends the put, and the header's puts count grows.",
                       areas: [.traceRow("responded"), .header]) { o in
                 guard let put = o.put else { return false }
                 return o.snapshot.putsAcknowledged > put.acknowledgedBefore
