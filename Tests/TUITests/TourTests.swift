@@ -126,6 +126,24 @@ import Testing
         #expect(last.observation.view(oldLeader)?.state == .down)
     }
 
+    @Test func aStageThatNeverHappensIsReportedNotWaitedFor() throws {
+        let tour = try Self.driver(.put)
+        defer { tour.close() }
+        tour.stageLimitNanos = 50_000_000
+        let firstFollowerStage = try #require(tour.stages.firstIndex { $0.functions.contains("maybeAppend") })
+        for _ in 0..<firstFollowerStage { try tour.next() }
+        let leader = try #require(tour.cluster.leader)
+        for id in tour.cluster.ids where id != leader { try tour.cluster.crash(id) }
+        let before = tour.stops.count
+        #expect {
+            try tour.next()
+        } throws: { error in
+            "\(error)".contains("stage \(firstFollowerStage + 1) (handleAppendEntries") && "\(error)".contains("did not happen")
+        }
+        #expect(tour.stops.count == before, "no stop is made for a stage that did not happen")
+        #expect(tour.position == before - 1)
+    }
+
     @Test func aTourNeedsThreeToSevenMembers() {
         #expect(throws: TourError.self) { try TourDriver.makeCluster(members: 2, seed: 1) }
         #expect(throws: TourError.self) { try TourDriver.makeCluster(members: 8, seed: 1) }

@@ -51,7 +51,7 @@ enum FailoverTour {
                 return leader.log.contains { $0.kind == .empty && $0.index > lastIndex }
             },
             TourStage("maybeCommit (empty entry)", file: "raft/raft.go (etcd-io/raft)",
-                      caption: "Once a quorum holds the empty entry, the new leader commits it, and with it everything before. etcd's apply of an empty entry only advances the applied index; the leader now serves puts.",
+                      caption: "Once a quorum holds the empty entry, the new leader commits it, and with it everything before. etcd's apply of an empty entry writes nothing to the store (it notes the term's first commit); the leader now serves puts.",
                       areas: [.memberColumn("COMMIT"), .walPane]) { o in
                 guard let leader = newLeader(o), let s = leader.status else { return false }
                 return s.raft.commit > lastIndex && s.appliedIndex > lastIndex
