@@ -47,6 +47,30 @@ import Testing
         }
     }
 
+    @Test func sevenMembersAt80x24KeepTheMembersTableAndTheWholeCaption() throws {
+        let tour = try TourTests.driver(.put, members: 7)
+        let c = Controller(cluster: tour.cluster, themes: ThemeCatalog(directories: [ThemeTests.themesDirectory]),
+                           theme: .builtIn, themeName: "default", seed: 3,
+                           logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        defer { tour.cluster.shutdown() }
+        c.begin(tour, quitsAtEnd: true)
+        for _ in tour.stages.indices {
+            let view = try #require(c.state.tour)
+            let canvas = Screen.render(c.snapshot(), c.state, width: 80, height: 24)
+            #expect(captionIsWhole(view, in: canvas), "stage \(view.stageNumber):\n\(canvas.text)")
+            for id in 1...7 { #expect(canvas.text.contains("m\(id)   "), "m\(id)'s row stays in view at stage \(view.stageNumber)") }
+            c.handle(.character(" "))
+        }
+    }
+
+    @Test func theHeaderSaysTheTourStandsStillAndLeavingRestoresIt() throws {
+        let (c, tour) = try controller(.put)
+        defer { tour.cluster.shutdown() }
+        #expect(Screen.render(c.snapshot(), c.state, width: 120, height: 40).text.contains("PAUSED"))
+        c.handle(.character("q"))
+        #expect(!c.state.paused)
+    }
+
     /// The caption's box: its top-left corner drawn in the accent role.
     func captionBox(_ canvas: Canvas) -> Rect {
         for y in 0..<canvas.height {

@@ -27,6 +27,9 @@ extension Controller {
         leaveTour()
         tour = driver
         quitsWhenTourEnds = quitsAtEnd
+        // Between stops the tour's cluster stands still, and the header says so.
+        pausedBeforeTour = state.paused
+        state.paused = true
         state.helpVisible = false
         state.commandLineOpen = false
         state.traceOffset = 0
@@ -73,6 +76,7 @@ extension Controller {
         guard let driver = tour else { return }
         tour = nil
         state.tour = nil
+        state.paused = pausedBeforeTour
         driver.close()
         if quitsWhenTourEnds {
             state.quitRequested = true

@@ -51,6 +51,8 @@ public final class Controller {
     var tour: TourDriver?
     /// `rafttop tour`: leaving the tour quits.
     var quitsWhenTourEnds = false
+    /// Whether the screen was paused before the tour, which shows its cluster paused.
+    var pausedBeforeTour = false
 
     /// Simulated time one single step runs.
     public static let stepNanos: UInt64 = 1_000_000
