@@ -41,9 +41,9 @@ import Testing
         // The seed documents' names, as etcd spells them.
         let names = tour.stages.map(\.functions).joined(separator: " | ")
         for name in ["EtcdServer.Put", "raftRequest", "processInternalRaftRequestOnce", "maxGapBetweenApplyAndCommitIndex",
-                     "reqIDGen.Next", "AuthInfoFromCtx", "MaxRequestBytes", "s.w.Register", "ReqTimeout", "node.Propose",
+                     "reqIDGen.Next", "AuthInfoFromCtx", "MaxRequestBytes", "s.w.Register", "wait.Register", "ReqTimeout", "node.Propose",
                      "stepWait", "propc", "raft.Step(MsgProp)", "appendEntry", "Ready", "WAL.Save", "MsgAppResp",
-                     "maybeCommit", "applyV3.Put", "s.w.Trigger", "PutResponse"] {
+                     "maybeCommit", "applyV3.Put", "s.w.Trigger", "wait.Trigger", "PutResponse"] {
             #expect(names.contains(name), "a stage names \(name)")
         }
         // Three followers' worth of stages for two followers: append, fsync, MsgAppResp each.

@@ -33,7 +33,7 @@ enum PutPathTour {
             TourStage("r.Marshal · MaxRequestBytes", file: "server/etcdserver/v3_server.go",
                       caption: "The request is encoded (protobuf) and its size compared with MaxRequestBytes (--max-request-bytes, 1.5 MiB by default): a bigger one is refused with ErrRequestTooLarge before raft ever sees it.",
                       areas: [.memberRow(l)], happened: pending),
-            TourStage("s.w.Register", file: "pkg/wait/wait.go (called in v3_server.go)",
+            TourStage("wait.Register · s.w.Register", file: "pkg/wait/wait.go (called in v3_server.go)",
                       caption: "wait.Register makes a channel under the request id; the apply loop will trigger it with the result. rafttop counts registered requests in PENDING (etcd's proposals_pending counts from the propose).",
                       areas: [.memberCell(l, "PENDING")], happened: pending),
             TourStage("context.WithTimeout · ReqTimeout", file: "server/etcdserver/v3_server.go, server/config/config.go",
@@ -99,7 +99,7 @@ enum PutPathTour {
                 guard let put = o.put else { return false }
                 return (o.status(l)?.appliedIndex ?? 0) >= put.index
             },
-            TourStage("s.w.Trigger", file: "pkg/wait/wait.go (called in server/etcdserver/server.go)",
+            TourStage("wait.Trigger · s.w.Trigger", file: "pkg/wait/wait.go (called in server/etcdserver/server.go)",
                       caption: "applyEntryNormal calls wait.Trigger(id, result): the channel registered under the request id gets the result, and processInternalRaftRequestOnce's select returns it. PENDING drops; the trace pane now holds the put's stages.",
                       areas: [.memberCell(l, "PENDING"), .tracePane]) { o in
                 o.trace?.respondedNanos != nil && o.trace?.error == nil
