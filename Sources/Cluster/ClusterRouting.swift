@@ -140,23 +140,42 @@ extension Cluster {
                 id: id, state: memberState, status: status, log: member.recentLogEntries(logEntries),
                 fsyncMicrosLast: m.walFsyncNanosLast / 1000,
                 fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0,
-                diskDelayNanos: diskDelayNanos(id)))
+                durableIndex: member.durableIndex, diskDelayNanos: diskDelayNanos(id)))
         }
         var recent: [StageTrace] = []
         for member in members.values {
-            recent.append(contentsOf: member.recentTraces(limit: traces))
+            recent.append(contentsOf: member.tracesWithInFlight(limit: traces))
         }
         recent.sort { $0.receivedNanos > $1.receivedNanos }
+        recent = Self.joinFollowerStages(Array(recent.prefix(traces)), members: members)
         let packing = cpuPacking?.report
         return state.withLock { s in
             ClusterSnapshot(
                 nowNanos: now, members: views, leader: s.leader, term: s.term,
                 inFlight: s.network.inFlightMessages, networkSettings: s.network.settings, latency: s.latency,
-                traces: Array(recent.prefix(traces)), events: s.events.events,
+                traces: recent, events: s.events.events,
                 putsAcknowledged: s.putsAcknowledged, putsFailed: s.putsFailed,
                 paused: isFrozen, speed: 1, dataDirectory: config.dataDirectory,
                 cpuPlacement: packing?.available == true ? packing?.placement : nil)
         }
+    }
+
+    /// Each trace with its followers' append, fsync and apply times: those happen on the
+    /// followers, which remember them by index and term, so the join asks each member once.
+    static func joinFollowerStages(_ traces: [StageTrace], members: [NodeID: Member]) -> [StageTrace] {
+        let placed = traces.filter { $0.index > 0 }.map { (index: $0.index, term: $0.term) }
+        guard !placed.isEmpty else { return traces }
+        var joined = traces
+        for (id, member) in members {
+            let times = member.entryStageTimes(placed)
+            var next = 0
+            for i in joined.indices where joined[i].index > 0 {
+                defer { next += 1 }
+                guard joined[i].member != id, let found = times[next] else { continue }
+                joined[i].join(follower: id, found)
+            }
+        }
+        return joined
     }
 
     public func closeLatencyInterval() {

@@ -23,6 +23,20 @@ public struct MemberView: Sendable, Hashable {
     public var fsyncMicrosMean: UInt64
     /// Extra time every WAL fsync of its takes, set with `Cluster.setDiskDelay`; 0 normally.
     public var diskDelayNanos: UInt64 = 0
+    /// The highest log index this member's disk holds durably (fsynced); 0 when unknown.
+    public var durableIndex: UInt64 = 0
+
+    public init(id: NodeID, state: MemberState, status: MemberStatus?, log: [LogEntryView], fsyncMicrosLast: UInt64,
+                fsyncMicrosMean: UInt64, durableIndex: UInt64 = 0, diskDelayNanos: UInt64 = 0) {
+        self.id = id
+        self.state = state
+        self.status = status
+        self.log = log
+        self.fsyncMicrosLast = fsyncMicrosLast
+        self.fsyncMicrosMean = fsyncMicrosMean
+        self.durableIndex = durableIndex
+        self.diskDelayNanos = diskDelayNanos
+    }
 }
 
 /// A value holding the whole cluster's state for a view: the UI asks for one per frame.
@@ -34,7 +48,8 @@ public struct ClusterSnapshot: Sendable {
     public var inFlight: [SimulatedNetwork.InFlight]
     public var networkSettings: SimulatedNetwork.Settings
     public var latency: LatencyRecorder
-    /// Most recent first.
+    /// Most recent first (by when the member received the request), answered or still in
+    /// flight, each with its followers' stages joined in.
     public var traces: [StageTrace]
     /// Oldest first.
     public var events: [ClusterEvent]

@@ -72,6 +72,9 @@ public final class Member: Sendable {
     /// Only the raft loop touches it; locked because the driver asks when it will be durable.
     let syncing = Locked<SyncingReady?>(nil)
     let waits = Locked(WaitRegistry())
+    /// When this member appended, fsynced and applied its recent entries, for the traces of
+    /// puts that other members hold.
+    let entryStages = Locked(EntryStageRing(capacity: 2048))
     /// Set once the member knows a leader and has caught up; requests before then wait.
     let ready = Atomic<Bool>(false)
     let readiness = Locked(WaitingForReady())

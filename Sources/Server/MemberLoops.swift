@@ -29,6 +29,7 @@ extension Member {
         let started = clock.nowNanos()
         let took = drainInbox(at: started)
         guard let (rd, isLeader) = takeReady(at: started) else { return took }
+        if !rd.entries.isEmpty { entryStages.withLock { $0.appended(rd.entries, at: started) } }
         let appliedEarly = committedBeforePersisting(rd, isLeader: isLeader)
         // A Ready with nothing to write (the commit of entries written before) at a quiet
         // moment: this thread applies them itself, saving the apply loop's wake-up on the way
@@ -91,6 +92,7 @@ extension Member {
         }
         if let last = rd.entries.last {
             waits.withLock { $0.markSynced(throughIndex: last.index, at: persisted) }
+            entryStages.withLock { $0.synced(rd.entries, at: persisted) }
         }
         if let durable = rd.entries.last?.index ?? rd.snapshot?.metadata.index {
             persistedIndex.store(durable, ordering: .releasing)
@@ -225,7 +227,7 @@ extension Member {
                 waits.withLock { w in
                     for entry in rd.entries where entry.type == .normal {
                         if let requestID = InternalRequest.peekID(entry.data) {
-                            w.markAppended(id: requestID, index: entry.index, at: now)
+                            w.markAppended(id: requestID, index: entry.index, term: entry.term, at: now)
                         }
                     }
                 }
@@ -292,6 +294,9 @@ extension Member {
         maybeAutoCompact()
         let applied = clock.nowNanos()
         if !items.isEmpty {
+            entryStages.withLock { ring in
+                for case .entries(let entries) in items { ring.applied(entries, at: applied) }
+            }
             metrics.withLock { m in
                 m.applyNanosTotal += applied - started
                 m.applyBatches += 1
@@ -437,6 +442,28 @@ extension Member {
         // A copy of just the newest ones: handing out the registry's own array would make its
         // next append copy all of it.
         waits.withLock { $0.recentTraces(limit: limit) }
+    }
+
+    /// The traces of the newest `limit` requests still waiting for their answer, oldest first.
+    public func inFlightTraces(limit: Int) -> [StageTrace] {
+        waits.withLock { $0.inFlightTraces(limit: limit) }
+    }
+
+    /// The newest `limit` finished traces and the newest `limit` of requests still waiting,
+    /// taken at one instant (a request is in one or the other, never both or neither).
+    public func tracesWithInFlight(limit: Int) -> [StageTrace] {
+        waits.withLock { $0.tracesWithInFlight(limit: limit) }
+    }
+
+    /// When this member appended, fsynced and applied each of the entries named by index and
+    /// term, as far as it still remembers (`nil` for one it does not).
+    public func entryStageTimes(_ entries: [(index: UInt64, term: UInt64)]) -> [EntryStageTimes?] {
+        entryStages.withLock { ring in entries.map { ring.times(index: $0.index, term: $0.term) } }
+    }
+
+    /// The last log index this member's disk holds durably.
+    public var durableIndex: UInt64 {
+        persistedIndex.load(ordering: .acquiring)
     }
 
     /// Reads this member's store directly, without going through Raft (for checks and the UI).

@@ -12,6 +12,8 @@ public struct StageTrace: Sendable, Hashable {
     public var summary: String
     /// The Raft index of the entry, once the leader appended it.
     public var index: UInt64 = 0
+    /// The term of that entry: with `index`, it names the entry on every member's log.
+    public var term: UInt64 = 0
     public var receivedNanos: UInt64
     /// When the member put the user name and auth revision in the header; only with auth on.
     public var authCheckedNanos: UInt64?
@@ -22,6 +24,13 @@ public struct StageTrace: Sendable, Hashable {
     public var leaderSyncedNanos: UInt64?
     /// When each follower's MsgAppResp covering the entry reached the leader.
     public var followerAckNanos: [NodeID: UInt64] = [:]
+    /// When each follower appended the entry to its log (took the Ready that carried it), as
+    /// that follower recorded it: filled by joining its recent entry times by index and term.
+    public var followerAppendedNanos: [NodeID: UInt64] = [:]
+    /// When each follower's write of the entry was durable (its fsync returned).
+    public var followerSyncedNanos: [NodeID: UInt64] = [:]
+    /// When each follower applied the entry to its store.
+    public var followerAppliedNanos: [NodeID: UInt64] = [:]
     public var committedNanos: UInt64?
     public var appliedNanos: UInt64?
     public var respondedNanos: UInt64?
@@ -46,6 +55,19 @@ public struct StageTrace: Sendable, Hashable {
         case .applied: appliedNanos
         case .responded: respondedNanos
         }
+    }
+
+    /// Every follower with at least one stage recorded, in id order.
+    public var followers: [NodeID] {
+        Set(followerAckNanos.keys).union(followerAppendedNanos.keys).union(followerSyncedNanos.keys)
+            .union(followerAppliedNanos.keys).subtracting([member]).sorted()
+    }
+
+    /// Fills a follower's append, fsync and apply times from the times it recorded for the entry.
+    public mutating func join(follower: NodeID, _ times: EntryStageTimes) {
+        if let t = times.appendedNanos { followerAppendedNanos[follower] = t }
+        if let t = times.syncedNanos { followerSyncedNanos[follower] = t }
+        if let t = times.appliedNanos { followerAppliedNanos[follower] = t }
     }
 
     /// From receipt to response, if it has been answered.

@@ -26,6 +26,9 @@ struct WaitRegistry {
     private(set) var reads: [UInt64: ReadWaiter] = [:]
     /// The most recent finished traces.
     private var finished = TraceRing(capacity: 256)
+    /// Each follower's acknowledgements, while this member leads.
+    private var acks: [NodeID: AckLog] = [:]
+    static let acksKept = 1024
 
     var pendingCount: Int { waiters.count }
     var pendingReadCount: Int { reads.count }
@@ -40,9 +43,10 @@ struct WaitRegistry {
     }
 
     /// The leader appended the entry for `id` at `index`.
-    mutating func markAppended(id: UInt64, index: UInt64, at now: UInt64) {
+    mutating func markAppended(id: UInt64, index: UInt64, term: UInt64, at now: UInt64) {
         guard waiters[id] != nil else { return }
         waiters[id]!.trace.index = index
+        waiters[id]!.trace.term = term
         waiters[id]!.trace.leaderAppendedNanos = now
         byIndex.append((index, id))
     }
@@ -54,11 +58,10 @@ struct WaitRegistry {
         }
     }
 
+    /// A follower's MsgAppResp acknowledged everything through `last`. Traces read their acks
+    /// from these logs (see `withAcks`), so nothing per request happens here.
     mutating func markAcked(by follower: NodeID, throughIndex last: UInt64, at now: UInt64) {
-        for (index, id) in byIndex {
-            if index > last { break }
-            if waiters[id]?.trace.followerAckNanos[follower] == nil { waiters[id]?.trace.followerAckNanos[follower] = now }
-        }
+        acks[follower, default: AckLog(capacity: Self.acksKept)].record(throughIndex: last, at: now)
     }
 
     mutating func markCommitted(throughIndex commit: UInt64, at now: UInt64) {
@@ -83,9 +86,44 @@ struct WaitRegistry {
         finished.append(trace)
     }
 
-    /// The newest `limit` finished traces, oldest first.
+    /// The newest `limit` finished traces, oldest first, with their followers' acks.
     func recentTraces(limit: Int) -> [StageTrace] {
-        finished.newest(limit)
+        finished.newest(limit).map(withAcks)
+    }
+
+    /// The newest `limit` finished traces and the newest `limit` still waiting, read at one
+    /// instant, so a request answered meanwhile is in exactly one of them.
+    func tracesWithInFlight(limit: Int) -> [StageTrace] {
+        recentTraces(limit: limit) + inFlightTraces(limit: limit)
+    }
+
+    /// The newest `limit` traces of requests still waiting, oldest first, with the acks so far.
+    func inFlightTraces(limit: Int) -> [StageTrace] {
+        guard limit > 0 else { return [] }
+        // A bounded selection, not a sort of everything waiting: this runs under the wait lock.
+        var newest: [StageTrace] = []
+        newest.reserveCapacity(min(limit, waiters.count))
+        for waiter in waiters.values {
+            let trace = waiter.trace
+            if newest.count == limit {
+                guard trace.receivedNanos > newest[0].receivedNanos else { continue }
+                newest.removeFirst()
+            }
+            let at = newest.firstIndex { $0.receivedNanos > trace.receivedNanos } ?? newest.count
+            newest.insert(trace, at: at)
+        }
+        return newest.map(withAcks)
+    }
+
+    /// The trace with every follower ack this member heard for its entry, before or after the
+    /// answer.
+    private func withAcks(_ trace: StageTrace) -> StageTrace {
+        guard trace.index > 0, let appended = trace.leaderAppendedNanos else { return trace }
+        var trace = trace
+        for (follower, log) in acks where follower != trace.member && trace.followerAckNanos[follower] == nil {
+            if let at = log.firstAck(covering: trace.index, notBefore: appended) { trace.followerAckNanos[follower] = at }
+        }
+        return trace
     }
 
     /// Waiters past their deadline, removed; the caller fails them with `timeout`.

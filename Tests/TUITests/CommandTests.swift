@@ -68,14 +68,15 @@ import Testing
 
     @Test func everyListedCommandHasAParsingExample() {
         for spec in CommandParser.commands {
-            let example = spec.usage.replacingOccurrences(of: "KEY", with: "k").replacingOccurrences(of: "VALUE", with: "v")
-                .replacingOccurrences(of: "PERCENT", with: "1").replacingOccurrences(of: "NAME", with: "nord")
-                .replacingOccurrences(of: "RATE", with: "10").replacingOccurrences(of: "MS", with: "5")
-                .replacingOccurrences(of: "FACTOR", with: "0.5").replacingOccurrences(of: " N", with: " 1")
-                .replacingOccurrences(of: "on|off", with: "on").replacingOccurrences(of: "PERM", with: "read")
-                .replacingOccurrences(of: "[nord]", with: "nord").replacingOccurrences(of: "USER", with: "u")
-                .replacingOccurrences(of: " R", with: " r").replacingOccurrences(of: "add|rm 1", with: "rm 1")
-                .replacingOccurrences(of: "TTL", with: "10").replacingOccurrences(of: "EVENT", with: "candidate")
+            let placeholders: [(String, String)] = [
+                ("KEY", "k"), ("VALUE", "v"), ("PERCENT", "1"), ("NAME", "nord"), ("RATE", "10"), ("MS", "5"),
+                ("FACTOR", "0.5"), (" N", " 1"), ("on|off", "on"), ("PERM", "read"), ("[nord]", "nord"), ("USER", "u"),
+                (" R", " r"), ("add|rm 1", "rm 1"), ("TTL", "10"), ("EVENT", "candidate"), ("[failover]", "failover"),
+            ]
+            var example = spec.usage
+            for (placeholder, value) in placeholders {
+                example = example.replacingOccurrences(of: placeholder, with: value)
+            }
             guard case .success = parse(example) else {
                 Issue.record("\(spec.usage) (as '\(example)') does not parse")
                 continue

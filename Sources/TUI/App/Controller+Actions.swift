@@ -44,6 +44,7 @@ extension Controller {
             }
             state.selected = id
             report("member \(id) selected")
+        case .tour(let kind): startTour(kind)
         default: return false
         }
         return true
@@ -51,7 +52,7 @@ extension Controller {
 
     private func apply(_ action: Action, to cluster: Cluster) {
         switch action {
-        case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select:
+        case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select, .tour:
             break
         case .putRandom:
             let key = "k\(Int.random(in: 0..<1000, using: &random))"

@@ -50,6 +50,12 @@ public final class Controller {
     /// Frames of cluster time per second measured, for puts per second and the p99 sparkline.
     private var rateWindowStart: (nanos: UInt64, puts: Int)?
     private var lastIntervalNanos: UInt64 = 0
+    /// The guided tour being given, if any: while it runs, the screen shows its stops.
+    var tour: TourDriver?
+    /// `rafttop tour`: leaving the tour quits.
+    var quitsWhenTourEnds = false
+    /// Whether the screen was paused before the tour, which shows its cluster paused.
+    var pausedBeforeTour = false
 
     /// Simulated time one single step runs.
     public static let stepNanos: UInt64 = 1_000_000
@@ -86,6 +92,7 @@ public final class Controller {
 
     /// Handles one key press: the command line and the help overlay take keys first.
     public func handle(_ key: Key) {
+        if tour != nil && handleTourKey(key) { return }
         if state.commandLineOpen {
             let names = themes.names
             switch state.commandLine.handle(key, complete: { CommandParser.completions(for: $0, themeNames: names) }) {
@@ -121,7 +128,7 @@ public final class Controller {
     /// Runs once per frame before the snapshot is taken: moves simulated time on, ends a real-time
     /// single step, and picks up results that arrived.
     public func beginFrame(frameNanos: UInt64) {
-        guard case .inProcess(let cluster) = source else { return drainInbox() }
+        guard tour == nil, case .inProcess(let cluster) = source else { return drainInbox() }
         if state.simulated {
             if !state.paused, let reason = advance(cluster, byNanos: UInt64(Double(frameNanos) * state.speed)) {
                 state.paused = true
@@ -143,6 +150,7 @@ public final class Controller {
 
     /// The snapshot the next frame shows.
     public func snapshot() -> ClusterSnapshot {
+        if let stop = tour?.current { return stop.observation.snapshot }
         guard case .inProcess(let cluster) = source, cluster.isFrozen else { return source.snapshot() }
         if let frozenSnapshot { return frozenSnapshot }
         let taken = source.snapshot()
@@ -152,6 +160,7 @@ public final class Controller {
 
     /// Runs once per frame with the frame's snapshot: puts per second and the p99 interval.
     public func observe(_ snapshot: ClusterSnapshot) {
+        guard tour == nil else { return }
         let now = snapshot.nowNanos
         guard let window = rateWindowStart else {
             rateWindowStart = (now, snapshot.putsAcknowledged)
@@ -170,6 +179,7 @@ public final class Controller {
 
     /// Stops the load generator; call before shutting the cluster down.
     public func stop() {
+        leaveTour()
         load?.stop()
         load = nil
         if case .attached(let external) = source { external.stopLoad() }

@@ -52,6 +52,8 @@ public struct UIState: Sendable {
     public var user: String?
     /// What simulated time pauses on (`:stopon`), as the command names it; nil for nothing.
     public var stopOn: String?
+    /// The caption of the guided tour's current stage, while a tour runs.
+    public var tour: TourView?
 
     public init() {}
 }

@@ -76,6 +76,8 @@ public enum Action: Sendable, Hashable {
     case setDiskDelay(member: NodeID, millis: Double)
     /// In simulated time, pause when an election starts (`:stopon`); nil stops watching.
     case stopOn(ElectionWatch.Condition?)
+    /// Starts a guided tour (`:tour`, `:tour failover`) in a simulated cluster of its own.
+    case tour(TourKind)
 }
 
 /// The lease commands of the command line, as etcdctl's: ids are hexadecimal.

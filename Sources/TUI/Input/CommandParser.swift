@@ -53,6 +53,7 @@ public enum CommandParser {
         Spec(name: "quit", usage: "quit", help: "quit rafttop"),
         Spec(name: "disk", usage: "disk N MS", help: "every fsync of N takes MS longer"),
         Spec(name: "stopon", usage: "stopon EVENT", help: "sim: pause on candidate|leader-lost|off"),
+        Spec(name: "tour", usage: "tour [failover]", help: "guided tour: one put, or a failover"),
     ]
 
     /// Bounds on what a command may ask for, so a typo cannot wedge the cluster.
@@ -171,6 +172,12 @@ public enum CommandParser {
             return .setTheme(args[0])
         case "help", "?":
             return .toggleHelp
+        case "tour":
+            guard args.count <= 1 else { throw CommandError("usage: tour [put|failover]") }
+            guard let kind = TourKind(rawValue: args.first?.lowercased() ?? "put") else {
+                throw CommandError("no tour '\(args[0])': the tours are put and failover")
+            }
+            return .tour(kind)
         case "quit", "q", "exit":
             return .quit
         case "disk":

@@ -34,6 +34,9 @@ public enum Screen {
             canvas.write(hint, x: area.maxX - hint.count - 1, y: area.y, role: .dim, clip: area)
         }
         StatusLine.render(state, into: &canvas, area: layout.status)
+        if let tour = state.tour {
+            TourOverlay.render(tour, snapshot, state, layout: layout, into: &canvas)
+        }
         if state.helpVisible {
             HelpOverlay.render(into: &canvas, area: Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2))
         }
