@@ -143,6 +143,7 @@ public final class Controller {
 
     /// Runs once per frame with the frame's snapshot: puts per second and the p99 interval.
     public func observe(_ snapshot: ClusterSnapshot) {
+        observeTraces(snapshot)
         let now = snapshot.nowNanos
         guard let window = rateWindowStart else {
             rateWindowStart = (now, snapshot.putsAcknowledged)
