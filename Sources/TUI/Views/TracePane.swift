@@ -148,6 +148,40 @@ enum TracePane {
         }
         line(rows.footer, "\(m) commit←quorum " + text(marks.committed)
             + "  apply \(text(marks.applied))  responded \(text(marks.responded))", .committed)
+        drawTimeline(marks, rows, into: &canvas, inner: inner)
+    }
+
+    /// Where the timeline starts: right of the widest text row, when the pane is wide enough.
+    static let timelineMinWidth = 20
+
+    /// On a wide pane, each stage row also as a bar on one time scale (from the receipt to the
+    /// last mark), so the waterfall shows at a glance: the leader's row, each follower's and the
+    /// commit-to-answer row.
+    static func drawTimeline(_ marks: Marks, _ rows: Rows, into canvas: inout Canvas, inner: Rect) {
+        let textWidth = labelWidth + 4 * cellWidth(inner.width) + 1
+        let width = inner.width - textWidth
+        guard width >= timelineMinWidth else { return }
+        let x = inner.x + textWidth
+        let rowMarks: [(row: Int?, marks: [Mark?], role: StyleRole)] =
+            [(rows.leader, [marks.received, marks.proposed, marks.leaderAppended, marks.leaderSynced], .leader)]
+            + zip(rows.followers, marks.followers).map { ($0, [$1.appended, $1.synced, $1.acked, $1.applied], StyleRole.follower) }
+            + [(rows.footer, [marks.committed, marks.applied, marks.responded], .committed)]
+        let end = max(rowMarks.flatMap { $0.marks.compactMap { $0?.atNanos } }.max() ?? 0, 1)
+        let scale = Double(width - 1) / Double(end)
+        if let header = rows.header {
+            let label = "0 → \(Format.millis(nanos: end)) ms"
+            canvas.write(Format.padLeft(label, width), x: x, y: inner.y + header, role: .dim, clip: inner)
+        }
+        for (row, times, role) in rowMarks {
+            guard let row else { continue }
+            let known = times.compactMap { $0 }
+            guard let first = known.map({ $0.atNanos - $0.tookNanos }).min(), let last = known.map(\.atNanos).max() else { continue }
+            let from = Int(Double(first) * scale)
+            let to = max(from, Int((Double(last) * scale).rounded()))
+            for c in from...to {
+                canvas[x + c, inner.y + row] = Cell(scalar: first == last ? "▏" : "█", role: role)
+            }
+        }
     }
 
     static let labelWidth = 10
