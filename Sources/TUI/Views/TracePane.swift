@@ -67,16 +67,18 @@ enum TracePane {
         var error: Int?
         var puts: Int?
         var legend: Int?
-        var leader: Int?
+        var leader: [Int] = []
         var header: Int?
         var followers: [Int] = []
-        var footer: Int?
+        var footer: [Int] = []
 
         /// Rows by priority: the stages first, then the column names and the legend, then the
-        /// error (the heading is in its colour already), then the list of recent puts.
-        init(height: Int, followers count: Int, hasError: Bool, hasList: Bool) {
-            enum Row: Equatable { case heading, error, puts, legend, leader, header, follower(Int), footer }
-            var wanted: [Row] = [.heading, .leader] + (0..<count).map { .follower($0) } + [.footer, .header, .legend]
+        /// error (the heading is in its colour already), then the list of recent puts. The
+        /// leader's stages and the footer's take more than one row on a narrow pane.
+        init(height: Int, followers count: Int, leaderLines: Int, footerLines: Int, hasError: Bool, hasList: Bool) {
+            enum Row: Equatable { case heading, error, puts, legend, leader(Int), header, follower(Int), footer(Int) }
+            var wanted: [Row] = [.heading] + (0..<leaderLines).map { .leader($0) } + (0..<count).map { .follower($0) }
+                + (0..<footerLines).map { .footer($0) } + [.header, .legend]
             if hasError { wanted.append(.error) }
             if hasList { wanted.append(.puts) }
             let kept = wanted.prefix(max(0, height))
@@ -90,11 +92,58 @@ enum TracePane {
             error = next(.error)
             puts = next(.puts)
             legend = next(.legend)
-            leader = next(.leader)
+            leader = (0..<leaderLines).compactMap { next(.leader($0)) }
             header = next(.header)
             followers = (0..<count).compactMap { next(.follower($0)) }
-            footer = next(.footer)
+            footer = (0..<footerLines).compactMap { next(.footer($0)) }
         }
+    }
+
+    /// What the pane draws for one trace at one size: its marks, the text of the leader's and
+    /// the footer's rows (wrapped to the width), and which rows fit.
+    struct Plan {
+        var marks: Marks
+        var leaderLines: [String]
+        var footerLines: [String]
+        var rows: Rows
+        /// Where text ends and, on a wide pane, the timeline begins.
+        var textWidth: Int
+    }
+
+    static func plan(_ trace: StageTrace, members: [NodeID], listCount: Int, inner: Rect) -> Plan {
+        let ids = followers(trace, members: members)
+        let marks = Marks(trace, followers: ids)
+        let table = labelWidth + 4 * cellWidth(inner.width) + 1
+        let textWidth = inner.width - table >= timelineMinWidth ? table : inner.width
+        let m = "m\(trace.member)"
+        var leaderItems = [Format.padRight("\(m) leader", labelWidth) + "recv \(text(marks.received))"]
+        if let auth = marks.authChecked { leaderItems.append("auth checked \(text(auth))") }
+        leaderItems += ["prop \(text(marks.proposed))", "append \(text(marks.leaderAppended))", "fsync \(text(marks.leaderSynced))"]
+        let footerItems = ["\(m) commit←quorum \(text(marks.committed))", "apply \(text(marks.applied))", "responded \(text(marks.responded))"]
+        let leaderLines = flow(leaderItems, width: textWidth, indent: m.count + 1)
+        let footerLines = flow(footerItems, width: textWidth, indent: m.count + 1)
+        let rows = Rows(height: inner.height, followers: ids.count, leaderLines: leaderLines.count, footerLines: footerLines.count,
+                        hasError: trace.error != nil, hasList: listCount > 1)
+        return Plan(marks: marks, leaderLines: leaderLines, footerLines: footerLines, rows: rows, textWidth: textWidth)
+    }
+
+    /// `items` on as few lines of `width` as they fit, two spaces apart, never split: a line
+    /// after the first starts `indent` cells in.
+    static func flow(_ items: [String], width: Int, indent: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for item in items {
+            if current.isEmpty {
+                current = (lines.isEmpty ? "" : String(repeating: " ", count: indent)) + item
+            } else if current.count + 2 + item.count <= width {
+                current += "  " + item
+            } else {
+                lines.append(current)
+                current = String(repeating: " ", count: indent) + item
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     /// The followers to show for `trace`: every other member of the snapshot (one that has done
@@ -122,9 +171,8 @@ enum TracePane {
             canvas.write(said, x: inner.x, y: inner.y, role: .dim, clip: inner)
             return
         }
-        let ids = followers(trace, members: snapshot.members.map(\.id))
-        let marks = Marks(trace, followers: ids)
-        let rows = Rows(height: inner.height, followers: ids.count, hasError: trace.error != nil, hasList: list.count > 1)
+        let plan = plan(trace, members: snapshot.members.map(\.id), listCount: list.count, inner: inner)
+        let (marks, rows) = (plan.marks, plan.rows)
         func line(_ row: Int?, _ text: String, _ role: StyleRole) {
             if let row { canvas.write(text, x: inner.x, y: inner.y + row, role: role, clip: inner) }
         }
@@ -135,10 +183,7 @@ enum TracePane {
         }
         line(rows.legend, legend(trace, width: inner.width), .dim)
         let m = "m\(trace.member)"
-        let leaderRole: StyleRole = .leader
-        line(rows.leader, Format.padRight("\(m) leader", labelWidth) + "recv \(text(marks.received))"
-            + (marks.authChecked.map { "  auth checked \(text($0))" } ?? "") + "  prop \(text(marks.proposed))"
-            + "  append \(text(marks.leaderAppended))  fsync \(text(marks.leaderSynced))", leaderRole)
+        for (row, text) in zip(rows.leader, plan.leaderLines) { line(row, text, .leader) }
         let cell = cellWidth(inner.width)
         line(rows.header, Format.padRight("follower", labelWidth) + Format.padRight("append←\(m)", cell) + Format.padRight("fsync", cell)
             + Format.padRight("ack", cell) + Format.padRight("apply←commit", cell), .dim)
@@ -146,9 +191,8 @@ enum TracePane {
             let cells = [follower.appended, follower.synced, follower.acked, follower.applied].map { Format.padRight(text($0), cell) }
             line(row, Format.padRight("m\(follower.id)", labelWidth) + cells.joined(), .follower)
         }
-        line(rows.footer, "\(m) commit←quorum " + text(marks.committed)
-            + "  apply \(text(marks.applied))  responded \(text(marks.responded))", .committed)
-        drawTimeline(marks, rows, into: &canvas, inner: inner)
+        for (row, text) in zip(rows.footer, plan.footerLines) { line(row, text, .committed) }
+        drawTimeline(marks, rows, into: &canvas, inner: inner, textWidth: plan.textWidth)
     }
 
     /// Where the timeline starts: right of the widest text row, when the pane is wide enough.
@@ -157,15 +201,14 @@ enum TracePane {
     /// On a wide pane, each stage row also as a bar on one time scale (from the receipt to the
     /// last mark), so the waterfall shows at a glance: the leader's row, each follower's and the
     /// commit-to-answer row.
-    static func drawTimeline(_ marks: Marks, _ rows: Rows, into canvas: inout Canvas, inner: Rect) {
-        let textWidth = labelWidth + 4 * cellWidth(inner.width) + 1
+    static func drawTimeline(_ marks: Marks, _ rows: Rows, into canvas: inout Canvas, inner: Rect, textWidth: Int) {
         let width = inner.width - textWidth
         guard width >= timelineMinWidth else { return }
         let x = inner.x + textWidth
         let rowMarks: [(row: Int?, marks: [Mark?], role: StyleRole)] =
-            [(rows.leader, [marks.received, marks.proposed, marks.leaderAppended, marks.leaderSynced], .leader)]
+            [(rows.leader.first, [marks.received, marks.proposed, marks.leaderAppended, marks.leaderSynced], .leader)]
             + zip(rows.followers, marks.followers).map { ($0, [$1.appended, $1.synced, $1.acked, $1.applied], StyleRole.follower) }
-            + [(rows.footer, [marks.committed, marks.applied, marks.responded], .committed)]
+            + [(rows.footer.first, [marks.committed, marks.applied, marks.responded], .committed)]
         let end = max(rowMarks.flatMap { $0.marks.compactMap { $0?.atNanos } }.max() ?? 0, 1)
         let scale = Double(width - 1) / Double(end)
         if let header = rows.header {
@@ -189,7 +232,8 @@ enum TracePane {
     /// What `at` and `took` mean, defined once for every mark of the pane.
     static func legend(_ trace: StageTrace, width: Int) -> String {
         let long = "at: ms since m\(trace.member) received the request · +took: ms since the stage it waits on (the mark to its left, or the one after ←)"
-        return long.count <= width ? long : "at: ms since m\(trace.member) got it · +took: ms after what it waits on (left or ←)"
+        let short = "at: ms since m\(trace.member) got it · +took: ms after what it waits on (left or ←)"
+        return long.count <= width ? long : short.count <= width ? short : "at: ms since m\(trace.member) got it · +took: since the mark it waits on"
     }
 
     static func cellWidth(_ width: Int) -> Int {
@@ -239,9 +283,7 @@ enum TracePane {
     static func listHits(_ list: [StageTrace], members: [NodeID], _ state: UIState, area: Rect) -> (y: Int, items: [(range: Range<Int>, id: UInt64)])? {
         let inner = area.inset(1)
         guard let trace = TraceList.shown(in: list, state) else { return nil }
-        let rows = Rows(height: inner.height, followers: followers(trace, members: members).count, hasError: trace.error != nil,
-                        hasList: list.count > 1)
-        guard let row = rows.puts else { return nil }
+        guard let row = plan(trace, members: members, listCount: list.count, inner: inner).rows.puts else { return nil }
         var scratch = Canvas(width: area.maxX, height: inner.y + row + 1)
         let items = drawList(list, shown: trace.requestID, state, into: &scratch, x: inner.x, y: inner.y + row, clip: inner)
         return (inner.y + row, items)
