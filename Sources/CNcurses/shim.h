@@ -33,6 +33,24 @@ static inline attr_t rt_a_reverse(void) { return A_REVERSE; }
 static inline int rt_key_resize(void) { return KEY_RESIZE; }
 static inline int rt_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int rt_err(void) { return ERR; }
+static inline int rt_key_mouse(void) { return KEY_MOUSE; }
+
+/// Asks for presses of the first mouse button, reported at once (no wait to tell a click from
+/// a double click).
+static inline void rt_enable_mouse(void) {
+    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+    mouseinterval(0);
+}
+
+/// After KEY_MOUSE: the cell of the event, and 1 when it was a first-button press or click.
+static inline int rt_read_click(int *x, int *y) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    if (!(event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return 0;
+    *x = event.x;
+    *y = event.y;
+    return 1;
+}
 
 /// Sets the locale from the environment so ncursesw reads and writes UTF-8.
 static inline void rt_setlocale_from_environment(void) { setlocale(LC_ALL, ""); }

@@ -70,8 +70,9 @@ public struct StageTrace: Sendable, Hashable {
         if let t = times.appliedNanos { followerAppliedNanos[follower] = t }
     }
 
-    /// From receipt to response, if it has been answered.
+    /// From receipt to response, if it has been answered. The two are read on different
+    /// threads, so a response stamped a hair before the receipt counts as no time, not a trap.
     public var latencyNanos: UInt64? {
-        respondedNanos.map { $0 - receivedNanos }
+        respondedNanos.map { $0 > receivedNanos ? $0 - receivedNanos : 0 }
     }
 }

@@ -153,10 +153,11 @@ import Testing
 
     @Test func completesCommandsAndThemeNames() {
         #expect(CommandParser.completions(for: "pa", themeNames: []) == ["pause ", "partition "])
-        #expect(CommandParser.completions(for: "tr", themeNames: []) == ["transfer "])
+        #expect(CommandParser.completions(for: "tr", themeNames: []) == ["transfer ", "trace "])
+        #expect(CommandParser.completions(for: "tran", themeNames: []) == ["transfer "])
         #expect(CommandParser.completions(for: "theme n", themeNames: ["nord", "default"]) == ["theme nord"])
         var editor = CommandLineEditor()
-        for c in "tr" { _ = editor.handle(.character(c)) }
+        for c in "tran" { _ = editor.handle(.character(c)) }
         _ = editor.handle(.tab) { CommandParser.completions(for: $0, themeNames: []) }
         #expect(editor.text == "transfer ")
         editor = CommandLineEditor()

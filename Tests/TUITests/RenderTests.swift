@@ -118,26 +118,6 @@ import Testing
     }
 }
 
-@Suite struct TracePaneTests {
-    /// Stage times come from several threads; one read just before the receipt must not break
-    /// the waterfall (it once trapped on a negative span).
-    @Test func timesBeforeTheReceiptCountAsTheReceipt() throws {
-        var trace = StageTrace(requestID: 1, member: 1, summary: "put k = 1 B", receivedNanos: 5_000_000)
-        trace.proposedNanos = 5_100_000
-        trace.leaderAppendedNanos = 4_900_000
-        trace.followerAckNanos = [2: 4_000_000, 3: 6_000_000]
-        trace.committedNanos = 6_000_000
-        trace.respondedNanos = 4_000_000
-        let steps = TracePane.steps(trace)
-        #expect(steps.allSatisfy { $0.startNanos <= $0.endNanos && $0.startNanos >= trace.receivedNanos })
-        var snapshot = try Scene.snapshot()
-        snapshot.traces = [trace]
-        let text = Screen.render(snapshot, Scene.state(), width: 120, height: 40).text
-        #expect(text.contains("ack from m2"))
-        #expect(text.contains("total 0.00 ms"))
-    }
-}
-
 @Suite struct LearnerRenderTests {
     @Test func aLearnerIsMarkedInTheMembersTable() throws {
         let cluster = try Scene.cluster()

@@ -36,7 +36,8 @@ import Testing
                 let canvas = Screen.render(c.snapshot(), c.state, width: width, height: height)
                 #expect(captionIsWhole(view, in: canvas), "stage \(view.stageNumber) of the \(kind) tour at \(width)x\(height):\n\(canvas.text)")
                 #expect(canvas.text.contains("┌ members"), "the ordinary panes stay visible")
-                let lit = view.areas.flatMap { TourOverlay.rects(for: $0, c.snapshot(), c.state, layout: Layout.compute(width: width, height: height, memberCount: 3)) }
+                let lit = view.areas.flatMap { TourOverlay.rects(for: $0, c.snapshot(), c.state, layout: Layout.compute(width: width, height: height, memberCount: 3)
+                    .givingTraceRoom(detailPane: c.state.detailPane, memberCount: 3)) }
                 #expect(!lit.isEmpty, "stage \(view.stageNumber) of the \(kind) tour lights something up at \(width)x\(height)")
                 for rect in lit {
                     #expect(canvas[rect.x, rect.y].role == .selection || TourOverlay.overlap(rect, [captionBox(canvas)]) > 0,

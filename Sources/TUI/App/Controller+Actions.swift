@@ -23,6 +23,7 @@ extension Controller {
         case .dismiss:
             state.helpVisible = false
             state.status = nil
+            unpinTrace()
         case .openCommandLine:
             state.commandLineOpen = true
             state.helpVisible = false
@@ -34,9 +35,12 @@ extension Controller {
             }
             setTheme(next)
         case .setTheme(let name): setTheme(name)
-        case .selectTrace(let older):
-            state.traceOffset = older ? min(state.traceOffset + 1, 31) : max(state.traceOffset - 1, 0)
-        case .cycleDetailPane: state.detailPane = state.detailPane.next
+        case .selectTrace(let older): pinNeighbour(older: older)
+        case .cycleDetailPane: cycleFocus()
+        case .pinTrace(let what): pinTrace(what)
+        case .moveSelection(let up): moveSelection(up: up)
+        case .openSelected: openSelected()
+        case .click(let x, let y): click(x: x, y: y)
         case .select(let id):
             guard (1...source.memberCount).contains(Int(id)) else {
                 report("there is no member \(id): members are 1 to \(source.memberCount)", .error)
@@ -52,7 +56,8 @@ extension Controller {
 
     private func apply(_ action: Action, to cluster: Cluster) {
         switch action {
-        case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select, .tour:
+        case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select,
+             .pinTrace, .moveSelection, .openSelected, .click, .tour:
             break
         case .putRandom:
             let key = "k\(Int.random(in: 0..<1000, using: &random))"

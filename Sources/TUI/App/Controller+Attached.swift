@@ -5,7 +5,8 @@ import Cluster
 extension Controller {
     func apply(_ action: Action, to external: any AttachedCluster) {
         switch action {
-        case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select, .tour:
+        case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select,
+             .pinTrace, .moveSelection, .openSelected, .click, .tour:
             break
         case .putRandom:
             let key = "k\(Int.random(in: 0..<1000, using: &random))"

@@ -32,7 +32,9 @@ extension Controller {
         state.paused = true
         state.helpVisible = false
         state.commandLineOpen = false
-        state.traceOffset = 0
+        // The trace pane shows the tour's put, not what was pinned or seen in this cluster.
+        traceStateBeforeTour = (state.pinnedTrace, state.traceCursor, state.seenTraces)
+        (state.pinnedTrace, state.traceCursor, state.seenTraces) = (nil, nil, [])
         logger.info("tour \(driver.kind.rawValue): \(driver.stages.count) stages")
         moveTour(forward: true)
     }
@@ -77,6 +79,8 @@ extension Controller {
         tour = nil
         state.tour = nil
         state.paused = pausedBeforeTour
+        (state.pinnedTrace, state.traceCursor, state.seenTraces) = traceStateBeforeTour
+        traceStateBeforeTour = (nil, nil, [])
         driver.close()
         if quitsWhenTourEnds {
             state.quitRequested = true

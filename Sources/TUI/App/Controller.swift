@@ -56,6 +56,8 @@ public final class Controller {
     var quitsWhenTourEnds = false
     /// Whether the screen was paused before the tour, which shows its cluster paused.
     var pausedBeforeTour = false
+    /// The trace pane's pinned put, cursor and remembered puts while a tour shows its own.
+    var traceStateBeforeTour: (pinned: StageTrace?, cursor: UInt64?, seen: [StageTrace]) = (nil, nil, [])
 
     /// Simulated time one single step runs.
     public static let stepNanos: UInt64 = 1_000_000
@@ -161,6 +163,7 @@ public final class Controller {
     /// Runs once per frame with the frame's snapshot: puts per second and the p99 interval.
     public func observe(_ snapshot: ClusterSnapshot) {
         guard tour == nil else { return }
+        observeTraces(snapshot)
         let now = snapshot.nowNanos
         guard let window = rateWindowStart else {
             rateWindowStart = (now, snapshot.putsAcknowledged)

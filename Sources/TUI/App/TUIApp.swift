@@ -31,6 +31,8 @@ public enum TUIApp {
                 themeVersion = controller.themeVersion
             }
             let (width, height) = terminal.size
+            controller.state.screenWidth = width
+            controller.state.screenHeight = height
             if canvas.width != width || canvas.height != height { canvas = Canvas(width: width, height: height) }
             Screen.render(snapshot, controller.state, into: &canvas)
             terminal.draw(canvas)

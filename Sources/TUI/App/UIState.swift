@@ -1,4 +1,5 @@
 import Raft
+import Server
 
 /// A line of feedback in the status line: the result of the last action or command.
 public struct StatusMessage: Sendable, Hashable {
@@ -31,8 +32,6 @@ public struct UIState: Sendable {
     public var commandLine = CommandLineEditor()
     public var status: StatusMessage?
     public var themeName = "default"
-    /// Which trace the trace pane shows: 0 is the newest put.
-    public var traceOffset = 0
     public var detailPane: DetailPane = .latency
     /// The whole cluster and display are paused.
     public var paused = false
@@ -54,6 +53,28 @@ public struct UIState: Sendable {
     public var stopOn: String?
     /// The caption of the guided tour's current stage, while a tour runs.
     public var tour: TourView?
+    /// Which pane the arrows and Enter act on.
+    public var focus: Focus = .members
+    /// The put the trace pane stays on (`:trace`, Enter, `[` `]`), as last seen: kept after it
+    /// leaves the snapshot's recent traces. Nil: the pane follows the newest put.
+    public var pinnedTrace: StageTrace?
+    /// The put highlighted in the trace pane's list of recent puts; nil: the one shown.
+    public var traceCursor: UInt64?
+    /// Traces seen in recent frames, newest first: a put stays listed when the member that held
+    /// its trace dies.
+    public var seenTraces: [StageTrace] = []
+    /// The members table's rows, by member id, at the last frame: what arrows and clicks select.
+    public var memberRows: [NodeID] = []
+    /// The terminal's size at the last frame: Tab and mouse clicks depend on the layout.
+    public var screenWidth = 0
+    public var screenHeight = 0
 
     public init() {}
+}
+
+/// The pane that the arrows and Enter act on: members (select a member) or the trace (go
+/// through recent puts, Enter pins one). In the wide layout Tab moves it; in the narrow one Tab
+/// shows the next detail pane, and the trace has the focus while it is shown.
+public enum Focus: String, Sendable, Hashable {
+    case members, trace
 }

@@ -61,7 +61,7 @@ public enum Action: Sendable, Hashable {
     case cycleTheme
     case setTheme(String)
 
-    /// Shows an older (`true`) or newer put in the trace pane.
+    /// Pins the put one older (`true`) or newer than the one the trace pane shows.
     case selectTrace(older: Bool)
     /// In the narrow layout, shows the next of the detail panes.
     case cycleDetailPane
@@ -78,6 +78,14 @@ public enum Action: Sendable, Hashable {
     case stopOn(ElectionWatch.Condition?)
     /// Starts a guided tour (`:tour`, `:tour failover`) in a simulated cluster of its own.
     case tour(TourKind)
+    /// `:trace KEY` or `:trace ID` pins that put in the trace pane; nil unpins.
+    case pinTrace(String?)
+    /// Up (`true`) or Down: the previous or next member, or put, in the focused pane.
+    case moveSelection(up: Bool)
+    /// Enter: pins the put highlighted in the trace pane.
+    case openSelected
+    /// A mouse click at a cell of the screen: selects the member or put there.
+    case click(x: Int, y: Int)
 }
 
 /// The lease commands of the command line, as etcdctl's: ids are hexadecimal.

@@ -49,6 +49,7 @@ public enum CommandParser {
         Spec(name: "revoke", usage: "revoke R KEY", help: "take KEY back from role R"),
         Spec(name: "grant", usage: "grant USER R", help: "give USER (added if new) role R"),
         Spec(name: "theme", usage: "theme NAME", help: "switch to a theme"),
+        Spec(name: "trace", usage: "trace KEY|ID", help: "pin a put in the trace (none: unpin)"),
         Spec(name: "help", usage: "help", help: "show the keys and commands"),
         Spec(name: "quit", usage: "quit", help: "quit rafttop"),
         Spec(name: "disk", usage: "disk N MS", help: "every fsync of N takes MS longer"),
@@ -170,6 +171,9 @@ public enum CommandParser {
         case "theme":
             try expectCount(args, 1, usage(name))
             return .setTheme(args[0])
+        case "trace":
+            guard args.count <= 1 else { throw CommandError("usage: trace KEY or trace ID (a request id, hex or decimal); trace alone unpins") }
+            return .pinTrace(args.first)
         case "help", "?":
             return .toggleHelp
         case "tour":

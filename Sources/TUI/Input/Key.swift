@@ -8,6 +8,8 @@ public enum Key: Sendable, Hashable {
     case up, down, left, right, home, end, pageUp, pageDown
     /// The terminal changed size.
     case resize
+    /// A click of the first mouse button at a cell (column, row from the top left).
+    case mouse(x: Int, y: Int)
 
     /// A key from a Unicode scalar read from the terminal in raw mode.
     public init(scalar: Unicode.Scalar) {

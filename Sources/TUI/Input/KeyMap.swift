@@ -25,8 +25,8 @@ public enum KeyMap {
         Binding(keys: "space", help: "pause / resume cluster and display", action: .togglePauseAll),
         Binding(keys: "s .", help: "single-step while paused", action: .step),
         Binding(keys: "< >", help: "slower / faster (slow motion)", action: .changeSpeed(faster: true)),
-        Binding(keys: "[ ]", help: "older / newer put in the trace", action: .selectTrace(older: true)),
-        Binding(keys: "tab", help: "next detail pane (narrow screens)", action: .cycleDetailPane),
+        Binding(keys: "[ ]", help: "pin an older / newer put in the trace", action: .selectTrace(older: true)),
+        Binding(keys: "tab", help: "focus next pane; narrow: next pane", action: .cycleDetailPane),
         Binding(keys: "R", help: "reset latency statistics", action: .resetLatency),
         Binding(keys: "T", help: "next theme", action: .cycleTheme),
         Binding(keys: ":", help: "command line (tab, up/down)", action: .openCommandLine),
@@ -34,6 +34,9 @@ public enum KeyMap {
         Binding(keys: "esc", help: "close help, clear the status line", action: .dismiss),
         Binding(keys: "ctrl-l", help: "redraw the screen", action: .redraw),
         Binding(keys: "q ctrl-c", help: "quit", action: .quit),
+        Binding(keys: "up down", help: "select a member or put (focused pane)", action: .moveSelection(up: true)),
+        Binding(keys: "enter", help: "pin the selected put; esc unpins", action: .openSelected),
+        Binding(keys: "click", help: "select the member or put clicked", action: .click(x: 0, y: 0)),
     ]
 
     /// The action for `key` on the main screen, or nil when the key does nothing.
@@ -44,6 +47,10 @@ public enum KeyMap {
         case .escape: return .dismiss
         case .tab: return .cycleDetailPane
         case .resize: return .redraw
+        case .up: return .moveSelection(up: true)
+        case .down: return .moveSelection(up: false)
+        case .enter: return .openSelected
+        case .mouse(let x, let y): return .click(x: x, y: y)
         case .character(let c): return action(for: c)
         default: return nil
         }

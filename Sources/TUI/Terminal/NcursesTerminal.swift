@@ -43,6 +43,8 @@ public final class NcursesTerminal {
         intrflush(rt_stdscr(), false)
         set_escdelay(25)
         curs_set(0)
+        // Clicks select members and puts (hold Shift to select text, as in other full-screen programs).
+        rt_enable_mouse()
         if has_colors() {
             start_color()
             use_default_colors()
@@ -150,6 +152,11 @@ public final class NcursesTerminal {
         var code: wint_t = 0
         let kind = rt_get_wch(&code)
         if kind == rt_err() { return nil }
+        if kind == rt_key_code_yes() && Int32(code) == rt_key_mouse() {
+            var x: Int32 = 0
+            var y: Int32 = 0
+            return rt_read_click(&x, &y) == 1 ? .mouse(x: Int(x), y: Int(y)) : nil
+        }
         if kind == rt_key_code_yes() { return Self.functionKey(Int32(code)) }
         guard let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
         return Key(scalar: scalar)

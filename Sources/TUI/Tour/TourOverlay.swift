@@ -133,11 +133,22 @@ enum TourOverlay {
         case .messagesPane: return pane(layout.messages, .messages).map { [$0] } ?? []
         case .tracePane: return pane(layout.trace, .trace).map { [$0] } ?? []
         case .traceRow(let label):
-            guard let area = pane(layout.trace, .trace), let trace = snapshot.traces.first else { return [] }
+            let list = TraceList.merged(snapshot.traces, state)
+            guard let area = pane(layout.trace, .trace), let trace = TraceList.shown(in: list, state) else { return [] }
             let inner = area.inset(1)
-            guard let i = TracePane.steps(trace).firstIndex(where: { $0.label == label }) else { return [] }
-            let y = inner.y + 1 + (trace.error == nil ? 0 : 1) + i
-            return y < inner.maxY ? [Rect(x: inner.x, y: y, width: inner.width, height: 1)] : []
+            let plan = TracePane.plan(trace, members: snapshot.members.map(\.id), listCount: list.count, inner: inner)
+            // The pane draws the leader's stages on its first rows, one row per follower, and the
+            // commit, apply and answer on its last rows.
+            let rows: [Int]
+            if label.hasPrefix("ack from m"), let id = NodeID(label.dropFirst("ack from m".count)),
+               let i = plan.marks.followers.firstIndex(where: { $0.id == id }), plan.rows.followers.indices.contains(i) {
+                rows = [plan.rows.followers[i]]
+            } else if ["committed", "applied", "responded"].contains(label) {
+                rows = plan.rows.footer
+            } else {
+                rows = plan.rows.leader
+            }
+            return rows.map { Rect(x: inner.x, y: inner.y + $0, width: inner.width, height: 1) }
         }
     }
 }

@@ -129,7 +129,9 @@ enum MembersTable {
                 x += col.width + 1
             }
             if view.id == state.selected {
-                canvas.restyle(Rect(x: inner.x, y: y, width: cols[0].width, height: 1), role: .selection)
+                // The whole row while the members have the focus (as htop's cursor), its name otherwise.
+                let width = state.focus == .members ? inner.width : cols[0].width
+                canvas.restyle(Rect(x: inner.x, y: y, width: width, height: 1), role: .selection)
             }
         }
     }

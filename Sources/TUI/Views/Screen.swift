@@ -16,6 +16,7 @@ public enum Screen {
             return
         }
         let layout = Layout.compute(width: canvas.width, height: canvas.height, memberCount: snapshot.members.count)
+            .givingTraceRoom(detailPane: state.detailPane, memberCount: snapshot.members.count)
         HeaderView.render(snapshot, state, into: &canvas, area: layout.header)
         if let attached = snapshot.attached {
             AttachedMembersTable.render(attached, leader: snapshot.leader, state, into: &canvas, area: layout.members)
