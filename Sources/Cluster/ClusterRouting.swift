@@ -123,7 +123,7 @@ extension Cluster {
     }
 
     /// Everything a view needs, at one instant.
-    public func snapshot(logEntries: Int = 12, traces: Int = 32) -> ClusterSnapshot {
+    public func snapshot(logEntries: Int = 64, traces: Int = 32) -> ClusterSnapshot {
         let now = clock.nowNanos()
         let (members, states) = state.withLock { ($0.members, $0.states) }
         var views: [MemberView] = []
@@ -138,7 +138,8 @@ extension Cluster {
             views.append(MemberView(
                 id: id, state: memberState, status: status, log: member.recentLogEntries(logEntries),
                 fsyncMicrosLast: m.walFsyncNanosLast / 1000,
-                fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0))
+                fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0,
+                durableIndex: member.durableIndex))
         }
         var recent: [StageTrace] = []
         for member in members.values {

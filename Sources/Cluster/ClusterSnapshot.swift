@@ -21,6 +21,8 @@ public struct MemberView: Sendable, Hashable {
     /// Mean and last fsync time of its WAL, in microseconds.
     public var fsyncMicrosLast: UInt64
     public var fsyncMicrosMean: UInt64
+    /// The highest index it has fsynced to its WAL: entries above it are appended, not durable.
+    public var durableIndex: UInt64 = 0
 }
 
 /// A value holding the whole cluster's state for a view: the UI asks for one per frame.

@@ -46,9 +46,12 @@ extension LogEntryView {
 }
 
 extension Member {
-    /// The newest `count` entries this member has persisted, oldest first.
+    /// The newest `count` entries of this member's log, oldest first: those it has persisted,
+    /// then those written to its WAL whose fsync has not finished (a slow disk's Ready in flight;
+    /// `durableIndex` tells them apart).
     public func recentLogEntries(_ count: Int) -> [LogEntryView] {
-        raft.withLock { side in
+        let writing = syncing.withLock { $0?.ready.entries ?? [] }
+        let persisted: [LogEntryView] = raft.withLock { side in
             let last = side.storage.lastIndex()
             let first = side.storage.firstIndex()
             guard last >= first, count > 0 else { return [] }
@@ -56,5 +59,14 @@ extension Member {
             let entries = (try? side.storage.entries(lo, last + 1, maxSizeBytes: .max)) ?? []
             return entries.map(LogEntryView.init)
         }
+        // A write in flight may overwrite a persisted tail (a new leader's entries): it wins.
+        guard let firstWritten = writing.first?.index else { return persisted }
+        let kept = persisted.filter { $0.index < firstWritten }
+        return Array((kept + writing.map(LogEntryView.init)).suffix(count))
+    }
+
+    /// The highest log index this member has written to its WAL and fsynced.
+    public var durableIndex: UInt64 {
+        persistedIndex.load(ordering: .acquiring)
     }
 }

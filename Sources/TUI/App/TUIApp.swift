@@ -31,6 +31,7 @@ public enum TUIApp {
                 themeVersion = controller.themeVersion
             }
             let (width, height) = terminal.size
+            (controller.state.screenColumns, controller.state.screenRows) = (width, height)
             if canvas.width != width || canvas.height != height { canvas = Canvas(width: width, height: height) }
             Screen.render(snapshot, controller.state, into: &canvas)
             terminal.draw(canvas)

@@ -50,6 +50,19 @@ public struct UIState: Sendable {
     public var quitRequested = false
     /// The user puts, gets and deletes run as (`:user NAME`); nil for none.
     public var user: String?
+    /// The help page shown while help is open, and how many lines it is scrolled down.
+    public var helpPage: HelpPage = .index
+    public var helpScroll = 0
+    /// The terminal's size at the last frame, so scrolling help knows what a page is.
+    public var screenRows = 24
+    public var screenColumns = 80
+    /// The `/` filter of the WAL and events panes: a substring, empty for none; and its editor.
+    public var filter = ""
+    public var filterOpen = false
+    public var filterLine = CommandLineEditor()
+    /// How many entries the WAL pane and events the events pane are scrolled back from the newest.
+    public var walScroll = 0
+    public var eventsScroll = 0
 
     public init() {}
 }
