@@ -100,6 +100,8 @@ import Testing
         let events = Screen.render(c.snapshot(), c.state, width: 120, height: 40).text
         #expect(events.contains("events  filter 'elected': 1"), "\(events)")
         #expect(events.contains("elected leader for term"))
+        c.handle(.escape)
+        #expect(c.state.filter.isEmpty, "esc on the main screen clears the filter")
     }
 
     @Test func bothPanesScrollBackAndEndReturnsToTheNewest() throws {

@@ -50,8 +50,8 @@ extension Controller {
         report(text.isEmpty ? "filter cleared" : "WAL and events filtered by '\(text)' (/ then esc clears)")
     }
 
-    /// Keys of the panes themselves: `/` filter, PgUp/PgDn events, `{` `}` WAL, End newest.
-    /// False when `key` is not one of them.
+    /// Keys of the panes themselves: `/` filter, PgUp/PgDn events, `{` `}` WAL, End newest, Esc
+    /// clears a filter. False when `key` is not one of them.
     func handlePaneKey(_ key: Key) -> Bool {
         let step = max(1, state.screenRows / 4)
         switch key {
@@ -65,6 +65,8 @@ extension Controller {
         case .end:
             state.walScroll = 0
             state.eventsScroll = 0
+        case .escape where !state.filter.isEmpty:
+            setFilter("")
         default: return false
         }
         return true

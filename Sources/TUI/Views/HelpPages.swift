@@ -91,6 +91,7 @@ enum HelpPages {
     /// Keys the controller handles outside the key map's table (filter and scrolling).
     static let extraKeys: [(keys: String, help: String)] = [
         ("/", "filter the WAL and events panes (esc or empty clears)"),
+        ("esc", "with a filter set: clear it"),
         ("pgup pgdn", "scroll the events pane back / forward"),
         ("{ }", "scroll the WAL pane back / forward"),
         ("end", "WAL and events panes back to the newest"),
