@@ -16,6 +16,8 @@ extension Format {
     /// where a word alone is longer than a line.
     static func wrapped(_ text: String, _ width: Int) -> [String] {
         guard width > 0 else { return [] }
+        // Text that fits keeps its spacing (a pane's example row lines up as it does there).
+        if text.unicodeScalars.count <= width && !text.isEmpty { return [text] }
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {

@@ -24,10 +24,12 @@ enum HelpOverlay {
     static func displayLines(_ page: HelpPage, attached: Bool, screenColumns: Int) -> [HelpLine] {
         let inner = box(in: Rect(x: 0, y: 0, width: screenColumns, height: 1)).width - 2
         let meaningWidth = max(10, inner - 2 - termWidth(page))
-        // Consecutive paragraph lines are one paragraph, wrapped as a whole.
+        // Consecutive paragraph lines are one paragraph, and a meaning's continuation lines one
+        // meaning, each wrapped as a whole.
         var merged: [HelpLine] = []
         for line in HelpPages.lines(page, attached: attached) {
-            if line.isParagraph, let last = merged.last, last.isParagraph {
+            let continues = line.isParagraph || (line.term.isEmpty && !line.meaning.isEmpty && !line.isHeading)
+            if continues, let last = merged.last, last.isParagraph == line.isParagraph, !last.isHeading, !last.meaning.isEmpty {
                 merged[merged.count - 1].meaning += " " + line.meaning
             } else {
                 merged.append(line)
