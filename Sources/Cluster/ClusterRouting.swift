@@ -135,11 +135,12 @@ extension Cluster {
             }
             let status = member.status()
             let m = status.metrics
+            let log = member.recentLog(logEntries)
             views.append(MemberView(
-                id: id, state: memberState, status: status, log: member.recentLogEntries(logEntries),
+                id: id, state: memberState, status: status, log: log.entries,
                 fsyncMicrosLast: m.walFsyncNanosLast / 1000,
                 fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0,
-                durableIndex: member.durableIndex))
+                durableIndex: log.durableIndex))
         }
         var recent: [StageTrace] = []
         for member in members.values {

@@ -84,8 +84,10 @@ import Testing
 
     @Test func theTooSmallMessageFitsAtEverySizeFrom20x5() throws {
         let snapshot = try Scene.snapshot()
-        for width in 20..<Layout.minimumWidth {
-            for height in 5..<Layout.minimumHeight {
+        let tooSmall = (20..<Layout.minimumWidth).flatMap { w in (5..<Layout.minimumHeight).map { (w, $0) } }
+            + [(80, 10), (200, 15), (59, 40), (20, 100)]
+        for (width, height) in tooSmall {
+            do {
                 let canvas = Screen.render(snapshot, Scene.state(), width: width, height: height)
                 let words = canvas.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
                 #expect(words.contains("needs"), "\(width)x\(height)")
