@@ -87,13 +87,11 @@ import Testing
         let tooSmall = (20..<Layout.minimumWidth).flatMap { w in (5..<Layout.minimumHeight).map { (w, $0) } }
             + [(80, 10), (200, 15), (59, 40), (20, 100)]
         for (width, height) in tooSmall {
-            do {
-                let canvas = Screen.render(snapshot, Scene.state(), width: width, height: height)
-                let words = canvas.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
-                #expect(words.contains("needs"), "\(width)x\(height)")
-                #expect(words.hasSuffix("q quits"), "\(width)x\(height): \(words)")
-                #expect(words.contains("\(Layout.minimumWidth)x\(Layout.minimumHeight)"), "\(width)x\(height)")
-            }
+            let canvas = Screen.render(snapshot, Scene.state(), width: width, height: height)
+            let words = canvas.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            #expect(words.contains("needs"), "\(width)x\(height)")
+            #expect(words.hasSuffix("q quits"), "\(width)x\(height): \(words)")
+            #expect(words.contains("\(Layout.minimumWidth)x\(Layout.minimumHeight)"), "\(width)x\(height)")
         }
     }
 
