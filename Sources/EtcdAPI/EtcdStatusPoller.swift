@@ -57,11 +57,7 @@ public struct EtcdStatusPoller: Sendable {
     /// Connects to `endpoints` (host:port, or http://host:port as etcdctl also takes them),
     /// runs `body` with a poller, and closes the connections after.
     public static func with<R: Sendable>(endpoints: [String], _ body: (EtcdStatusPoller) async throws -> R) async throws -> R {
-        var clients: [GRPCClient<HTTP2ClientTransport.Posix>] = []
-        for endpoint in endpoints {
-            let (host, port) = try parse(endpoint)
-            clients.append(GRPCClient(transport: try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)))
-        }
+        let clients = try clients(for: endpoints)
         let poller = EtcdStatusPoller(endpoints: endpoints, clients: clients)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for client in clients {
