@@ -69,3 +69,41 @@ public struct EventLog: Sendable {
         events.append(event)
     }
 }
+
+extension EventLog {
+    /// Removes the newest event `matches` accepts, if any: a counted event is replaced by its
+    /// update this way, which moves it to the bottom with the newest time.
+    public mutating func removeLast(where matches: (ClusterEvent) -> Bool) {
+        guard let i = events.lastIndex(where: matches) else { return }
+        var kept = events
+        kept.remove(at: i)
+        self = EventLog()
+        for event in kept { append(event) }
+    }
+}
+
+/// Failed requests counted into one event per kind of error (`put failed x12 via m2: connection
+/// refused`) instead of one event each, which under load would push every other event out of the
+/// log. A success ends the run: the next failure starts a new event.
+public struct FailureTally: Sendable {
+    private var runs: [String: (count: Int, event: ClusterEvent.Kind)] = [:]
+
+    public init() {}
+
+    /// Records one failure of `kind` and puts its event, with the count so far, in `log`.
+    public mutating func failed(_ kind: String, atNanos: UInt64, into log: inout EventLog,
+                                describe: (Int) -> String) {
+        let count = (runs[kind]?.count ?? 0) + 1
+        if let previous = runs[kind]?.event {
+            log.removeLast { $0.kind == previous }
+        }
+        let event = ClusterEvent.Kind.clientError(describe(count))
+        runs[kind] = (count, event)
+        log.append(ClusterEvent(atNanos: atNanos, kind: event))
+    }
+
+    /// A request succeeded: failures from now on are counted afresh.
+    public mutating func succeeded() {
+        runs.removeAll()
+    }
+}

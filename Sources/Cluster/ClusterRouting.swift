@@ -123,7 +123,7 @@ extension Cluster {
     }
 
     /// Everything a view needs, at one instant.
-    public func snapshot(logEntries: Int = 12, traces: Int = 32) -> ClusterSnapshot {
+    public func snapshot(logEntries: Int = 64, traces: Int = 32) -> ClusterSnapshot {
         let now = clock.nowNanos()
         let (members, states) = state.withLock { ($0.members, $0.states) }
         var views: [MemberView] = []
@@ -136,11 +136,12 @@ extension Cluster {
             }
             let status = member.status()
             let m = status.metrics
+            let log = member.recentLog(logEntries)
             views.append(MemberView(
-                id: id, state: memberState, status: status, log: member.recentLogEntries(logEntries),
+                id: id, state: memberState, status: status, log: log.entries,
                 fsyncMicrosLast: m.walFsyncNanosLast / 1000,
                 fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0,
-                durableIndex: member.durableIndex, diskDelayNanos: diskDelayNanos(id)))
+                durableIndex: log.durableIndex, diskDelayNanos: diskDelayNanos(id)))
         }
         var recent: [StageTrace] = []
         for member in members.values {

@@ -23,7 +23,7 @@ public struct MemberView: Sendable, Hashable {
     public var fsyncMicrosMean: UInt64
     /// Extra time every WAL fsync of its takes, set with `Cluster.setDiskDelay`; 0 normally.
     public var diskDelayNanos: UInt64 = 0
-    /// The highest log index this member's disk holds durably (fsynced); 0 when unknown.
+    /// The highest index it has fsynced to its WAL: entries above it are appended, not durable.
     public var durableIndex: UInt64 = 0
 
     public init(id: NodeID, state: MemberState, status: MemberStatus?, log: [LogEntryView], fsyncMicrosLast: UInt64,

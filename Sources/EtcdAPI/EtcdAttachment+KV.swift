@@ -22,6 +22,7 @@ extension EtcdAttachment {
             state.withLock { s in
                 s.latency.record(micros: write.latencyMicros)
                 s.putsAcknowledged += 1
+                s.failures.succeeded()
                 s.writes.insert(write, at: 0)
                 if s.writes.count > Self.writesKept { s.writes.removeLast() }
             }
@@ -32,7 +33,10 @@ extension EtcdAttachment {
             state.withLock { s in
                 s.latency.recordError()
                 s.putsFailed += 1
-                s.events.append(ClusterEvent(atNanos: now, kind: .clientError("put \(key) via m\(index + 1): \(failure.message)")))
+                let via = "via m\(index + 1): \(failure.message)"
+                s.failures.failed(via, atNanos: now, into: &s.events) { count in
+                    count == 1 ? "put \(key) failed \(via)" : "\(count) puts failed \(via) (the last: \(key))"
+                }
             }
             return .failure(failure)
         }
@@ -76,7 +80,7 @@ extension EtcdAttachment {
     }
 
     static func requestError(_ error: any Error) -> AttachedRequestError {
-        if let rpc = error as? RPCError { return AttachedRequestError(rpc.message.isEmpty ? "\(rpc.code)" : rpc.message) }
+        if let rpc = error as? RPCError { return AttachedRequestError(RPCErrorText.short(code: rpc.code, message: rpc.message)) }
         return AttachedRequestError("\(error)")
     }
 }

@@ -29,6 +29,7 @@ public final class EtcdAttachment: AttachedCluster {
         var putsAcknowledged = 0
         var putsFailed = 0
         var polls = 0
+        var failures = FailureTally()
     }
 
     struct Tasks {

@@ -140,7 +140,7 @@ import Testing
         #expect(c.cluster!.snapshot().members.map(\.state) == before)
     }
 
-    @Test func themesCycleAndABadThemeFallsBack() throws {
+    @Test func themesCycleAndABadThemeKeepsTheCurrentOne() throws {
         let c = try makeController()
         defer { c.cluster!.shutdown() }
         let version = c.themeVersion
@@ -148,18 +148,27 @@ import Testing
         #expect(c.themeVersion == version + 1)
         #expect(c.state.themeName == "dracula")
         c.apply(.setTheme("missing"))
-        #expect(c.state.themeName == "default")
+        #expect(c.state.themeName == "dracula")
+        #expect(c.themeVersion == version + 1)
         #expect(c.state.status?.kind == .error)
     }
 
-    @Test func helpOpensAndAnyKeyClosesIt() throws {
+    @Test func helpKeysNeverActOnTheClusterAndQOrEscCloseIt() throws {
         let c = try makeController()
         defer { c.cluster!.shutdown() }
         c.handle(.character("?"))
         #expect(c.state.helpVisible)
         c.handle(.character("p"))
+        #expect(c.state.helpVisible, "a key help does not use is ignored")
+        #expect(c.cluster!.clientCounts.acknowledged == 0, "the key did not put")
+        c.handle(.character("q"))
         #expect(!c.state.helpVisible)
-        #expect(c.cluster!.clientCounts.acknowledged == 0, "the key closed help and did not put")
+        #expect(!c.state.quitRequested, "q in help closes help and does not quit")
+        c.handle(.character("?"))
+        c.handle(.escape)
+        #expect(!c.state.helpVisible)
+        #expect(!c.state.quitRequested)
+        c.handle(.character("?"))
         c.handle(.control("c"))
         #expect(c.state.quitRequested)
     }

@@ -56,13 +56,6 @@ import Testing
         }
     }
 
-    @Test func withHelpOpenKeysCloseItButQuitStillQuits() {
-        #expect(KeyMap.actionWithHelpOpen(for: .character("p")) == .toggleHelp)
-        #expect(KeyMap.actionWithHelpOpen(for: .escape) == .toggleHelp)
-        #expect(KeyMap.actionWithHelpOpen(for: .character("q")) == .quit)
-        #expect(KeyMap.actionWithHelpOpen(for: .control("c")) == .quit)
-    }
-
     @Test func rawTerminalBytesDecodeToKeys() {
         #expect(Key(scalar: "\u{03}") == .control("c"))
         #expect(Key(scalar: "\r") == .enter)

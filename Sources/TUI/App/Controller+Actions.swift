@@ -19,7 +19,9 @@ extension Controller {
     private func applyToScreen(_ action: Action) -> Bool {
         switch action {
         case .quit: state.quitRequested = true
-        case .toggleHelp: state.helpVisible.toggle()
+        case .toggleHelp:
+            state.helpVisible.toggle()
+            (state.helpPage, state.helpScroll) = (.index, 0)
         case .dismiss:
             state.helpVisible = false
             state.status = nil
@@ -79,8 +81,16 @@ extension Controller {
             try cluster.restart(id)
             return "member \(id) restarted from its data"
         }
-        case .pause(let target): member(target, cluster, "pause") { id in try cluster.pause(id); return "member \(id) paused" }
-        case .resume(let target): member(target, cluster, "resume") { id in try cluster.resume(id); return "member \(id) resumed" }
+        case .pause(let target): member(target, cluster, "pause") { id in
+            if let unchanged = unchangedByPause(id, cluster) { throw unchanged }
+            try cluster.pause(id)
+            return "member \(id) paused"
+        }
+        case .resume(let target): member(target, cluster, "resume") { id in
+            if let unchanged = unchangedByResume(id, cluster) { throw unchanged }
+            try cluster.resume(id)
+            return "member \(id) resumed"
+        }
         case .togglePause(let target): member(target, cluster, "pause") { id in
             if cluster.memberState(id) == .paused {
                 try cluster.resume(id)
@@ -92,6 +102,7 @@ extension Controller {
         case .isolate(let target): member(target, cluster, "isolate") { id in cluster.isolate(id); return "member \(id) isolated" }
         case .transfer(let target): member(target, cluster, "transfer to") { id in
             guard cluster.leader != nil else { return "no leader to transfer from" }
+            if cluster.leader == id { throw NothingHappened("member \(id) is already the leader: nothing to transfer") }
             try cluster.transferLeadership(to: id)
             return "leadership transfer to member \(id) requested"
         }
@@ -145,6 +156,8 @@ extension Controller {
         }
         do {
             report(try body(id))
+        } catch let unchanged as NothingHappened {
+            report(unchanged.message, .warning)
         } catch {
             report("\(verb) member \(id): \(error)", .error)
         }

@@ -111,10 +111,9 @@ public final class Controller {
             }
             return
         }
-        if state.helpVisible {
-            apply(KeyMap.actionWithHelpOpen(for: key))
-            return
-        }
+        if state.filterOpen { return handleFilter(key) }
+        if state.helpVisible { return handleHelp(key) }
+        if handlePaneKey(key) { return }
         if let action = KeyMap.action(for: key) { apply(action) }
     }
 
@@ -189,14 +188,14 @@ public final class Controller {
     }
 
     func setTheme(_ nameOrPath: String) {
-        let (loaded, problem) = themes.load(nameOrPath)
-        theme = loaded
-        themeVersion += 1
-        state.themeName = problem == nil ? loaded.name : "default"
-        if let problem {
-            report(problem, .error)
-        } else {
+        switch themes.find(nameOrPath) {
+        case .success(let loaded):
+            theme = loaded
+            themeVersion += 1
+            state.themeName = loaded.name
             report("theme \(loaded.name)")
+        case .failure(let problem):
+            report(problem.message + "; keeping \(state.themeName)", .error)
         }
     }
 }

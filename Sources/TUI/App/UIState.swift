@@ -65,9 +65,19 @@ public struct UIState: Sendable {
     public var seenTraces: [StageTrace] = []
     /// The members table's rows, by member id, at the last frame: what arrows and clicks select.
     public var memberRows: [NodeID] = []
-    /// The terminal's size at the last frame: Tab and mouse clicks depend on the layout.
-    public var screenWidth = 0
-    public var screenHeight = 0
+    /// The terminal's size at the last frame: Tab, mouse clicks and help's scrolling depend on it.
+    public var screenWidth = 80
+    public var screenHeight = 24
+    /// The help page shown while help is open, and how many lines it is scrolled down.
+    public var helpPage: HelpPage = .index
+    public var helpScroll = 0
+    /// The `/` filter of the WAL and events panes: a substring, empty for none; and its editor.
+    public var filter = ""
+    public var filterOpen = false
+    public var filterLine = CommandLineEditor()
+    /// How many entries the WAL pane and events the events pane are scrolled back from the newest.
+    public var walScroll = 0
+    public var eventsScroll = 0
 
     public init() {}
 }

@@ -86,13 +86,4 @@ public enum KeyMap {
         default: return nil
         }
     }
-
-    /// While the help overlay is open, keys that would act close it instead, except quitting.
-    public static func actionWithHelpOpen(for key: Key) -> Action {
-        switch action(for: key) {
-        case .quit?: .quit
-        case .redraw?: .redraw
-        default: .toggleHelp
-        }
-    }
 }

@@ -77,7 +77,7 @@ public final class NcursesTerminal {
         looks = [:]
         let canPair = colorDepth != .monochrome && has_colors()
         for (i, role) in StyleRole.allCases.enumerated() {
-            var style = colorDepth == .monochrome ? (Theme.monochromeStyles[role] ?? RoleStyle()) : theme.style(role)
+            let style = colorDepth == .monochrome ? (Theme.monochromeStyles[role] ?? RoleStyle()) : theme.style(role)
             var attributes = rt_a_normal()
             if style.bold { attributes |= rt_a_bold() }
             if style.dim { attributes |= rt_a_dim() }
@@ -85,22 +85,27 @@ public final class NcursesTerminal {
             if style.reverse { attributes |= rt_a_reverse() }
             var pair: Int16 = 0
             if canPair {
-                if style.background == nil { style.background = theme.background }
                 pair = Int16(i + 1)
-                init_extended_pair(Int32(pair), color(style.foreground), color(style.background))
+                let (fg, bg) = colors(style, role: role, theme: theme)
+                init_extended_pair(Int32(pair), fg, bg)
             }
             looks[role] = (attributes, pair)
         }
         previous = nil
     }
 
-    private func color(_ rgb: RGB?) -> Int32 {
-        guard let rgb else { return -1 }
+    /// A role's foreground and background at the terminal's depth (-1: the terminal's own),
+    /// reduced so text stays readable against its background (see `ColorReduction.reduce`).
+    private func colors(_ style: RoleStyle, role: StyleRole, theme: Theme) -> (Int32, Int32) {
         switch colorDepth {
-        case .trueColor: return Int32(rgb.packed)
-        case .palette256: return Int32(ColorReduction.palette256(rgb))
-        case .eight: return Int32(ColorReduction.eight(rgb))
-        case .monochrome: return -1
+        case .trueColor:
+            return (style.foreground.map { Int32($0.packed) } ?? -1, (style.background ?? theme.background).map { Int32($0.packed) } ?? -1)
+        case .palette256, .eight:
+            let reduced = ColorReduction.reduce(style, themeBackground: theme.background, depth: colorDepth,
+                                                minimum: Contrast.minimum(for: role))
+            return (reduced.foreground.map(Int32.init) ?? -1, reduced.background.map(Int32.init) ?? -1)
+        case .monochrome:
+            return (-1, -1)
         }
     }
 

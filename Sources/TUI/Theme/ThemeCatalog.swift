@@ -40,6 +40,15 @@ public struct ThemeCatalog: Sendable {
     /// The theme `nameOrPath` names (a name from the catalog, or a path to a .toml file). When it
     /// cannot be read, the default theme and a message saying why.
     public func load(_ nameOrPath: String) -> (theme: Theme, problem: String?) {
+        switch find(nameOrPath) {
+        case .success(let theme): (theme, nil)
+        case .failure(let problem): (fallback(), problem.message + "; using the default")
+        }
+    }
+
+    /// The theme `nameOrPath` names, or why it cannot be used (naming it), with no fall back: a
+    /// theme asked for while another is showing must not replace it when it fails.
+    public func find(_ nameOrPath: String) -> Result<Theme, CommandError> {
         let path: String
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
             path = nameOrPath
@@ -47,12 +56,12 @@ public struct ThemeCatalog: Sendable {
             path = entry.path
         } else {
             let known = names.isEmpty ? "no theme files found" : "themes: " + names.joined(separator: ", ")
-            return (fallback(), "no theme named '\(nameOrPath)' (\(known)); using the default")
+            return .failure(CommandError("no theme named '\(nameOrPath)' (\(known))"))
         }
         do {
-            return (try Self.read(path), nil)
+            return .success(try Self.read(path))
         } catch {
-            return (fallback(), "\(error); using the default")
+            return .failure(CommandError("\(error)"))
         }
     }
 

@@ -77,10 +77,11 @@ public struct TourObservation: Sendable {
         return status.raft.lastIndex >= put.index
     }
 
-    /// Whether member `id`'s disk holds the put's entry (its log view shows only persisted entries).
+    /// Whether member `id`'s disk holds the put's entry: its fsync has returned. (Its log view
+    /// also shows entries whose write is still in flight.)
     public func durable(_ id: NodeID) -> Bool {
         guard let put, let view = view(id) else { return false }
-        return view.durableIndex >= put.index || view.log.contains { $0.index >= put.index }
+        return view.durableIndex >= put.index
     }
 
     /// Messages of `type` in flight, from `from` when given.

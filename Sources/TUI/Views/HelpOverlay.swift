@@ -1,51 +1,79 @@
-/// The `?` overlay: every key and every command, drawn from the key map and the command list.
+/// The `?` overlay: one help page (see HelpPages), scrolled, in a box over the screen. Every key
+/// and command is on the index page; each pane's legend has a page of its own.
 enum HelpOverlay {
-    static func lines() -> [(left: String, right: String, isHeading: Bool)] {
-        var out: [(String, String, Bool)] = [("keys", "", true)]
-        for binding in KeyMap.bindings {
-            out.append((binding.keys, binding.help, false))
+    /// The box help takes in `area`: nearly all of it, at most 100 columns wide.
+    static func box(in area: Rect) -> Rect {
+        let width = min(area.width, 100)
+        return Rect(x: area.x + (area.width - width) / 2, y: area.y, width: width, height: area.height)
+    }
+
+    /// How many lines of a page show at once on a screen `rows` high.
+    static func visibleLines(screenRows: Int) -> Int {
+        max(1, screenRows - 2 - 2)
+    }
+
+    /// The furthest a page of `lineCount` lines scrolls on a screen `rows` high.
+    static func maxScroll(lineCount: Int, screenRows: Int) -> Int {
+        max(0, lineCount - visibleLines(screenRows: screenRows))
+    }
+
+    static func termWidth(_ page: HelpPage) -> Int { page == .index ? 16 : 14 }
+
+    /// The lines of `page` as drawn on a screen `screenColumns` wide: paragraphs and meanings
+    /// wrapped to the box, a wrapped meaning going on under itself.
+    static func displayLines(_ page: HelpPage, attached: Bool, screenColumns: Int) -> [HelpLine] {
+        let inner = box(in: Rect(x: 0, y: 0, width: screenColumns, height: 1)).width - 2
+        let meaningWidth = max(10, inner - 2 - termWidth(page))
+        // Consecutive paragraph lines are one paragraph, and a meaning's continuation lines one
+        // meaning, each wrapped as a whole.
+        var merged: [HelpLine] = []
+        for line in HelpPages.lines(page, attached: attached) {
+            let continues = line.isParagraph || (line.term.isEmpty && !line.meaning.isEmpty && !line.isHeading)
+            if continues, let last = merged.last, last.isParagraph == line.isParagraph, !last.isHeading, !last.meaning.isEmpty {
+                merged[merged.count - 1].meaning += " " + line.meaning
+            } else {
+                merged.append(line)
+            }
         }
-        out.append(("", "", false))
-        out.append((": commands", "", true))
-        for command in CommandParser.commands {
-            out.append((command.usage, command.help, false))
+        var out: [HelpLine] = []
+        for line in merged {
+            if line.isHeading || line.meaning.isEmpty {
+                out.append(line)
+            } else if line.isParagraph {
+                out += Format.wrapped(line.meaning, max(10, inner - 1)).map { HelpLine.text($0) }
+            } else {
+                for (i, part) in Format.wrapped(line.meaning, meaningWidth).enumerated() {
+                    out.append(HelpLine(term: i == 0 ? line.term : "", meaning: part))
+                }
+            }
         }
         return out
     }
 
-    static func render(into canvas: inout Canvas, area: Rect) {
-        let all = lines()
-        let keyLines = all.prefix { !($0.isHeading && $0.left.hasPrefix(":")) }
-        let commandLines = all.dropFirst(keyLines.count)
-        // Two columns (keys | commands) when the screen is wide enough, one otherwise.
-        let twoColumns = area.width >= 100
-        let columnWidth = twoColumns ? min(60, (area.width - 6) / 2) : min(70, area.width - 4)
-        let rows = twoColumns ? max(keyLines.count, commandLines.count) : all.count
-        let width = twoColumns ? columnWidth * 2 + 3 : columnWidth + 2
-        let height = min(rows + 2, area.height)
-        let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
-        canvas.fill(box, role: .text)
-        canvas.box(box, title: "help  (any key closes, q quits)", role: .accent)
+    static func render(_ state: UIState, into canvas: inout Canvas, area: Rect) {
+        let lines = displayLines(state.helpPage, attached: state.attached, screenColumns: area.width)
+        let box = box(in: area)
         let inner = box.inset(1)
-        let keyWidth = 16
-        func draw(_ items: some Sequence<(left: String, right: String, isHeading: Bool)>, x: Int, width: Int) {
-            var y = inner.y
-            let clip = Rect(x: x, y: inner.y, width: width, height: inner.height)
-            for item in items where y < inner.maxY {
-                if item.isHeading {
-                    canvas.write(item.left, x: x + 1, y: y, role: .title, clip: clip)
-                } else {
-                    canvas.write(Format.padRight(item.left, keyWidth), x: x + 1, y: y, role: .accent, clip: clip)
-                    canvas.write(item.right, x: x + 2 + keyWidth, y: y, role: .text, clip: clip)
-                }
-                y += 1
+        guard inner.height >= 1 else { return }
+        let scroll = min(max(0, state.helpScroll), max(0, lines.count - inner.height))
+        canvas.fill(box, role: .text)
+        let end = min(lines.count, scroll + inner.height)
+        let position = lines.count > inner.height ? "  \(scroll + 1)-\(end) of \(lines.count)" : ""
+        canvas.box(box, title: "help: \(state.helpPage.title)\(position)  (q esc close)", role: .accent)
+        let termWidth = termWidth(state.helpPage)
+        for (row, line) in lines[scroll..<end].enumerated() {
+            let y = inner.y + row
+            if line.isHeading {
+                canvas.write(line.term, x: inner.x + 1, y: y, role: .title, clip: inner)
+            } else if line.isParagraph {
+                canvas.write(line.meaning, x: inner.x + 1, y: y, role: .text, clip: inner)
+            } else {
+                canvas.write(Format.padRight(line.term, termWidth), x: inner.x + 1, y: y, role: .accent, clip: inner)
+                canvas.write(line.meaning, x: inner.x + 2 + termWidth, y: y, role: .text, clip: inner)
             }
         }
-        if twoColumns {
-            draw(keyLines, x: inner.x, width: columnWidth)
-            draw(commandLines, x: inner.x + columnWidth + 1, width: columnWidth)
-        } else {
-            draw(all, x: inner.x, width: inner.width)
+        if end < lines.count {
+            canvas.write(" more: down, pgdn ", x: box.maxX - 20, y: box.maxY - 1, role: .accent, clip: box)
         }
     }
 }

@@ -16,30 +16,62 @@ enum MessagesPane {
             canvas.write(hint, x: inner.x, y: inner.y, role: .dim, clip: inner)
             return
         }
-        for (row, item) in messages.prefix(inner.height).enumerated() {
-            let m = item.message
-            var text = Format.padRight(m.type.description, 14) + "m\(m.from)→m\(m.to)  t\(m.term)"
-            switch m.type {
-            case .app:
-                text += " i\(m.index) +\(m.entries.count) c\(m.commit)"
-            case .appResp:
-                text += " i\(m.index)" + (m.reject ? " reject" : "")
-            case .heartbeat:
-                text += " c\(m.commit)"
-            case .vote, .preVote:
-                text += " last \(m.logTerm)/\(m.index)"
-            case .voteResp, .preVoteResp:
-                text += m.reject ? " rejected" : " granted"
-            default:
-                break
+        let rows = collapsed(messages, nowNanos: snapshot.nowNanos)
+        for (row, item) in rows.prefix(inner.height).enumerated() {
+            let count = item.count > 1 ? " x\(item.count)" : ""
+            let text = Format.padRight(item.text + count, max(0, inner.width - 12)) + Format.padLeft("in " + Format.millis(nanos: item.dueNanos), 11)
+            canvas.write(text, x: inner.x, y: inner.y + row, role: role(item.type), clip: inner)
+        }
+        if rows.count > inner.height {
+            canvas.write(" +\(rows.count - inner.height) more ", x: area.maxX - 14, y: area.maxY - 1, role: .dim, clip: area)
+        }
+    }
+
+    /// One row of the pane: messages that read the same, counted once (`x3`), due when the
+    /// soonest of them is.
+    struct Row: Equatable {
+        var text: String
+        var type: MessageType
+        var dueNanos: UInt64
+        var count: Int
+    }
+
+    /// `messages` (soonest first) as rows, identical ones collapsed into the first of them.
+    static func collapsed(_ messages: [SimulatedNetwork.InFlight], nowNanos: UInt64) -> [Row] {
+        var rows: [Row] = []
+        var rowOfText: [String: Int] = [:]
+        for item in messages {
+            let text = describe(item.message)
+            if let i = rowOfText[text] {
+                rows[i].count += 1
+                continue
             }
-            let due = item.dueNanos > snapshot.nowNanos ? item.dueNanos - snapshot.nowNanos : 0
-            text = Format.padRight(text, max(0, inner.width - 12)) + Format.padLeft("in " + Format.millis(nanos: due), 11)
-            canvas.write(text, x: inner.x, y: inner.y + row, role: role(m.type), clip: inner)
+            rowOfText[text] = rows.count
+            rows.append(Row(text: text, type: item.message.type,
+                            dueNanos: item.dueNanos > nowNanos ? item.dueNanos - nowNanos : 0, count: 1))
         }
-        if messages.count > inner.height {
-            canvas.write(" +\(messages.count - inner.height) more ", x: area.maxX - 14, y: area.maxY - 1, role: .dim, clip: area)
+        return rows
+    }
+
+    /// A message as the pane writes it: type, from and to, term, and what it carries
+    /// (`i4 +1 c4`: after index 4, one entry, leader's commit 4).
+    static func describe(_ m: Message) -> String {
+        var text = Format.padRight(m.type.description, 14) + "m\(m.from)→m\(m.to)  t\(m.term)"
+        switch m.type {
+        case .app:
+            text += " i\(m.index) +\(m.entries.count) c\(m.commit)"
+        case .appResp:
+            text += " i\(m.index)" + (m.reject ? " reject" : "")
+        case .heartbeat:
+            text += " c\(m.commit)"
+        case .vote, .preVote:
+            text += " last \(m.logTerm)/\(m.index)"
+        case .voteResp, .preVoteResp:
+            text += m.reject ? " rejected" : " granted"
+        default:
+            break
         }
+        return text
     }
 
     static func role(_ type: MessageType) -> StyleRole {

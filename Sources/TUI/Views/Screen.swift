@@ -11,8 +11,7 @@ public enum Screen {
     public static func render(_ snapshot: ClusterSnapshot, _ state: UIState, into canvas: inout Canvas) {
         canvas.fill(canvas.bounds)
         guard canvas.width >= Layout.minimumWidth, canvas.height >= Layout.minimumHeight else {
-            let message = "rafttop needs at least \(Layout.minimumWidth)x\(Layout.minimumHeight) (this is \(canvas.width)x\(canvas.height)); q quits"
-            canvas.write(message, x: 0, y: 0, role: .warning)
+            TooSmall.render(into: &canvas)
             return
         }
         let layout = Layout.compute(width: canvas.width, height: canvas.height, memberCount: snapshot.members.count)
@@ -39,7 +38,7 @@ public enum Screen {
             TourOverlay.render(tour, snapshot, state, layout: layout, into: &canvas)
         }
         if state.helpVisible {
-            HelpOverlay.render(into: &canvas, area: Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2))
+            HelpOverlay.render(state, into: &canvas, area: Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2))
         }
     }
 
