@@ -240,16 +240,20 @@ enum TracePane {
         max(12, min(16, (width - labelWidth) / 4))
     }
 
+    /// What the put was, how it ended and its request id first, so a narrow pane cuts only the
+    /// index and the member, which the WAL pane and the leader's row show too.
     static func heading(_ trace: StageTrace) -> String {
-        var heading = "req \(TraceList.idText(trace.requestID))" + (trace.error != nil ? " FAILED" : "") + "  \(trace.summary)  via m\(trace.member)"
-        if !trace.username.isEmpty { heading += "  as \(trace.username)" }
-        if trace.index > 0 { heading += "  index \(trace.index)" }
+        var heading = trace.summary
         if let latency = trace.latencyNanos {
             heading += "  total \(Format.millis(nanos: latency)) ms"
         } else {
             heading += "  (in flight)"
         }
-        return heading
+        if trace.error != nil { heading += "  FAILED" }
+        heading += "  req \(TraceList.idText(trace.requestID))"
+        if !trace.username.isEmpty { heading += "  as \(trace.username)" }
+        if trace.index > 0 { heading += "  index \(trace.index)" }
+        return heading + "  via m\(trace.member)"
     }
 
     static func text(_ mark: Mark?) -> String {
