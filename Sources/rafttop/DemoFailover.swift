@@ -65,14 +65,23 @@ struct DemoFailover: ParsableCommand {
         try cluster.restart(oldLeader)
         load.stop()
         _ = waitUntil(seconds: 30, { load.outstanding == 0 })
+        // Every acknowledged put is committed by now; a member outside the quorum that
+        // acknowledged it may still be applying it, the old leader most of all. Wait for every
+        // member to apply what the leader has committed before looking for the puts.
         let target = cluster.member(newLeader)?.status().raft.commit ?? 0
         let caughtUp = waitUntil(seconds: 30, { (cluster.member(oldLeader)?.status().appliedIndex ?? 0) >= target })
+        _ = waitUntil(seconds: 30, { cluster.ids.allSatisfy { (cluster.member($0)?.status().appliedIndex ?? 0) >= target } })
 
         let acknowledged = load.acknowledged
         var lost = 0
         for (key, sequence) in acknowledged {
             for id in cluster.ids where !storedAtLeast(cluster, member: id, key: key, sequence: sequence) {
                 lost += 1
+                if lost <= 5 {
+                    let status = cluster.member(id)?.status()
+                    FileHandle.standardError.write(Data(("missing: \(key) at sequence \(sequence) on m\(id)"
+                        + " (applied \(status?.appliedIndex ?? 0), commit \(status?.raft.commit ?? 0), leader commit \(target))\n").utf8))
+                }
                 break
             }
         }
