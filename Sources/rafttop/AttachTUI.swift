@@ -22,13 +22,7 @@ extension Attach {
         let controller = Controller(attached: attachment, themes: ThemeCatalog(directories: ThemeCatalog.defaultDirectories()),
                                     theme: .builtIn, themeName: "default", seed: UInt64(Date().timeIntervalSince1970 * 1000), logger: logger)
         controller.apply(.setTheme(theme))
-        let outcome: Result<Void, TerminalError>
-        do {
-            try TUIApp.run(controller: controller, framesPerSecond: fps)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
+        let outcome = TUIApp.outcome(controller: controller, framesPerSecond: fps)
         controller.stop()
         let acknowledged = attachment.snapshot().putsAcknowledged
         try? runBlocking { await attachment.shutdown() }

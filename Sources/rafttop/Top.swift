@@ -73,13 +73,7 @@ struct Top: ParsableCommand {
         let controller = Controller(cluster: cluster, themes: themes, theme: .builtIn, themeName: "default",
                                     seed: seed ?? UInt64(Date().timeIntervalSince1970 * 1000), logger: logger)
         controller.apply(.setTheme(theme))
-        let outcome: Result<Void, TerminalError>
-        do {
-            try TUIApp.run(controller: controller, framesPerSecond: fps)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
+        let outcome = TUIApp.outcome(controller: controller, framesPerSecond: fps)
         controller.stop()
         let acknowledged = cluster.clientCounts.acknowledged
         cluster.shutdown()

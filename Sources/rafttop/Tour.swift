@@ -53,13 +53,7 @@ struct Tour: ParsableCommand {
         let controller = Controller(cluster: cluster, themes: themes, theme: .builtIn, themeName: "default", seed: seed, logger: logger)
         controller.apply(.setTheme(theme))
         controller.begin(driver, quitsAtEnd: true)
-        let outcome: Result<Void, TerminalError>
-        do {
-            try TUIApp.run(controller: controller, framesPerSecond: fps)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
+        let outcome = TUIApp.outcome(controller: controller, framesPerSecond: fps)
         let seen = driver.stops.count
         controller.stop()
         cluster.shutdown()

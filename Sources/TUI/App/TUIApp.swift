@@ -5,6 +5,17 @@ import Foundation
 /// it and flushes what changed, and between frames handles keys. The cluster's own threads never
 /// wait for it: it only samples.
 public enum TUIApp {
+    /// `run`, with its failure as a value: the subcommands shut their cluster down first, then
+    /// report it once the terminal is restored.
+    public static func outcome(controller: Controller, framesPerSecond: Int = 20) -> Result<Void, TerminalError> {
+        do {
+            try run(controller: controller, framesPerSecond: framesPerSecond)
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
     public static func run(controller: Controller, framesPerSecond: Int = 20) throws(TerminalError) {
         let terminal = try NcursesTerminal()
         defer { terminal.stop() }
