@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Raft
 
 /// An etcd WAL directory: its segments, named `%016x-%016x.wal` (sequence, first index), in order.
@@ -108,5 +113,20 @@ public struct EtcdWALContents: Sendable {
         case .crc:
             break
         }
+    }
+}
+
+extension EtcdWALDirectory {
+    /// Whether the WAL in `directory` is in etcd's format rather than rafttop's own, which
+    /// names its segments alike: etcd's first record is a walpb.Record, whose first byte is the
+    /// tag of its type field (0x08); rafttop's starts with the record type itself.
+    public static func isEtcdFormat(_ directory: String) -> Bool {
+        guard let wal = try? EtcdWALDirectory(path: directory), let first = wal.segments.first else { return false }
+        let fd = open(wal.filePath(first), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 9)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 9, 0) }
+        return n == 9 && head[8] == 0x08
     }
 }
