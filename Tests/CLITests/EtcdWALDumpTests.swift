@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// `rafttop wal dump` of a real etcd 3.4 member's data directory: the puts made with etcdctl,
+/// exit 0 with where on a torn tail, non-zero naming file and offset on corruption.
+@Suite struct EtcdWALDumpTests {
+    @Test(.enabled(if: RealEtcd.isInstalled)) func dumpsPutsMadeWithEtcdctl() async throws {
+        let etcd = try RealEtcd()
+        do {
+            try await etcd.etcdctl(["put", "dump-k1", "hello"])
+            try await etcd.etcdctl(["put", "dump-k2", String(repeating: "z", count: 300)])
+            try await etcd.etcdctl(["del", "dump-k1"])
+
+            // Read while etcd runs and holds its lock.
+            let live = try await Rafttop.run(["wal", "dump", etcd.dataDirectory])
+            #expect(live.status == 0, "\(live.stderr)")
+            #expect(live.stdout.contains("norm\tput dump-k1 = 5 B"))
+            #expect(live.stdout.contains("norm\tput dump-k2 = 300 B"))
+            #expect(live.stdout.contains("norm\tdelete dump-k1"))
+            #expect(live.stdout.contains("conf\tconf add member "))
+            #expect(live.stdout.contains("method=PUT path=\"/0/members/"))
+            #expect(live.stdout.contains("WAL metadata:\n  nodeID="))
+
+            let json = try await Rafttop.run(["wal", "dump", "--json", etcd.dataDirectory + "/member/wal"])
+            #expect(json.status == 0)
+            let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            let summaries = (document?["entries"] as? [[String: Any]])?.compactMap { $0["summary"] as? String } ?? []
+            #expect(summaries.contains("put dump-k2 = 300 B"))
+            #expect(document?["format"] as? String == "etcd")
+
+            await etcd.stop()
+        } catch {
+            await etcd.stop()
+            throw error
+        }
+    }
+
+    /// The same dump over a copy of the member's WAL, cut short or with a flipped byte.
+    @Test(.enabled(if: RealEtcd.isInstalled)) func tornAndCorruptCopies() async throws {
+        let etcd = try RealEtcd()
+        let copy = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let marker = String(repeating: "q", count: 200)
+        let segment: [UInt8]
+        let name: String
+        do {
+            try await etcd.etcdctl(["put", "dump-before", marker])
+            try await etcd.etcdctl(["put", "dump-after", "v"])
+            let wal = etcd.dataDirectory + "/member/wal"
+            name = try #require(try FileManager.default.contentsOfDirectory(atPath: wal).sorted().first { $0.hasSuffix(".wal") })
+            segment = Array(try Data(contentsOf: URL(fileURLWithPath: wal + "/" + name)))
+            await etcd.stop()
+        } catch {
+            await etcd.stop()
+            throw error
+        }
+        let used = (segment.lastIndex { $0 != 0 } ?? 0) + 1
+        let path = copy + "/" + name
+
+        // A partial last frame: exit 0, saying where.
+        try Data(segment.prefix(used - 3)).write(to: URL(fileURLWithPath: path))
+        let torn = try await Rafttop.run(["wal", "dump", copy])
+        #expect(torn.status == 0, "\(torn.stderr)")
+        #expect(torn.stdout.contains("WAL tail torn"))
+        #expect(torn.stdout.contains(path + " at byte "))
+        #expect(torn.stdout.contains("put dump-before = 200 B"))
+
+        // A flipped byte inside the first put's value: non-zero, naming the file and offset,
+        // after printing the entries before it.
+        var damaged = Array(segment.prefix(used))
+        let valueAt = try #require(Self.find(Array(marker.utf8), in: damaged))
+        damaged[valueAt + 50] ^= 0x01
+        try Data(damaged).write(to: URL(fileURLWithPath: path))
+        let corrupt = try await Rafttop.run(["wal", "dump", copy])
+        #expect(corrupt.status != 0)
+        #expect(corrupt.stderr.contains(path + " at byte "))
+        #expect(corrupt.stderr.contains("crc mismatch"))
+        #expect(corrupt.stdout.contains("method=PUT path=\"/0/version\""))
+        #expect(!corrupt.stdout.contains("put dump-after"))
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        return (0...(haystack.count - needle.count)).first { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}
