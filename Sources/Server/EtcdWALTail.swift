@@ -60,11 +60,13 @@ public final class EtcdWALTail: Sendable {
         }
         let wal = try EtcdWALDirectory(path: p.walDirectory!)
         var number: Int
-        if let current = p.segment, let found = wal.segments.firstIndex(where: { $0.sequence == current.sequence }) {
+        if let current = p.segment, let found = wal.segments.firstIndex(where: { $0.sequence == current.sequence }),
+           EtcdSegmentReader.size(of: wal.filePath(wal.segments[found])).map({ $0 >= p.offset }) ?? false {
             number = found
         } else {
-            // First read, or the segment was purged: start one segment back from the newest, so a
-            // segment etcd has just cut still shows the entries before it.
+            // First read, or the segment was purged or cut shorter (etcd repaired it on restart):
+            // start one segment back from the newest, so a segment etcd has just cut still shows
+            // the entries before it.
             p = Position(walDirectory: p.walDirectory)
             number = max(0, wal.segments.count - 2)
             p.segment = wal.segments[number]

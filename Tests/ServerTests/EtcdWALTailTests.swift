@@ -107,6 +107,27 @@ import WAL
         try file.close()
     }
 
+    @Test func tailStartsOverWhenTheSegmentShrinks() throws {
+        let root = NSTemporaryDirectory() + "rafttop-etcdtail-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/0000000000000000-0000000000000000.wal"
+        func segment(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [UInt8] {
+            var encoder = EtcdWALEncoder()
+            return indexes.reduce(encoder.frame(.crc(0))) { bytes, index in
+                bytes + encoder.frame(.entry(EtcdEntry(term: term, index: index, data: Self.request(5, P.string(1, "k")))))
+            }
+        }
+        _ = FileManager.default.createFile(atPath: path, contents: Data(segment(1...6, term: 1)))
+        let tail = EtcdWALTail(dataDirectory: root)
+        #expect(try tail.latest(10).get().entries.map(\.index) == [1, 2, 3, 4, 5, 6])
+        // Rewritten shorter (a repaired tail, a new member on the same directory): read again from the start.
+        _ = FileManager.default.createFile(atPath: path, contents: Data(segment(1...2, term: 3)))
+        let again = try tail.latest(10).get()
+        #expect(again.entries.map(\.index) == [1, 2])
+        #expect(again.entries.map(\.term) == [3, 3])
+    }
+
     @Test func tailNamesCorruptionWithFileAndOffset() throws {
         let root = NSTemporaryDirectory() + "rafttop-etcdtail-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)

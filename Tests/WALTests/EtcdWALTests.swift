@@ -192,6 +192,20 @@ import WAL
         #expect(EtcdWALDirectory.locate(dir.path + "/member/none") == nil)
     }
 
+    @Test func segmentMustStartWithACRCRecord() throws {
+        let dir = TemporaryDirectory()
+        var encoder = EtcdWALEncoder()
+        let path = Self.write(encoder.frame(.entry(EtcdEntry(term: 1, index: 1))) + encoder.frame(.crc(0)), dir.path)
+        let contents = try EtcdWALContents.read(directory: dir.path)
+        guard case .malformed(let file, 0, let reason) = contents.corruption else {
+            Issue.record("expected a malformed first record, got \(String(describing: contents.corruption))")
+            return
+        }
+        #expect(file == path)
+        #expect(reason.contains("not a crc record"))
+        #expect(contents.entries.isEmpty)
+    }
+
     /// The byte offset where frame number `n` (from 0) starts.
     static func offsetOfFrame(_ n: Int, in bytes: [UInt8]) -> Int {
         var offset = 0

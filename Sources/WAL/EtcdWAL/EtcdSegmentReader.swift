@@ -64,6 +64,12 @@ public struct EtcdSegmentReader {
         }
     }
 
+    /// The size of the file at `path`, nil if it cannot be read.
+    public static func size(of path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
     /// Reads one frame at a time with `pread`, so a 64 MB preallocated segment costs only what it holds.
     struct FrameReader {
         enum Step {
@@ -135,6 +141,9 @@ public struct EtcdSegmentReader {
             } catch {
                 if isLast && hasZeroSector(body, at: offset + 8) { return torn(offset, "record partly zeros (unsynced write)") }
                 return corrupt(.malformed(file: path, offset: offset, reason: error.description))
+            }
+            if offset == 0 && decoded.type != EtcdRecordType.crc.rawValue {
+                return corrupt(.malformed(file: path, offset: 0, reason: "segment starts with record type \(decoded.type), not a crc record"))
             }
             if decoded.type == EtcdRecordType.crc.rawValue {
                 // The crc record carries the running value; 0 so far means the chain starts here.
