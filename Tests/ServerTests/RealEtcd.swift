@@ -35,21 +35,23 @@ final class RealEtcd: @unchecked Sendable {
         try process.run()
     }
 
-    /// Runs etcdctl (API 3) against this member, retrying while etcd starts; its output.
+    /// Runs etcdctl (API 3) against this member, retrying while etcd starts; its output. Polls
+    /// with `Task.sleep` rather than blocking, so the test holds none of the cooperative pool's threads.
     @discardableResult
     func etcdctl(_ arguments: [String], attempts: Int = 100) async throws -> String {
+        let outPath = root + "/etcdctl.out"
         for _ in 0..<attempts {
+            _ = FileManager.default.createFile(atPath: outPath, contents: nil)
             let ctl = Process()
             ctl.executableURL = URL(fileURLWithPath: Self.etcdctl)
             ctl.arguments = ["--endpoints", clientURL, "--dial-timeout", "1s"] + arguments
             ctl.environment = ["ETCDCTL_API": "3"]
-            let out = Pipe()
-            ctl.standardOutput = out
+            ctl.standardOutput = FileHandle(forWritingAtPath: outPath)
             ctl.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try ctl.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
+            while ctl.isRunning { try await Task.sleep(for: .milliseconds(10)) }
             ctl.waitUntilExit()
-            if ctl.terminationStatus == 0 { return String(decoding: data, as: UTF8.self) }
+            if ctl.terminationStatus == 0 { return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw EtcdFailure(message: "etcdctl \(arguments) kept failing")
