@@ -58,13 +58,14 @@ final class RealEtcd: @unchecked Sendable {
         throw EtcdFailure(message: "etcdctl \(arguments) kept failing")
     }
 
-    /// Stops etcd (SIGTERM, then SIGKILL), waits for it, and removes its directory.
-    func stop() async {
+    /// Stops etcd (SIGTERM, then SIGKILL), waits for it, and removes its directory unless told
+    /// to keep it (then the caller removes `root`).
+    func stop(keepFiles: Bool = false) async {
         if process.isRunning { process.terminate() }
         for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: root)
+        if !keepFiles { try? FileManager.default.removeItem(atPath: root) }
     }
 
     struct EtcdFailure: Error { var message: String }

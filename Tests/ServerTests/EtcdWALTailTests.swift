@@ -152,11 +152,13 @@ import WAL
         do {
             try await etcd.etcdctl(["put", "wal-tail-k1", "v1"])
             let tail = EtcdWALTail(dataDirectory: etcd.dataDirectory)
-            let before = try tail.latest(100).get()
+            // etcd may answer a put before its WAL write lands (it applies while it writes), so
+            // the tail is read until the put shows, a bounded number of times.
+            let before = try await Self.read(tail) { $0.contains { $0.summary == "put wal-tail-k1 = 2 B" } }
             #expect(before.entries.contains { $0.summary == "put wal-tail-k1 = 2 B" })
             try await etcd.etcdctl(["put", "wal-tail-k2", String(repeating: "x", count: 256)])
             // Read while etcd runs: the new put is there, read from where the last call stopped.
-            let after = try tail.latest(100).get()
+            let after = try await Self.read(tail) { $0.contains { $0.summary == "put wal-tail-k2 = 256 B" } }
             #expect(after.entries.contains { $0.summary == "put wal-tail-k2 = 256 B" })
             #expect(after.entries.contains { $0.kind == .confChange && $0.summary.hasPrefix("conf add member ") })
             let firstPut = try #require(after.entries.first { $0.summary == "put wal-tail-k1 = 2 B" })
@@ -171,6 +173,16 @@ import WAL
             await etcd.stop()
             throw error
         }
+    }
+
+    /// The tail's view once `done` holds of its entries, or after 200 reads 20 ms apart.
+    static func read(_ tail: EtcdWALTail, until done: ([LogEntryView]) -> Bool) async throws -> EtcdWALTail.View {
+        var view = try tail.latest(100).get()
+        for _ in 0..<200 where !done(view.entries) {
+            try await Task.sleep(for: .milliseconds(20))
+            view = try tail.latest(100).get()
+        }
+        return view
     }
 }
 

@@ -128,9 +128,11 @@ public struct EtcdSegmentReader {
                 return isLast ? torn(offset, "frame of \(8 + frameBytes) B cut short at \(8 + available) B")
                     : corrupt(.truncated(file: path, offset: offset, needed: 8 + frameBytes, available: remaining))
             }
-            guard let body = read(offset + 8, Int(recordBytes)), body.count == Int(recordBytes) else {
+            // The padding is read too: etcd's torn-write test looks at it with the record.
+            guard let padded = read(offset + 8, frameBytes), padded.count == frameBytes else {
                 return corrupt(.unreadable(path: path, reason: "pread at \(offset + 8) failed"))
             }
+            let body = padded.prefix(Int(recordBytes))
             let decoded: (type: Int64, crc: UInt32, data: [UInt8])
             do throws(ProtoWireError) {
                 let m = try ProtoMessage(body)
@@ -139,7 +141,7 @@ public struct EtcdSegmentReader {
                 }
                 decoded = (m.int(1), UInt32(m.uint(2)), m.bytes(3))
             } catch {
-                if isLast && hasZeroSector(body, at: offset + 8) { return torn(offset, "record partly zeros (unsynced write)") }
+                if isLast && hasZeroSector(padded, at: offset + 8) { return torn(offset, "record partly zeros (unsynced write)") }
                 return corrupt(.malformed(file: path, offset: offset, reason: error.description))
             }
             if offset == 0 && decoded.type != EtcdRecordType.crc.rawValue {
@@ -155,7 +157,7 @@ public struct EtcdSegmentReader {
             }
             let computed = CRC32C.update(crc, decoded.data)
             guard computed == decoded.crc else {
-                if isLast && hasZeroSector(body, at: offset + 8) { return torn(offset, "record partly zeros (unsynced write)") }
+                if isLast && hasZeroSector(padded, at: offset + 8) { return torn(offset, "record partly zeros (unsynced write)") }
                 return corrupt(.crcMismatch(file: path, offset: offset, stored: decoded.crc, computed: computed))
             }
             do {
