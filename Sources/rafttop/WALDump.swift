@@ -9,14 +9,15 @@ struct WALDump: ParsableCommand {
         commandName: "dump",
         abstract: "Print a WAL's snapshot, metadata, hard state and entries.",
         discussion: """
-            DIR is a member directory (holding wal/ and snap/) or a wal directory. The WAL is \
-            read without changing it. A torn tail is reported and the command exits 0; \
+            DIR is a member directory (holding wal/ and snap/) or a wal directory, of rafttop or \
+            of etcd (a data dir holding member/wal, or etcd's wal dir). The WAL is read without \
+            changing it or taking its lock. A torn tail is reported and the command exits 0; \
             corruption before the tail is reported with its file and byte offset after what \
             came before it, and the command exits 1.
             """
     )
 
-    @Argument(help: "A member directory or a WAL directory.")
+    @Argument(help: "A member directory or a WAL directory, rafttop's or etcd's.")
     var directory: String
 
     @Option(help: "Print entries from this index on.")
@@ -29,6 +30,7 @@ struct WALDump: ParsableCommand {
     var json = false
 
     func run() throws {
+        if try dumpEtcd() { return }
         let fs = PosixFileSystem()
         let (walDirectory, snapDirectory) = locate(fs: fs)
         var warnings: [SnapshotWarning] = []
