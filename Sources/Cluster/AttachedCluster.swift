@@ -1,4 +1,5 @@
 import Raft
+import Server
 
 /// One member of an external etcd cluster as its last Maintenance.Status answer described it.
 public struct AttachedMember: Sendable, Hashable {
@@ -94,11 +95,31 @@ public struct AttachedView: Sendable {
     public var members: [AttachedMember]
     /// The puts rafttop made, newest first.
     public var writes: [AttachedWrite]
+    /// The newest entries of each member whose WAL rafttop can read (its data directory was
+    /// given or rafttop launched it), by member; empty when it can read none.
+    public var wal: [NodeID: AttachedWAL]
 
-    public init(endpoints: [String], members: [AttachedMember], writes: [AttachedWrite]) {
+    public init(endpoints: [String], members: [AttachedMember], writes: [AttachedWrite], wal: [NodeID: AttachedWAL] = [:]) {
         self.endpoints = endpoints
         self.members = members
         self.writes = writes
+        self.wal = wal
+    }
+}
+
+/// The tail of an external member's own WAL, decoded from etcd's format.
+public struct AttachedWAL: Sendable, Hashable {
+    /// Oldest first.
+    public var entries: [LogEntryView]
+    /// The commit index of the newest hard state in the WAL.
+    public var commit: UInt64
+    /// Why the WAL could not be read, or where its tail is still being written; nil when read whole.
+    public var note: String?
+
+    public init(entries: [LogEntryView], commit: UInt64, note: String?) {
+        self.entries = entries
+        self.commit = commit
+        self.note = note
     }
 }
 

@@ -5,6 +5,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Locking
 import Raft
+import Server
 
 /// rafttop attached to a running etcd cluster (etcd itself, or `rafttop serve`): polls every
 /// member's Maintenance.Status several times a second over kept connections, and puts, reads and
@@ -20,6 +21,9 @@ public final class EtcdAttachment: AttachedCluster {
     private let requestTimeout: Duration
     let state: Locked<State>
     let tasks = Locked<Tasks>(Tasks())
+    /// The WALs rafttop can read, by member (see `readWAL(of:dataDirectory:)`), and what they last held.
+    let walTails = Locked<[NodeID: EtcdWALTail]>([:])
+    let walViews = Locked<[NodeID: AttachedWAL]>([:])
 
     struct State {
         var members: [AttachedMember]
@@ -72,6 +76,7 @@ public final class EtcdAttachment: AttachedCluster {
             t.polling = Task { [self] in
                 while !Task.isCancelled {
                     await pollOnce()
+                    refreshWALs()
                     try? await Task.sleep(for: pollInterval)
                 }
             }
@@ -143,7 +148,8 @@ public final class EtcdAttachment: AttachedCluster {
     public func snapshot() -> ClusterSnapshot {
         let now = nowNanos()
         return state.withLock { s in
-            .attached(AttachedView(endpoints: endpoints, members: s.members, writes: s.writes), nowNanos: now, latency: s.latency,
+            .attached(AttachedView(endpoints: endpoints, members: s.members, writes: s.writes, wal: walViews.withLock { $0 }),
+                      nowNanos: now, latency: s.latency,
                       events: s.events.events, putsAcknowledged: s.putsAcknowledged, putsFailed: s.putsFailed)
         }
     }

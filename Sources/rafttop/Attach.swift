@@ -31,6 +31,16 @@ struct Attach: ParsableCommand {
     @Option(help: "Frames per second, 1 to 60.")
     var fps: Int = 20
 
+    @Option(help: "The members' etcd data directories (--data-dir), comma-separated in the order of --endpoints; an empty one for a member whose disk is out of reach. The WAL pane then shows their own WALs, read without locking them.")
+    var dataDirs: String?
+
+    /// The data directory given for each endpoint, by position; nil where none was.
+    var dataDirectoryList: [String?] {
+        guard let dataDirs else { return [] }
+        return dataDirs.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.map { $0.isEmpty ? nil : $0 }
+    }
+
     var endpointList: [String] {
         endpoints.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -39,6 +49,15 @@ struct Attach: ParsableCommand {
         guard !endpointList.isEmpty else { throw ValidationError("--endpoints names no endpoint") }
         guard intervalMillis > 0, timeoutMillis > 0 else { throw ValidationError("--interval-millis and --timeout-millis must be positive") }
         guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1 to 60") }
+        guard dataDirectoryList.count <= endpointList.count else {
+            throw ValidationError("--data-dirs names \(dataDirectoryList.count) directories for \(endpointList.count) endpoints")
+        }
+        for case let directory? in dataDirectoryList {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--data-dirs: no directory \(directory)")
+            }
+        }
     }
 
     func run() throws {

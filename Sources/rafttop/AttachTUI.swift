@@ -2,6 +2,7 @@ import ArgumentParser
 import EtcdAPI
 import Foundation
 import Logging
+import Raft
 import TUI
 
 extension Attach {
@@ -18,6 +19,9 @@ extension Attach {
 
         let attachment = try EtcdAttachment(endpoints: endpointList, pollInterval: .milliseconds(intervalMillis),
                                             requestTimeout: .milliseconds(timeoutMillis))
+        for (i, directory) in dataDirectoryList.enumerated() {
+            if let directory { attachment.readWAL(of: NodeID(i + 1), dataDirectory: directory) }
+        }
         attachment.start()
         let controller = Controller(attached: attachment, themes: ThemeCatalog(directories: ThemeCatalog.defaultDirectories()),
                                     theme: .builtIn, themeName: "default", seed: UInt64(Date().timeIntervalSince1970 * 1000), logger: logger)

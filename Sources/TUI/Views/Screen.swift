@@ -19,7 +19,11 @@ public enum Screen {
         HeaderView.render(snapshot, state, into: &canvas, area: layout.header)
         if let attached = snapshot.attached {
             AttachedMembersTable.render(attached, leader: snapshot.leader, state, into: &canvas, area: layout.members)
-            AttachedWritesPane.render(attached, state, into: &canvas, area: layout.wal)
+            if attached.wal.isEmpty {
+                AttachedWritesPane.render(attached, state, into: &canvas, area: layout.wal)
+            } else {
+                AttachedWALPane.render(attached, state, into: &canvas, area: layout.wal)
+            }
         } else {
             MembersTable.render(snapshot, state, into: &canvas, area: layout.members)
             WALPane.render(snapshot, state, into: &canvas, area: layout.wal)
