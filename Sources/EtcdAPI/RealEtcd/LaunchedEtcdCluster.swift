@@ -19,6 +19,8 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
         public var dataDirectory: String?
         public var heartbeatMillis: Int = 100
         public var electionMillis: Int = 1000
+        /// How often every member's status is asked.
+        public var pollMillis: Int = 200
 
         public init(binary: String = "etcd", members: Int = 3, dataDirectory: String? = nil) {
             self.binary = binary
@@ -99,7 +101,7 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
                                heartbeatMillis: options.heartbeatMillis, electionMillis: options.electionMillis)
         }
         do {
-            attachment = try EtcdAttachment(endpoints: processes.map(\.clientURL), pollInterval: .milliseconds(200),
+            attachment = try EtcdAttachment(endpoints: processes.map(\.clientURL), pollInterval: .milliseconds(options.pollMillis),
                                             requestTimeout: .seconds(2))
         } catch {
             for proxy in proxies { proxy.close() }
