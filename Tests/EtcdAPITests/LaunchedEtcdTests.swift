@@ -90,7 +90,8 @@ struct LaunchedEtcdTests {
             let leader = try await Self.leader(cluster)
             let cut = NodeID(leader % 3 + 1)
             try cluster.partition([[cut]])
-            try await Task.sleep(for: .milliseconds(300))
+            // Long enough for a few polls after the cut, so the index read is one taken after it.
+            try await Task.sleep(for: .milliseconds(600))
             let stalled = Self.members(cluster)[Int(cut) - 1].raftIndex
             var last: AttachedWrite?
             for i in 0..<20 { last = try await Self.put(cluster, "during-\(i)") }
@@ -126,6 +127,37 @@ struct LaunchedEtcdTests {
             try await Self.eventually("the resumed member to answer and catch up") {
                 let m = Self.members(cluster)[Int(paused) - 1]
                 return m.reachable && m.revision >= write.revision
+            }
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
+    @Test func moveLeaderTransfersLeadershipAndDelayedLossyLinksStillCommit() async throws {
+        let cluster = try Self.launch()
+        do {
+            let leader = try await Self.leader(cluster)
+            let target = NodeID(leader % 3 + 1)
+            try await Self.eventually("every member's ID") { Self.members(cluster).allSatisfy { $0.memberID != 0 } }
+            let moved = await withCheckedContinuation { done in cluster.transferLeadership(to: target) { done.resume(returning: $0) } }
+            #expect(try moved.get() == target)
+            _ = try await Self.leader(cluster, otherThan: leader)
+            #expect(cluster.leader == target)
+            #expect(cluster.snapshot().events.contains { "\($0.kind)".contains("MoveLeader") })
+
+            cluster.setLatency(millis: 20)
+            cluster.setLoss(percent: 1)
+            #expect(cluster.peerFaults.latencyMillis == 20 && cluster.peerFaults.lossPercent == 1)
+            var last: AttachedWrite?
+            for i in 0..<10 {
+                // A put may fail while a lost chunk's connection is re-established; the next one goes on.
+                if case .success(let write) = await cluster.attachment.put(key: "slow-\(i)", value: Array("v".utf8)) { last = write }
+            }
+            let committed = try #require(last, "no put committed through delayed, lossy links")
+            try await Self.eventually("every member to apply the last put", seconds: 30) {
+                Self.members(cluster).allSatisfy { $0.reachable && $0.revision >= committed.revision }
             }
         } catch {
             await cluster.shutdown()
