@@ -68,6 +68,8 @@ struct LaunchedEtcdTests {
             _ = try await Self.put(cluster, "before")
             try cluster.kill(old)
             #expect(!cluster.processes[Int(old) - 1].isRunning)
+            #expect(cluster.snapshot().members[Int(old) - 1].state == .down)
+            #expect(cluster.snapshot().attached?.members[Int(old) - 1].errors.first == "killed")
             let new = try await Self.leader(cluster, otherThan: old)
             #expect(new != old)
             let after = try await Self.put(cluster, "after")
@@ -90,6 +92,8 @@ struct LaunchedEtcdTests {
             let leader = try await Self.leader(cluster)
             let cut = NodeID(leader % 3 + 1)
             try cluster.partition([[cut]])
+            #expect(cluster.snapshot().members.map(\.state) == [1, 2, 3].map { $0 == cut ? .partitioned : .up })
+            #expect(cluster.snapshot().attached?.members[Int(cut) - 1].errors.first == "isolated")
             // Long enough for a few polls after the cut, so the index read is one taken after it.
             try await Task.sleep(for: .milliseconds(600))
             let stalled = Self.members(cluster)[Int(cut) - 1].raftIndex
@@ -120,6 +124,7 @@ struct LaunchedEtcdTests {
             let paused = NodeID(leader % 3 + 1)
             try cluster.pause(paused)
             #expect(cluster.isPaused(paused))
+            #expect(cluster.snapshot().members[Int(paused) - 1].state == .paused)
             try await Self.eventually("the paused member to stop answering") { !Self.members(cluster)[Int(paused) - 1].reachable }
             let write = try await Self.put(cluster, "while-paused")
             try cluster.resume(paused)

@@ -196,6 +196,34 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
         if removeRoot { try? FileManager.default.removeItem(atPath: root) }
     }
 
+    /// The attachment's snapshot with what rafttop did to each member: killed members down,
+    /// paused ones paused, ones cut off from a majority partitioned, each saying so beside its status.
+    static func marked(_ snapshot: ClusterSnapshot, processes: [EtcdProcess], faults: PeerFaults, root: String) -> ClusterSnapshot {
+        var out = snapshot
+        out.dataDirectory = root
+        for (i, process) in processes.enumerated() where i < out.members.count {
+            let ids = processes.map(\.id).filter { $0 != process.id }
+            let cutFrom = ids.filter { faults.isCut(from: $0, to: process.id) }
+            var note: String?
+            if !process.isRunning {
+                out.members[i].state = .down
+                note = "killed"
+            } else if process.isPaused {
+                out.members[i].state = .paused
+                note = "paused (SIGSTOP)"
+            } else if !cutFrom.isEmpty {
+                // Partitioned as the built-in cluster means it: cut off from a majority.
+                if (ids.count - cutFrom.count + 1) * 2 <= processes.count { out.members[i].state = .partitioned }
+                note = cutFrom.count == ids.count ? "isolated" : "cut from " + cutFrom.map { "m\($0)" }.joined(separator: ",")
+            }
+            if let note, var view = out.attached, i < view.members.count {
+                view.members[i].errors.insert(note, at: 0)
+                out.attached = view
+            }
+        }
+        return out
+    }
+
     /// Changes what the proxies do, and closes the connections a new cut forbids.
     func changeFaults(_ change: (inout PeerFaults) -> Void) {
         faults.withLock { change(&$0) }
@@ -207,11 +235,13 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
         processes.flatMap { [Int(URL(string: $0.clientURL)?.port ?? 0), $0.peerPort, $0.advertisedPeerPort] }
     }
 
+    deinit { stopMembers() }
+
     // MARK: AttachedCluster, by the attachment
 
     public var controls: (any ExternalControls)? { self }
     public func nowNanos() -> UInt64 { attachment.nowNanos() }
-    public func snapshot() -> ClusterSnapshot { attachment.snapshot() }
+    public func snapshot() -> ClusterSnapshot { Self.marked(attachment.snapshot(), processes: processes, faults: peerFaults, root: root) }
     public func put(key: String, value: [UInt8], completion: @escaping @Sendable (Result<AttachedWrite, AttachedRequestError>) -> Void) {
         attachment.put(key: key, value: value, completion: completion)
     }
