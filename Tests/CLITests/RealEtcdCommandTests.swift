@@ -37,3 +37,12 @@ import Testing
         #expect(output.stderr.contains("is not empty"), "\(output.stderr)")
     }
 }
+
+extension RealEtcdCommandTests {
+    @Test func aBinaryThatIsNotEtcdIsReportedNotShown() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/false") else { return }
+        let output = try await Rafttop.run(["etcd", "--etcd", "/bin/false", "--members", "1"], timeoutSeconds: 60)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("could not start m1: it exited at once"), "\(output.stderr)")
+    }
+}

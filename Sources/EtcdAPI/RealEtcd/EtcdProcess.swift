@@ -10,6 +10,7 @@ public final class EtcdProcess: Sendable {
     public let dataDirectory: String
     /// Where clients reach it, http://127.0.0.1:port.
     public let clientURL: String
+    public let clientPort: Int
     /// The port etcd itself listens on for peers; other members reach it only through its proxy.
     public let peerPort: Int
     /// The proxy's port, which the member advertises as its peer URL.
@@ -32,6 +33,7 @@ public final class EtcdProcess: Sendable {
         self.binary = binary
         self.dataDirectory = dataDirectory
         clientURL = "http://127.0.0.1:\(clientPort)"
+        self.clientPort = clientPort
         self.peerPort = peerPort
         self.advertisedPeerPort = advertisedPeerPort
         arguments = [

@@ -122,6 +122,12 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
             stopMembers()
             throw error
         }
+        do {
+            try Self.waitUntilListening(processes)
+        } catch {
+            stopMembers()
+            throw error
+        }
         attachment.start()
         let attachment = attachment
         // Senders named only by member ID (X-Server-From) are matched once a poll has seen the IDs.
@@ -134,6 +140,23 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
             }
         }
         attachment.note("launched \(ids.count) etcd members (\(binary)) in \(root)")
+    }
+
+    /// Waits until every member's client port accepts, so the first poll finds them; a member
+    /// that exits first (a port taken, a binary that is not etcd) is an error with its log's last line.
+    static func waitUntilListening(_ processes: [EtcdProcess], seconds: Double = 15) throws(RealEtcdError) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var waiting = processes
+        while !waiting.isEmpty {
+            for process in waiting where !process.isRunning {
+                let log = (try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? ""
+                let last = log.split(separator: "\n").last.map(String.init) ?? "(no log at \(process.logPath))"
+                throw .launch(process.name, "it exited at once; the last line of its log: \(last)")
+            }
+            waiting.removeAll { Sockets.accepts(port: $0.clientPort) }
+            guard Date() < deadline else { throw .launch(waiting[0].name, "its client port did not open within \(Int(seconds)) s") }
+            if !waiting.isEmpty { usleep(20_000) }
+        }
     }
 
     /// `binary` itself when it names a path, else the first executable of that name on PATH.
@@ -232,7 +255,7 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
 
     /// Every port a member or proxy listened on: after shutdown none accepts connections.
     public var ports: [Int] {
-        processes.flatMap { [Int(URL(string: $0.clientURL)?.port ?? 0), $0.peerPort, $0.advertisedPeerPort] }
+        processes.flatMap { [$0.clientPort, $0.peerPort, $0.advertisedPeerPort] }
     }
 
     deinit { stopMembers() }
