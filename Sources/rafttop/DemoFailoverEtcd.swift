@@ -47,10 +47,12 @@ extension DemoFailover {
 
         try cluster.restart(oldLeader)
         await load.stop()
+        // Every member, the old leader too, must have applied the last acknowledged put before its
+        // store is read; a status poll taken after the load stopped says so by its revision.
         let members = { cluster.snapshot().attached?.members ?? [] }
-        let target = members().first { $0.id == newLeader }?.raftIndex ?? 0
+        let revision = load.highestRevision
         let caughtUp = try await waitFor(seconds: 30, {
-            members().first { $0.id == oldLeader && $0.reachable && $0.raftAppliedIndex >= target }.map { _ in true }
+            members().allSatisfy { $0.reachable && $0.revision >= revision } ? true : nil
         }) ?? false
 
         var lost = 0
@@ -94,6 +96,8 @@ final class EtcdPutLoad: Sendable {
         /// Per key, the highest sequence number acknowledged.
         var acknowledged: [String: Int] = [:]
         var acknowledgedCount = 0
+        /// The store revision of the newest put acknowledged.
+        var highestRevision: Int64 = 0
     }
 
     init(cluster: LaunchedEtcdCluster, clients: Int) {
@@ -103,6 +107,7 @@ final class EtcdPutLoad: Sendable {
 
     var acknowledged: [String: Int] { state.withLock { $0.acknowledged } }
     var acknowledgedCount: Int { state.withLock { $0.acknowledgedCount } }
+    var highestRevision: Int64 { state.withLock { $0.highestRevision } }
 
     func start() {
         let (cluster, clients, state) = (cluster, clients, state)
@@ -117,10 +122,11 @@ final class EtcdPutLoad: Sendable {
                             var value = Array("\(sequence):".utf8)
                             value.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: 256 - value.count))
                             switch await cluster.attachment.put(key: key, value: value) {
-                            case .success:
+                            case .success(let write):
                                 state.withLock { s in
                                     s.acknowledged[key] = sequence
                                     s.acknowledgedCount += 1
+                                    s.highestRevision = max(s.highestRevision, write.revision)
                                 }
                             case .failure:
                                 // No leader yet, or the one asked is dead: wait for the next poll.

@@ -34,13 +34,6 @@ struct EtcdCommand: ParsableCommand {
     }
 
     func run() throws {
-        let logPath = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("rafttop-etcd-\(getpid()).log").path
-        let sink = FileLogHandler.Sink(path: logPath)
-        LoggingSystem.bootstrap { label in
-            guard let sink else { return SwiftLogNoOpLogHandler() }
-            return FileLogHandler(label: label, sink: sink)
-        }
-        let logger = Logger(label: "rafttop")
         let cluster: LaunchedEtcdCluster
         do {
             cluster = try LaunchedEtcdCluster(LaunchedEtcdCluster.Options(binary: etcd, members: members, dataDirectory: dataDir))
@@ -48,6 +41,13 @@ struct EtcdCommand: ParsableCommand {
             FileHandle.standardError.write(Data("rafttop: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        let logPath = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("rafttop-etcd-\(getpid()).log").path
+        let sink = FileLogHandler.Sink(path: logPath)
+        LoggingSystem.bootstrap { label in
+            guard let sink else { return SwiftLogNoOpLogHandler() }
+            return FileLogHandler(label: label, sink: sink)
+        }
+        let logger = Logger(label: "rafttop")
         logger.info("launched etcd members in \(cluster.root): \(cluster.clientURLs.joined(separator: ","))")
         let controller = Controller(attached: cluster, themes: ThemeCatalog(directories: ThemeCatalog.defaultDirectories()),
                                     theme: .builtIn, themeName: "default", seed: UInt64(Date().timeIntervalSince1970 * 1000), logger: logger)
