@@ -86,4 +86,19 @@ import Testing
         #expect(c.state.status?.text.contains("rafttop cannot change its members") == true)
         #expect(fake.calls.withLock { $0 }.isEmpty)
     }
+
+    @Test func helpOverLaunchedEtcdListsTheControlsButNotWhatNeedsTheBuiltInCluster() {
+        let (c, _) = make()
+        #expect(c.state.launched && c.state.attached)
+        let terms = Set(HelpPages.lines(.index, attached: true, launched: true).map(\.term))
+        for kept in ["K", "k", "r", "z", "i", "h", "t", "kill N", "pause N", "isolate N", "partition 1,2 3", "latency MS", "loss PERCENT",
+                     "transfer N", "p", "put KEY VALUE"] {
+            #expect(terms.contains(kept), "launched help keeps \(kept)")
+        }
+        for gone in ["speed FACTOR", "s .", "< >", "disk N MS", "member add|rm N", "[ ]"] {
+            #expect(!terms.contains(gone), "launched help leaves out \(gone)")
+        }
+        let attachedOnly = Set(HelpPages.lines(.index, attached: true).map(\.term))
+        #expect(!attachedOnly.contains("kill N"))
+    }
 }
