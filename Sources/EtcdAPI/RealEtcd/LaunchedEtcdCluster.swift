@@ -105,6 +105,7 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
                                             requestTimeout: .seconds(2))
         } catch {
             for proxy in proxies { proxy.close() }
+            if removeRoot { try? FileManager.default.removeItem(atPath: rootPath) }
             throw .launch("the client connections", "\(error)")
         }
         do {
