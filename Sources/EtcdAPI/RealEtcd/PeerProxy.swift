@@ -7,7 +7,7 @@ import Glibc
 
 /// A TCP proxy in front of one launched etcd member's peer port: every other member is told this
 /// proxy's address as the member's peer URL, so all raft traffic to the member passes here and
-/// can be delayed, broken or cut. etcd's peer requests name their sender (the X-PeerURLs and
+/// can be delayed, broken or cut. etcd's raft requests name their sender (the X-PeerURLs and
 /// X-Server-From headers), so cuts apply per pair of members, not only per destination.
 final class PeerProxy: @unchecked Sendable {
     let destination: NodeID
