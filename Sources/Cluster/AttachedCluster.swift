@@ -139,4 +139,6 @@ public protocol AttachedCluster: AnyObject, Sendable {
     func stopLoad()
     func closeLatencyInterval()
     func resetLatency()
+    /// The controls over the members' processes and links, when rafttop launched them; nil when attached.
+    var controls: (any ExternalControls)? { get }
 }

@@ -27,6 +27,12 @@ struct DemoFailover: ParsableCommand {
     @Flag(help: "Print one JSON line instead of a report.")
     var json = false
 
+    @Flag(help: "Run the demo on real etcd members rafttop launches (see `rafttop etcd`).")
+    var etcd = false
+
+    @Option(help: "With --etcd: the etcd binary, a path or a name on PATH.")
+    var etcdPath: String = "etcd"
+
     @OptionGroup var storage: StorageOptions
     @OptionGroup var placement: PlacementOptions
 
@@ -36,6 +42,7 @@ struct DemoFailover: ParsableCommand {
     }
 
     func run() throws {
+        if etcd { return try runOnEtcd() }
         let setup = try storage.makeClusterConfig(members: 3, placement: placement)
         let cluster = try Cluster(config: setup.config)
         defer {

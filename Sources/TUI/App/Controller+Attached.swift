@@ -4,6 +4,7 @@ import Cluster
 /// API; what only an in-process cluster allows is answered in the status line.
 extension Controller {
     func apply(_ action: Action, to external: any AttachedCluster) {
+        if let controls = external.controls, control(action, controls) { return }
         switch action {
         case .quit, .toggleHelp, .dismiss, .openCommandLine, .redraw, .cycleTheme, .setTheme, .selectTrace, .cycleDetailPane, .select,
              .pinTrace, .moveSelection, .openSelected, .click, .tour:

@@ -4,7 +4,7 @@ extension Controller {
     /// Help's own keys: a pane's key opens its legend, arrows and pages scroll, q and Esc close.
     /// Ctrl-C still quits; other keys do nothing, so a stray key never acts behind the help.
     func handleHelp(_ key: Key) {
-        let lines = HelpOverlay.displayLines(state.helpPage, attached: state.attached, screenColumns: state.screenWidth).count
+        let lines = HelpOverlay.displayLines(state.helpPage, attached: state.attached, launched: state.launched, screenColumns: state.screenWidth).count
         let page = HelpOverlay.visibleLines(screenRows: state.screenHeight)
         let maxScroll = HelpOverlay.maxScroll(lineCount: lines, screenRows: state.screenHeight)
         func scroll(by delta: Int) { state.helpScroll = min(max(0, state.helpScroll + delta), maxScroll) }

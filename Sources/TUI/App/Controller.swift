@@ -84,9 +84,10 @@ public final class Controller {
         case .inProcess(let cluster):
             baseNetwork = cluster.networkSettings
             state.simulated = cluster.config.driver != .realTime
-        case .attached:
+        case .attached(let external):
             baseNetwork = SimulatedNetwork.Settings()
             state.attached = true
+            state.launched = external.controls != nil
         }
         state.themeName = themeName
         state.startNanos = source.nowNanos()

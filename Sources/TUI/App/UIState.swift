@@ -78,6 +78,8 @@ public struct UIState: Sendable {
     /// How many entries the WAL pane and events the events pane are scrolled back from the newest.
     public var walScroll = 0
     public var eventsScroll = 0
+    /// Over real etcd that rafttop launched: member and network controls act on its processes and peer links.
+    public var launched = false
 
     public init() {}
 }

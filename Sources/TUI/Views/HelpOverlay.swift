@@ -21,13 +21,13 @@ enum HelpOverlay {
 
     /// The lines of `page` as drawn on a screen `screenColumns` wide: paragraphs and meanings
     /// wrapped to the box, a wrapped meaning going on under itself.
-    static func displayLines(_ page: HelpPage, attached: Bool, screenColumns: Int) -> [HelpLine] {
+    static func displayLines(_ page: HelpPage, attached: Bool, launched: Bool = false, screenColumns: Int) -> [HelpLine] {
         let inner = box(in: Rect(x: 0, y: 0, width: screenColumns, height: 1)).width - 2
         let meaningWidth = max(10, inner - 2 - termWidth(page))
         // Consecutive paragraph lines are one paragraph, and a meaning's continuation lines one
         // meaning, each wrapped as a whole.
         var merged: [HelpLine] = []
-        for line in HelpPages.lines(page, attached: attached) {
+        for line in HelpPages.lines(page, attached: attached, launched: launched) {
             let continues = line.isParagraph || (line.term.isEmpty && !line.meaning.isEmpty && !line.isHeading)
             if continues, let last = merged.last, last.isParagraph == line.isParagraph, !last.isHeading, !last.meaning.isEmpty {
                 merged[merged.count - 1].meaning += " " + line.meaning
@@ -51,7 +51,7 @@ enum HelpOverlay {
     }
 
     static func render(_ state: UIState, into canvas: inout Canvas, area: Rect) {
-        let lines = displayLines(state.helpPage, attached: state.attached, screenColumns: area.width)
+        let lines = displayLines(state.helpPage, attached: state.attached, launched: state.launched, screenColumns: area.width)
         let box = box(in: area)
         let inner = box.inset(1)
         guard inner.height >= 1 else { return }

@@ -51,9 +51,9 @@ struct HelpLine: Equatable {
 
 enum HelpPages {
     /// The lines of `page`; attached to an external cluster, the index lists only what works there.
-    static func lines(_ page: HelpPage, attached: Bool) -> [HelpLine] {
+    static func lines(_ page: HelpPage, attached: Bool, launched: Bool = false) -> [HelpLine] {
         switch page {
-        case .index: index(attached: attached)
+        case .index: index(attached: attached, launched: launched)
         case .members: members
         case .wal: wal
         case .trace: trace
@@ -72,17 +72,21 @@ enum HelpPages {
         HelpLine(term: "q esc", meaning: "close help (q here does not quit)"),
     ]
 
-    static func index(attached: Bool) -> [HelpLine] {
+    static func index(attached: Bool, launched: Bool = false) -> [HelpLine] {
         var out: [HelpLine] = [.heading("help")] + navigation + [.blank, .heading("keys")]
-        for binding in KeyMap.bindings where !attached || AttachedHelp.works(binding.action) {
+        for binding in KeyMap.bindings where !attached || AttachedHelp.works(binding.action) || (launched && AttachedHelp.controls(binding.action)) {
             out.append(HelpLine(term: binding.keys, meaning: binding.help))
         }
         out += extraKeys.map { HelpLine(term: $0.keys, meaning: $0.help) }
         out += [.blank, .heading(": commands")]
-        for command in CommandParser.commands where !attached || AttachedHelp.commands.contains(command.name) {
+        for command in CommandParser.commands
+        where !attached || AttachedHelp.commands.contains(command.name) || (launched && AttachedHelp.controlCommands.contains(command.name)) {
             out.append(HelpLine(term: command.usage, meaning: command.help))
         }
-        if attached {
+        if launched {
+            out += [.blank, .text("real etcd launched by rafttop: kill, pause and restart act on its processes, isolate, partition, "
+                                  + "latency and loss on its peer proxies (docs/real-etcd.md); the rest is left out")]
+        } else if attached {
             out += [.blank, .text("attached to an external etcd cluster: keys and commands that control members are left out")]
         }
         return out
@@ -235,6 +239,16 @@ enum AttachedHelp {
             true
         default:
             false
+        }
+    }
+
+    /// What `ExternalControls` carry out on real etcd rafttop launched.
+    static let controlCommands: Set<String> = ["kill", "restart", "pause", "resume", "isolate", "partition", "heal", "transfer", "latency", "loss"]
+
+    static func controls(_ action: Action) -> Bool {
+        switch action {
+        case .kill, .restart, .pause, .resume, .togglePause, .isolate, .transfer, .partition, .heal, .setLatency, .setLoss: true
+        default: false
         }
     }
 }
