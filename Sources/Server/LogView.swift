@@ -15,6 +15,14 @@ public struct LogEntryView: Sendable, Hashable {
     public var kind: Kind
     public var summary: String
     public var sizeBytes: Int
+
+    public init(index: UInt64, term: UInt64, kind: Kind, summary: String, sizeBytes: Int) {
+        self.index = index
+        self.term = term
+        self.kind = kind
+        self.summary = summary
+        self.sizeBytes = sizeBytes
+    }
 }
 
 extension LogEntryView {

@@ -45,9 +45,14 @@ struct LaunchedEtcdTests {
             let write = try await Self.put(cluster, "hello")
             #expect(write.revision >= 2)
             #expect(write.via == leader)
-            // The launched members' data directories hold etcd's WAL.
+            // The launched members' data directories hold etcd's WAL, and the WAL pane shows the
+            // put in every member's own WAL.
             for directory in cluster.dataDirectories {
                 #expect(FileManager.default.fileExists(atPath: directory + "/member/wal"))
+            }
+            try await Self.eventually("the put in every member's WAL view", seconds: 20) {
+                let wal = cluster.snapshot().attached?.wal ?? [:]
+                return (1...3).allSatisfy { id in wal[NodeID(id)]?.entries.contains { $0.summary.contains("put hello") } == true }
             }
         } catch {
             await cluster.shutdown()

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Server
 import Testing
 @testable import TUI
 
@@ -62,5 +63,23 @@ import Testing
             case .events: #expect(text.contains("elected leader"))
             }
         }
+    }
+
+    @Test func realMembersWALsLineUpByIndexWhenTheirDataDirectoriesAreKnown() {
+        var snapshot = Self.snapshot()
+        func entry(_ index: UInt64, _ summary: String) -> LogEntryView {
+            LogEntryView(index: index, term: 4, kind: .request, summary: summary, sizeBytes: 40)
+        }
+        snapshot.attached?.wal = [
+            1: AttachedWAL(entries: [entry(118, "put a = 1 B"), entry(119, "put b = 1 B"), entry(120, "put k42 = 256 B")], commit: 120, note: nil),
+            2: AttachedWAL(entries: [entry(119, "put b = 1 B"), entry(120, "put k42 = 256 B")], commit: 119, note: nil),
+        ]
+        let text = Screen.render(snapshot, Self.state(), width: 140, height: 40).text
+        #expect(text.contains("WAL (etcd's own)"))
+        let row = text.split(separator: "\n").first { $0.contains("120") && $0.contains("put k42") }
+        #expect(row.map { $0.components(separatedBy: "put k42").count - 1 } == 2, "index 120 on one row for both members")
+        #expect(row?.contains(WALPane.committedMark) == true, "above applied 119, within commit 120")
+        #expect(text.contains("(no data directory: its WAL cannot be read)"), "member 3's WAL was not given")
+        #expect(!text.contains("keys written by rafttop"))
     }
 }

@@ -129,6 +129,10 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
             stopMembers()
             throw error
         }
+        // rafttop launched them, so it can read every member's own WAL.
+        for (i, directory) in dataDirectories.enumerated() {
+            attachment.readWAL(of: NodeID(i + 1), dataDirectory: directory)
+        }
         attachment.start()
         let attachment = attachment
         // Senders named only by member ID (X-Server-From) are matched once a poll has seen the IDs.
