@@ -27,7 +27,7 @@ extension DemoFailover {
     }
 
     static func failover(_ cluster: LaunchedEtcdCluster, clients: Int, phaseSeconds: Double) async throws -> FailoverReport {
-        guard let oldLeader = try await waitFor(seconds: 20, { cluster.leader }) else { throw RealEtcdError.noLeader(20) }
+        guard let oldLeader = try await waitFor(seconds: 60, { cluster.leader }) else { throw RealEtcdError.noLeader(60) }
         let load = EtcdPutLoad(cluster: cluster, clients: clients)
         load.start()
         try await Task.sleep(for: .seconds(phaseSeconds))
@@ -36,7 +36,7 @@ extension DemoFailover {
 
         let crashedAt = cluster.nowNanos()
         try cluster.kill(oldLeader)
-        guard let newLeader = try await waitFor(seconds: 30, { cluster.leader.flatMap { $0 == oldLeader ? nil : $0 } }) else {
+        guard let newLeader = try await waitFor(seconds: 60, { cluster.leader.flatMap { $0 == oldLeader ? nil : $0 } }) else {
             await load.stop()
             throw DemoError.noNewLeader(oldLeader)
         }
@@ -51,7 +51,7 @@ extension DemoFailover {
         // store is read; a status poll taken after the load stopped says so by its revision.
         let members = { cluster.snapshot().attached?.members ?? [] }
         let revision = load.highestRevision
-        let caughtUp = try await waitFor(seconds: 30, {
+        let caughtUp = try await waitFor(seconds: 60, {
             members().allSatisfy { $0.reachable && $0.revision >= revision } ? true : nil
         }) ?? false
 

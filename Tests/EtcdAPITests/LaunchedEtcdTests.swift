@@ -9,14 +9,17 @@ import Testing
 struct LaunchedEtcdTests {
     static func launch() throws -> LaunchedEtcdCluster {
         var options = LaunchedEtcdCluster.Options(binary: EtcdProcesses.etcd!, members: 3)
-        options.heartbeatMillis = 50
-        options.electionMillis = 500
+        // etcd's default timers: in a whole test run on two cores, shorter ones made the members
+        // campaign again and again and a leader took minutes.
+        options.heartbeatMillis = 100
+        options.electionMillis = 1000
         return try LaunchedEtcdCluster(options)
     }
 
-    /// Polls `condition` every 20 ms for up to `seconds`.
+    /// Polls `condition` every 20 ms for up to `seconds`: waits for behaviour, generous because a
+    /// whole test run on two cores slows etcd and the status polls by minutes.
     /// Sleeps with `Task.sleep`, holding none of the cooperative pool's threads the polling needs.
-    static func eventually(_ what: String, seconds: Double = 15, _ condition: () -> Bool) async throws {
+    static func eventually(_ what: String, seconds: Double = 120, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
             guard Date() < deadline else { throw TimedOut(what: what) }
@@ -26,7 +29,7 @@ struct LaunchedEtcdTests {
 
     /// The leader, once one other than `previous` leads.
     static func leader(_ cluster: LaunchedEtcdCluster, otherThan previous: NodeID? = nil) async throws -> NodeID {
-        try await eventually("a leader", seconds: 20) { cluster.leader != nil && cluster.leader != previous }
+        try await eventually("a leader", seconds: 300) { cluster.leader != nil && cluster.leader != previous }
         return try #require(cluster.leader)
     }
 
@@ -50,7 +53,7 @@ struct LaunchedEtcdTests {
             for directory in cluster.dataDirectories {
                 #expect(FileManager.default.fileExists(atPath: directory + "/member/wal"))
             }
-            try await Self.eventually("the put in every member's WAL view", seconds: 20) {
+            try await Self.eventually("the put in every member's WAL view", seconds: 120) {
                 let wal = cluster.snapshot().attached?.wal ?? [:]
                 return (1...3).allSatisfy { id in wal[NodeID(id)]?.entries.contains { $0.summary.contains("put hello") } == true }
             }
@@ -111,7 +114,7 @@ struct LaunchedEtcdTests {
             #expect(others.count == 2)
             #expect(Self.members(cluster)[Int(cut) - 1].raftIndex == stalled, "the cut member's index moved")
             cluster.heal()
-            try await Self.eventually("the cut member to catch up", seconds: 30) {
+            try await Self.eventually("the cut member to catch up", seconds: 300) {
                 let m = Self.members(cluster)[Int(cut) - 1]
                 return m.reachable && m.revision >= last!.revision
             }
@@ -166,7 +169,7 @@ struct LaunchedEtcdTests {
                 if case .success(let write) = await cluster.attachment.put(key: "slow-\(i)", value: Array("v".utf8)) { last = write }
             }
             let committed = try #require(last, "no put committed through delayed, lossy links")
-            try await Self.eventually("every member to apply the last put", seconds: 30) {
+            try await Self.eventually("every member to apply the last put", seconds: 300) {
                 Self.members(cluster).allSatisfy { $0.reachable && $0.revision >= committed.revision }
             }
         } catch {

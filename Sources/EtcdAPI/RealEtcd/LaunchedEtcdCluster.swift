@@ -149,7 +149,7 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
 
     /// Waits until every member's client port accepts, so the first poll finds them; a member
     /// that exits first (a port taken, a binary that is not etcd) is an error with its log's last line.
-    static func waitUntilListening(_ processes: [EtcdProcess], seconds: Double = 15) throws(RealEtcdError) {
+    static func waitUntilListening(_ processes: [EtcdProcess], seconds: Double = 60) throws(RealEtcdError) {
         let deadline = Date().addingTimeInterval(seconds)
         var waiting = processes
         while !waiting.isEmpty {
