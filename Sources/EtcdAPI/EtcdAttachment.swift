@@ -16,8 +16,10 @@ public final class EtcdAttachment: AttachedCluster {
     public let endpoints: [String]
     let clients: [Client]
     private let poller: EtcdStatusPoller
+    let scrapers: [MetricsScraper]
+    let metricsInterval: Duration
     private let pollInterval: Duration
-    private let requestTimeout: Duration
+    let requestTimeout: Duration
     let state: Locked<State>
     let tasks = Locked<Tasks>(Tasks())
 
@@ -30,6 +32,8 @@ public final class EtcdAttachment: AttachedCluster {
         var putsFailed = 0
         var polls = 0
         var failures = FailureTally()
+        var metricsHistory: [MetricsHistory] = []
+        var lastScrapeNanos: UInt64?
     }
 
     struct Tasks {
@@ -42,9 +46,18 @@ public final class EtcdAttachment: AttachedCluster {
     public static let writesKept = 64
 
     /// Connects to `endpoints` (host:port, or http://host:port as etcdctl takes them); call
-    /// `start` to begin polling and `shutdown` to close the connections.
-    public init(endpoints: [String], pollInterval: Duration = .milliseconds(200), requestTimeout: Duration = .seconds(2)) throws(EtcdStatusPollerError) {
+    /// `start` to begin polling and `shutdown` to close the connections. Every member's
+    /// /metrics is scraped on the poll at most once per `metricsInterval`.
+    public init(endpoints: [String], pollInterval: Duration = .milliseconds(200), requestTimeout: Duration = .seconds(2),
+                metricsInterval: Duration = .seconds(1)) throws(EtcdStatusPollerError) {
         let clients = try EtcdStatusPoller.clients(for: endpoints)
+        var scrapers: [MetricsScraper] = []
+        for endpoint in endpoints {
+            let (host, port) = try EtcdStatusPoller.parse(endpoint)
+            scrapers.append(MetricsScraper(host: host, port: port))
+        }
+        self.scrapers = scrapers
+        self.metricsInterval = metricsInterval
         self.endpoints = endpoints
         self.clients = clients
         self.pollInterval = pollInterval
@@ -53,8 +66,8 @@ public final class EtcdAttachment: AttachedCluster {
         state = Locked(State(members: endpoints.enumerated().map { i, endpoint in
             AttachedMember(id: NodeID(i + 1), endpoint: endpoint, reachable: false, memberID: 0, isLeader: false, raftTerm: 0,
                            raftIndex: 0, raftAppliedIndex: 0, revision: 0, dbSizeBytes: 0, version: "", statusMicros: 0,
-                           errors: ["not asked yet"])
-        }))
+                           errors: ["not asked yet"], metricsError: "metrics: not scraped yet")
+        }, metricsHistory: Array(repeating: MetricsHistory(), count: endpoints.count)))
     }
 
     /// Opens the connections and starts polling.
@@ -89,11 +102,14 @@ public final class EtcdAttachment: AttachedCluster {
         await running.load?.value
         await running.polling?.value
         for client in clients { client.beginGracefulShutdown() }
+        for scraper in scrapers { scraper.close() }
         await running.connections?.value
     }
 
-    /// Asks every member for its status once and records what changed.
+    /// Asks every member for its status once and records what changed; scrapes their /metrics
+    /// too when `metricsInterval` has passed since the last scrape.
     public func pollOnce() async {
+        await scrapeMetricsIfDue()
         let statuses = await poller.poll(timeout: requestTimeout)
         let now = nowNanos()
         state.withLock { s in
@@ -112,7 +128,8 @@ public final class EtcdAttachment: AttachedCluster {
                     id: old.id, endpoint: status.endpoint, reachable: true, memberID: status.memberID,
                     isLeader: leaderID != 0 && status.memberID == leaderID, raftTerm: status.raftTerm, raftIndex: status.raftIndex,
                     raftAppliedIndex: status.raftAppliedIndex, revision: status.revision, dbSizeBytes: status.dbSizeBytes,
-                    version: status.version, statusMicros: status.latencyMicros, errors: status.errors)
+                    version: status.version, statusMicros: status.latencyMicros, errors: status.errors,
+                    metrics: old.metrics, metricsError: old.metricsError)
             }
             s.polls += 1
             for event in Self.events(from: before, to: s.members, firstPoll: s.polls == 1) {
