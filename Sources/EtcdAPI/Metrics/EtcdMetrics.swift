@@ -68,7 +68,7 @@ public struct EtcdMetricsReading: Sendable, Hashable {
     /// p50 and p99 in microseconds of a histogram in seconds; nil when it observed nothing.
     static func quantiles(_ h: PrometheusHistogram?) -> LatencyQuantiles? {
         guard let h, h.total > 0, let p50 = h.quantile(0.5), let p99 = h.quantile(0.99) else { return nil }
-        return LatencyQuantiles(p50Micros: count(p50 * 1_000_000), p99Micros: count(p99 * 1_000_000), count: count(h.total))
+        return LatencyQuantiles(p50Micros: count((p50 * 1_000_000).rounded()), p99Micros: count((p99 * 1_000_000).rounded()), count: count(h.total))
     }
 }
 
@@ -79,16 +79,16 @@ public enum EtcdMetricsError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// The scrapes of one member kept to difference its histograms over a recent window rather
-/// than since the member started: the newest, and older ones back to `window`.
+/// than since the member started: those of the last `window`, and the newest one before it.
 struct MetricsHistory: Sendable {
     static let window: UInt64 = 10_000_000_000
     static let kept = 64
     private(set) var readings: [(atNanos: UInt64, reading: EtcdMetricsReading)] = []
 
-    /// Records `reading` and returns what the UI shows: quantiles since the oldest scrape kept
-    /// within the window.
+    /// Records `reading` and returns what the UI shows: quantiles since the oldest scrape kept,
+    /// about `window` ago once there are scrapes that old.
     mutating func add(_ reading: EtcdMetricsReading, atNanos now: UInt64) -> AttachedMetrics {
-        readings.removeAll { now &- $0.atNanos > Self.window }
+        while readings.count >= 2 && now &- readings[1].atNanos >= Self.window { readings.removeFirst() }
         if readings.count >= Self.kept { readings.removeFirst() }
         let base = readings.first
         readings.append((now, reading))
