@@ -79,3 +79,17 @@ import Testing
         }
     }
 }
+
+/// The members legend attached to etcd explains every column the attached table can show.
+@Suite struct AttachedHelpTests {
+    @Test func theAttachedLegendExplainsEveryMetricsColumn() {
+        let text = HelpPages.lines(.members, attached: true).map { $0.term + " " + $0.meaning }.joined(separator: "\n")
+        for column in AttachedMetricsColumns.columns(apply: true) {
+            #expect(text.contains(column.title), "the attached legend explains \(column.title)")
+        }
+        for title in ["INDEX", "APPLIED", "REV", "DB", "RTT", "MEMBER ID", "last 10 s", "since start"] {
+            #expect(text.contains(title))
+        }
+        #expect(!text.contains("MATCH/NEXT"), "the built-in cluster's columns are not in the attached legend")
+    }
+}

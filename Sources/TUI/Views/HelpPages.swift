@@ -54,7 +54,7 @@ enum HelpPages {
     static func lines(_ page: HelpPage, attached: Bool) -> [HelpLine] {
         switch page {
         case .index: index(attached: attached)
-        case .members: members
+        case .members: attached ? AttachedHelp.members : members
         case .wal: wal
         case .trace: trace
         case .messages: messages
