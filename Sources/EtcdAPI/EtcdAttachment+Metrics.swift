@@ -1,21 +1,25 @@
 import Cluster
 
 extension EtcdAttachment {
-    /// Scrapes every member's /metrics at once when `metricsInterval` has passed since the last
-    /// scrape (always the first time), and records each member's figures or why it has none.
-    func scrapeMetricsIfDue() async {
+    /// Starts a scrape of every member's /metrics, beside the status polls, when `metricsInterval`
+    /// has passed since the last one began (always the first time) and none is in flight.
+    func startScrapeIfDue() {
         let now = nowNanos()
         let interval = UInt64(metricsInterval.components.seconds) * 1_000_000_000
             + UInt64(metricsInterval.components.attoseconds / 1_000_000_000)
         let due = state.withLock { s in
-            guard let last = s.lastScrapeNanos, now &- last < interval else {
-                s.lastScrapeNanos = now
-                return true
-            }
-            return false
+            if let last = s.lastScrapeNanos, now &- last < interval { return false }
+            return true
         }
         guard due else { return }
-        await scrapeMetrics()
+        tasks.withLock { t in
+            guard t.metrics == nil else { return }
+            state.withLock { $0.lastScrapeNanos = now }
+            t.metrics = Task { [self] in
+                await scrapeMetrics()
+                tasks.withLock { $0.metrics = nil }
+            }
+        }
     }
 
     /// Scrapes every member's /metrics at once and records what each said.

@@ -40,6 +40,9 @@ public final class EtcdAttachment: AttachedCluster {
         var connections: Task<Void, Never>?
         var polling: Task<Void, Never>?
         var load: Task<Void, Never>?
+        /// The scrape of every member's /metrics in flight, if any: it runs beside the status
+        /// polls, so a member slow to serve /metrics never holds them up.
+        var metrics: Task<Void, Never>?
     }
 
     /// The newest puts kept for the view.
@@ -101,15 +104,17 @@ public final class EtcdAttachment: AttachedCluster {
         running.polling?.cancel()
         await running.load?.value
         await running.polling?.value
-        for client in clients { client.beginGracefulShutdown() }
+        // Closing the scrapers' connections ends a scrape in flight; none starts after the polls stop.
         for scraper in scrapers { scraper.close() }
+        await tasks.withLock { $0.metrics }?.value
+        for client in clients { client.beginGracefulShutdown() }
         await running.connections?.value
     }
 
-    /// Asks every member for its status once and records what changed; scrapes their /metrics
-    /// too when `metricsInterval` has passed since the last scrape.
+    /// Asks every member for its status once and records what changed; starts a scrape of their
+    /// /metrics too when `metricsInterval` has passed since the last one and none is in flight.
     public func pollOnce() async {
-        await scrapeMetricsIfDue()
+        startScrapeIfDue()
         let statuses = await poller.poll(timeout: requestTimeout)
         let now = nowNanos()
         state.withLock { s in

@@ -36,6 +36,7 @@ final class MetricsScraper: Sendable {
     let port: Int
     private let group: any EventLoopGroup
     private let channel = Locked<(any Channel)?>(nil)
+    private let closed = Locked(false)
 
     init(host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.host = host
@@ -70,6 +71,7 @@ final class MetricsScraper: Sendable {
 
     /// Closes the kept connection.
     func close() {
+        closed.withLock { $0 = true }
         if let old = channel.withLock({ c in defer { c = nil }; return c }) { old.close(promise: nil) }
     }
 
@@ -93,6 +95,10 @@ final class MetricsScraper: Sendable {
             .get()
         let old = channel.withLock { c in defer { c = fresh }; return c }
         old?.close(promise: nil)
+        if closed.withLock({ $0 }) {
+            drop(fresh)
+            throw MetricsScrapeError.closed
+        }
         return fresh
     }
 
