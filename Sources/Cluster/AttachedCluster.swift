@@ -21,10 +21,14 @@ public struct AttachedMember: Sendable, Hashable {
     public var statusMicros: UInt64
     /// Why it could not be asked, or the errors it reported (e.g. no leader).
     public var errors: [String]
+    /// What its /metrics said at the last scrape; nil when it could not be read.
+    public var metrics: AttachedMetrics?
+    /// Why its /metrics could not be read; nil when it was.
+    public var metricsError: String?
 
     public init(id: NodeID, endpoint: String, reachable: Bool, memberID: UInt64, isLeader: Bool, raftTerm: UInt64,
                 raftIndex: UInt64, raftAppliedIndex: UInt64, revision: Int64, dbSizeBytes: Int64, version: String,
-                statusMicros: UInt64, errors: [String]) {
+                statusMicros: UInt64, errors: [String], metrics: AttachedMetrics? = nil, metricsError: String? = nil) {
         self.id = id
         self.endpoint = endpoint
         self.reachable = reachable
@@ -38,6 +42,8 @@ public struct AttachedMember: Sendable, Hashable {
         self.version = version
         self.statusMicros = statusMicros
         self.errors = errors
+        self.metrics = metrics
+        self.metricsError = metricsError
     }
 }
 

@@ -17,8 +17,10 @@ public final class EtcdAttachment: AttachedCluster {
     public let endpoints: [String]
     let clients: [Client]
     private let poller: EtcdStatusPoller
+    let scrapers: [MetricsScraper]
+    let metricsInterval: Duration
     private let pollInterval: Duration
-    private let requestTimeout: Duration
+    let requestTimeout: Duration
     let state: Locked<State>
     let tasks = Locked<Tasks>(Tasks())
     /// The WALs rafttop can read, by member (see `readWAL(of:dataDirectory:)`), and what they last held.
@@ -34,21 +36,35 @@ public final class EtcdAttachment: AttachedCluster {
         var putsFailed = 0
         var polls = 0
         var failures = FailureTally()
+        var metricsHistory: [MetricsHistory] = []
+        var lastScrapeNanos: UInt64?
     }
 
     struct Tasks {
         var connections: Task<Void, Never>?
         var polling: Task<Void, Never>?
         var load: Task<Void, Never>?
+        /// The scrape of every member's /metrics in flight, if any: it runs beside the status
+        /// polls, so a member slow to serve /metrics never holds them up.
+        var metrics: Task<Void, Never>?
     }
 
     /// The newest puts kept for the view.
     public static let writesKept = 64
 
     /// Connects to `endpoints` (host:port, or http://host:port as etcdctl takes them); call
-    /// `start` to begin polling and `shutdown` to close the connections.
-    public init(endpoints: [String], pollInterval: Duration = .milliseconds(200), requestTimeout: Duration = .seconds(2)) throws(EtcdStatusPollerError) {
+    /// `start` to begin polling and `shutdown` to close the connections. Every member's
+    /// /metrics is scraped on the poll at most once per `metricsInterval`.
+    public init(endpoints: [String], pollInterval: Duration = .milliseconds(200), requestTimeout: Duration = .seconds(2),
+                metricsInterval: Duration = .seconds(1)) throws(EtcdStatusPollerError) {
         let clients = try EtcdStatusPoller.clients(for: endpoints)
+        var scrapers: [MetricsScraper] = []
+        for endpoint in endpoints {
+            let (host, port) = try EtcdStatusPoller.parse(endpoint)
+            scrapers.append(MetricsScraper(host: host, port: port))
+        }
+        self.scrapers = scrapers
+        self.metricsInterval = metricsInterval
         self.endpoints = endpoints
         self.clients = clients
         self.pollInterval = pollInterval
@@ -57,8 +73,8 @@ public final class EtcdAttachment: AttachedCluster {
         state = Locked(State(members: endpoints.enumerated().map { i, endpoint in
             AttachedMember(id: NodeID(i + 1), endpoint: endpoint, reachable: false, memberID: 0, isLeader: false, raftTerm: 0,
                            raftIndex: 0, raftAppliedIndex: 0, revision: 0, dbSizeBytes: 0, version: "", statusMicros: 0,
-                           errors: ["not asked yet"])
-        }))
+                           errors: ["not asked yet"], metricsError: "metrics: not scraped yet")
+        }, metricsHistory: Array(repeating: MetricsHistory(), count: endpoints.count)))
     }
 
     /// Opens the connections and starts polling.
@@ -93,12 +109,17 @@ public final class EtcdAttachment: AttachedCluster {
         running.polling?.cancel()
         await running.load?.value
         await running.polling?.value
+        // Closing the scrapers' connections ends a scrape in flight; none starts after the polls stop.
+        for scraper in scrapers { scraper.close() }
+        await tasks.withLock { $0.metrics }?.value
         for client in clients { client.beginGracefulShutdown() }
         await running.connections?.value
     }
 
-    /// Asks every member for its status once and records what changed.
+    /// Asks every member for its status once and records what changed; starts a scrape of their
+    /// /metrics too when `metricsInterval` has passed since the last one and none is in flight.
     public func pollOnce() async {
+        startScrapeIfDue()
         let statuses = await poller.poll(timeout: requestTimeout)
         let now = nowNanos()
         state.withLock { s in
@@ -117,7 +138,8 @@ public final class EtcdAttachment: AttachedCluster {
                     id: old.id, endpoint: status.endpoint, reachable: true, memberID: status.memberID,
                     isLeader: leaderID != 0 && status.memberID == leaderID, raftTerm: status.raftTerm, raftIndex: status.raftIndex,
                     raftAppliedIndex: status.raftAppliedIndex, revision: status.revision, dbSizeBytes: status.dbSizeBytes,
-                    version: status.version, statusMicros: status.latencyMicros, errors: status.errors)
+                    version: status.version, statusMicros: status.latencyMicros, errors: status.errors,
+                    metrics: old.metrics, metricsError: old.metricsError)
             }
             s.polls += 1
             for event in Self.events(from: before, to: s.members, firstPoll: s.polls == 1) {

@@ -54,7 +54,7 @@ enum HelpPages {
     static func lines(_ page: HelpPage, attached: Bool, launched: Bool = false) -> [HelpLine] {
         switch page {
         case .index: index(attached: attached, launched: launched)
-        case .members: members
+        case .members: attached ? AttachedHelp.members : members
         case .wal: wal
         case .trace: trace
         case .messages: messages

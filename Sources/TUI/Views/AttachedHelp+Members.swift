@@ -1,0 +1,33 @@
+extension AttachedHelp {
+    /// The members legend attached to an external etcd: the columns Maintenance.Status fills,
+    /// then those from each member's /metrics, named by the etcd metric each comes from.
+    static let members: [HelpLine] = [
+        .heading("members table (etcd): one row per endpoint"),
+        .text("From each member's Maintenance.Status, asked 5 times a second, and its /metrics (on the"),
+        .text("client port), scraped once a second. Latencies are p50/p99 in ms over the last 10 s:"),
+        .text("the difference of the histograms between two scrapes, as the table's title says:"),
+        .text("since start until there are two scrapes; - when nothing was observed in the window. Counters"),
+        .text("are since the member started. A member whose /metrics cannot be read says why instead."),
+        .blank,
+        HelpLine(term: "NODE", meaning: "position in --endpoints; ▸ marks the selected member (1-9 selects)"),
+        HelpLine(term: "MEMBER ID", meaning: "etcd's member ID in hex (left out on narrow screens)"),
+        HelpLine(term: "ROLE", meaning: "leader or follower; down when Status does not answer, with why"),
+        HelpLine(term: "TERM", meaning: "the raft term this member is in"),
+        HelpLine(term: "INDEX", meaning: "etcd's raft index: its committed index"),
+        HelpLine(term: "APPLIED", meaning: "highest index applied to its store"),
+        HelpLine(term: "PENDING", meaning: "requests waiting for their entry to apply, now"),
+        HelpLine(term: "", meaning: "(etcd_server_proposals_pending)"),
+        HelpLine(term: "FSYNC p50/p99", meaning: "WAL fsync latency (etcd_disk_wal_fsync_duration_seconds)"),
+        HelpLine(term: "BACKEND p50/p99", meaning: "bbolt commit latency (etcd_disk_backend_commit_duration_seconds)"),
+        HelpLine(term: "APPLY p50/p99", meaning: "apply latency (etcd_server_apply_duration_seconds); only"),
+        HelpLine(term: "", meaning: "etcd 3.5 and later export it, so over etcd 3.4 the column is left out"),
+        HelpLine(term: "PROPOSALS c/a/f", meaning: "proposals committed / applied / failed since it started"),
+        HelpLine(term: "", meaning: "(etcd_server_proposals_{committed,applied,failed}_total)"),
+        HelpLine(term: "LDR CHG", meaning: "leader changes it has seen (etcd_server_leader_changes_seen_total)"),
+        HelpLine(term: "SLOW", meaning: "applies over 100 ms (etcd_server_slow_apply_total)"),
+        HelpLine(term: "REV", meaning: "the store's revision"),
+        HelpLine(term: "DB", meaning: "size of its bbolt database file"),
+        HelpLine(term: "RTT", meaning: "how long its last Status call took, in ms"),
+        HelpLine(term: "VERSION", meaning: "the etcd version it reports"),
+    ]
+}
