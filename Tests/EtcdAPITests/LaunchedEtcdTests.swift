@@ -69,6 +69,26 @@ struct LaunchedEtcdTests {
         #expect(!FileManager.default.fileExists(atPath: root))
     }
 
+    @Test func pendingProposalsShowUnderLoad() async throws {
+        let cluster = try Self.launch()
+        do {
+            _ = try await Self.leader(cluster)
+            let clients = cluster.attachment.startLoad(rate: 100_000)
+            #expect(clients > 1)
+            // etcd_server_proposals_pending counts the puts a member waits on; with many clients
+            // putting as fast as they can, a scrape finds some sooner or later.
+            try await Self.eventually("a member's /metrics to show pending proposals") {
+                Self.members(cluster).contains { ($0.metrics?.proposalsPending ?? 0) > 0 }
+            }
+            cluster.attachment.stopLoad()
+        } catch {
+            cluster.attachment.stopLoad()
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
     @Test func killingTheLeaderElectsAnotherAndTheOldOneRejoins() async throws {
         let cluster = try Self.launch()
         do {

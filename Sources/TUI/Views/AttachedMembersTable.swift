@@ -13,9 +13,9 @@ enum AttachedMembersTable {
         let endpointWidth = min(max(view.endpoints.map(\.count).max() ?? 8, 8), 24)
         let apply = view.members.contains { $0.metrics?.applyExported == true }
         // The member ID is the first to go when the screen is narrow: the endpoint names the member.
-        let withID = 68 + endpointWidth + 17 + AttachedMetricsColumns.width(apply: apply) <= inner.width
+        let withID = 69 + endpointWidth + 17 + AttachedMetricsColumns.width(apply: apply) <= inner.width
         let heading = "NODE  " + Format.padRight("ENDPOINT", endpointWidth) + " " + (withID ? Format.padRight("MEMBER ID", 16) + " " : "")
-            + "ROLE      TERM   INDEX APPLIED" + AttachedMetricsColumns.heading(apply: apply) + "     REV       DB   RTT  VERSION"
+            + "ROLE      TERM   INDEX APPLIED" + AttachedMetricsColumns.heading(apply: apply) + "     REV        DB   RTT  VERSION"
         canvas.write(heading, x: inner.x, y: inner.y, role: .dim, clip: inner)
         for (i, member) in view.members.enumerated() {
             let y = inner.y + 1 + i
@@ -36,7 +36,7 @@ enum AttachedMembersTable {
         text += Format.padRight(m.isLeader ? "leader" : "follower", 9)
         text += Format.padLeft(String(m.raftTerm), 5) + Format.padLeft(String(m.raftIndex), 8) + Format.padLeft(String(m.raftAppliedIndex), 8)
         text += AttachedMetricsColumns.cells(m, apply: apply)
-        text += Format.padLeft(String(m.revision), 8) + Format.padLeft(bytes(m.dbSizeBytes), 9)
+        text += Format.padLeft(String(m.revision), 8) + Format.padLeft(bytes(m.dbSizeBytes), 10)
         text += Format.padLeft(Format.millis(micros: m.statusMicros), 6) + "  " + m.version
         if !m.errors.isEmpty { text += "  " + m.errors.joined(separator: "; ") }
         return text
