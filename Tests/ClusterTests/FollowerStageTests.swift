@@ -107,8 +107,9 @@ import Testing
     }
 
     @Test func everyFollowerStageInRealTime() async throws {
-        var config = ClusterConfig(memberCount: 3, driver: .realTime)
-        config.member.tickNanos = 10_000_000
+        // etcd's 100 ms tick: with 10 ms ticks a whole test run's load made the leader change
+        // between the puts, and a put answered by an old leader keeps no follower stages.
+        let config = ClusterConfig(memberCount: 3, driver: .realTime)
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
         let deadline = ContinuousClock.now + .seconds(300)

@@ -9,10 +9,11 @@ import Testing
 struct LaunchedEtcdTests {
     static func launch() throws -> LaunchedEtcdCluster {
         var options = LaunchedEtcdCluster.Options(binary: EtcdProcesses.etcd!, members: 3)
-        // etcd's default timers: in a whole test run on two cores, shorter ones made the members
-        // campaign again and again and a leader took minutes.
-        options.heartbeatMillis = 100
-        options.electionMillis = 1000
+        // Timers five times etcd's defaults: in a whole test run on two cores (load average near
+        // 90, every suite's fsyncs on one disk) the members missed heartbeats and campaigned again
+        // and again, and the first launch saw no leader for minutes.
+        options.heartbeatMillis = 500
+        options.electionMillis = 5000
         return try LaunchedEtcdCluster(options)
     }
 
@@ -35,7 +36,16 @@ struct LaunchedEtcdTests {
         while true {
             await cluster.attachment.pollOnce()
             if let leader = cluster.leader, leader != previous { return leader }
-            guard Date() < deadline else { throw TimedOut(what: "a leader") }
+            guard Date() < deadline else {
+                // Say what the members answered and what their logs end with, to tell a slow
+                // election from members that never came up.
+                let members = Self.members(cluster).map { "m\($0.id) reachable \($0.reachable) leader \($0.isLeader) \($0.errors)" }
+                let logs = cluster.processes.map { process in
+                    let log = (try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? "(no log)"
+                    return "\(process.name): " + log.split(separator: "\n").suffix(3).joined(separator: " | ")
+                }
+                throw TimedOut(what: "a leader; members: \(members); logs: \(logs)")
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
     }

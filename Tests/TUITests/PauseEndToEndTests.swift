@@ -52,7 +52,8 @@ import Testing
 
         let pauseSeconds = 2.0
         try await Task.sleep(for: .seconds(pauseSeconds))
-        let still = session.capture()
+        // A capture under a whole test run's load can come back empty: ask until it shows the screen.
+        let still = try await session.waitFor("the paused screen again") { Self.header($0).contains("PAUSED") }
         let after = CapturedScreen(text: still)
         #expect(after.leader == leader, "the leader is still shown after \(pauseSeconds) s paused:\n\(still)")
         #expect(after.rows.map(\.commit) == before.rows.map(\.commit) && after.rows.map(\.applied) == before.rows.map(\.applied),
@@ -64,7 +65,9 @@ import Testing
         _ = try await session.waitFor("running in the header") { Self.header($0).contains("running") }
         // Let the load run on for a while after the resume.
         try await Task.sleep(for: .seconds(2))
-        let resumed = session.capture()
+        let resumed = try await session.waitFor("the running screen with its latency") { screen in
+            Self.header(screen).contains("running") && Self.number(after: " max ", in: screen) != nil
+        }
         #expect(CapturedScreen(text: resumed).leader == leader, "no election after resuming:\n\(resumed)")
         #expect(Self.number(after: "term ", in: Self.header(resumed)) == term)
         let added = Self.eventLines(resumed).filter { !events.contains($0) }
