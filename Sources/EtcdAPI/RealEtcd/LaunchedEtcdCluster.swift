@@ -21,6 +21,8 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
         public var electionMillis: Int = 1000
         /// How often every member's status is asked.
         public var pollMillis: Int = 200
+        /// How long a status call or a put may take before the member counts as not answering.
+        public var requestTimeoutMillis: Int = 2000
 
         public init(binary: String = "etcd", members: Int = 3, dataDirectory: String? = nil) {
             self.binary = binary
@@ -102,7 +104,7 @@ public final class LaunchedEtcdCluster: AttachedCluster, ExternalControls {
         }
         do {
             attachment = try EtcdAttachment(endpoints: processes.map(\.clientURL), pollInterval: .milliseconds(options.pollMillis),
-                                            requestTimeout: .seconds(2))
+                                            requestTimeout: .milliseconds(options.requestTimeoutMillis))
         } catch {
             for proxy in proxies { proxy.close() }
             if removeRoot { try? FileManager.default.removeItem(atPath: rootPath) }
