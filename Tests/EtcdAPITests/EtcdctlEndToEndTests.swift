@@ -32,7 +32,8 @@ struct EtcdctlEndToEndTests {
     }
 
     static func etcdctl(_ served: Served, _ arguments: [String], stdin: String? = nil) throws -> ExternalTools.Output {
-        try ExternalTools.run(ExternalTools.etcdctl!, ["--endpoints=\(served.endpoints.joined(separator: ","))"] + arguments,
+        // etcdctl gives up after 5 s by default, which a whole test run's load can exceed.
+        try ExternalTools.run(ExternalTools.etcdctl!, ["--endpoints=\(served.endpoints.joined(separator: ","))", "--command-timeout=60s"] + arguments,
                               stdin: stdin, environment: ["ETCDCTL_API": "3"])
     }
 
