@@ -144,10 +144,10 @@ public struct EtcdSegmentReader {
                 if isLast && hasZeroSector(padded, at: offset + 8) { return torn(offset, "record partly zeros (unsynced write)") }
                 return corrupt(.malformed(file: path, offset: offset, reason: error.description))
             }
-            if offset == 0 && decoded.type != EtcdRecordType.crc.rawValue {
+            if offset == 0 && decoded.type != Int64(RecordType.crc.rawValue) {
                 return corrupt(.malformed(file: path, offset: 0, reason: "segment starts with record type \(decoded.type), not a crc record"))
             }
-            if decoded.type == EtcdRecordType.crc.rawValue {
+            if decoded.type == Int64(RecordType.crc.rawValue) {
                 // The crc record carries the running value; 0 so far means the chain starts here.
                 if crc != 0 && crc != decoded.crc {
                     return corrupt(.crcChainBroken(file: path, offset: offset, carried: decoded.crc, expected: crc))

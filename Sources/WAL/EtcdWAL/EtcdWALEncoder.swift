@@ -13,7 +13,7 @@ public struct EtcdWALEncoder: Sendable {
     /// The frame of `record`: length word, walpb.Record, padding.
     public mutating func frame(_ record: EtcdWALRecord) -> [UInt8] {
         let (type, data) = Self.payload(record)
-        if type == EtcdRecordType.crc.rawValue {
+        if type == Int64(RecordType.crc.rawValue) {
             if case .crc(let carried) = record { crc = carried }
         } else {
             crc = CRC32C.update(crc, data)
@@ -38,16 +38,16 @@ public struct EtcdWALEncoder: Sendable {
     static func payload(_ record: EtcdWALRecord) -> (Int64, [UInt8]) {
         switch record {
         case .crc:
-            return (EtcdRecordType.crc.rawValue, [])
+            return (Int64(RecordType.crc.rawValue), [])
         case .metadata(let node, let cluster):
-            return (EtcdRecordType.metadata.rawValue, Proto.varint(1, node) + Proto.varint(2, cluster))
+            return (Int64(RecordType.metadata.rawValue), Proto.varint(1, node) + Proto.varint(2, cluster))
         case .entry(let e):
-            return (EtcdRecordType.entry.rawValue,
+            return (Int64(RecordType.entry.rawValue),
                     Proto.varint(1, e.type) + Proto.varint(2, e.term) + Proto.varint(3, e.index) + Proto.bytes(4, e.data))
         case .hardState(let s):
-            return (EtcdRecordType.state.rawValue, Proto.varint(1, s.term) + Proto.varint(2, s.vote) + Proto.varint(3, s.commit))
+            return (Int64(RecordType.hardState.rawValue), Proto.varint(1, s.term) + Proto.varint(2, s.vote) + Proto.varint(3, s.commit))
         case .snapshot(let index, let term):
-            return (EtcdRecordType.snapshot.rawValue, Proto.varint(1, index) + Proto.varint(2, term))
+            return (Int64(RecordType.snapshot.rawValue), Proto.varint(1, index) + Proto.varint(2, term))
         }
     }
 

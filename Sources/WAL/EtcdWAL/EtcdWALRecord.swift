@@ -46,29 +46,11 @@ public struct EtcdEntry: Sendable, Hashable {
     }
 }
 
-/// The walpb record types, with etcd's numbers.
-public enum EtcdRecordType: Int64, Sendable, CustomStringConvertible {
-    case metadata = 1
-    case entry = 2
-    case state = 3
-    case crc = 4
-    case snapshot = 5
-
-    public var description: String {
-        switch self {
-        case .metadata: "metadata"
-        case .entry: "entry"
-        case .state: "hard state"
-        case .crc: "crc"
-        case .snapshot: "snapshot"
-        }
-    }
-}
-
 extension EtcdWALRecord {
     /// Decodes a record's `data` by its type; the CRC is checked by the caller.
     static func decode(type: Int64, crc: UInt32, data: [UInt8]) throws(ProtoWireError) -> EtcdWALRecord {
-        guard let known = EtcdRecordType(rawValue: type) else {
+        // walpb.Record's type is an int64 carrying the numbers of the WAL's own RecordType.
+        guard let known = UInt8(exactly: type).flatMap(RecordType.init(rawValue:)) else {
             throw ProtoWireError(reason: "unknown record type \(type)", offset: 0)
         }
         switch known {
@@ -83,7 +65,7 @@ extension EtcdWALRecord {
                 throw ProtoWireError(reason: "entry has fields raftpb.Entry does not", offset: 0)
             }
             return .entry(EtcdEntry(term: m.uint(2), index: m.uint(3), type: m.uint(1), data: m.bytes(4)))
-        case .state:
+        case .hardState:
             let m = try ProtoMessage(data)
             guard m.conforms(to: [1: .varint, 2: .varint, 3: .varint]) else {
                 throw ProtoWireError(reason: "hard state has fields raftpb.HardState does not", offset: 0)
