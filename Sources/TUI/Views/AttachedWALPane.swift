@@ -9,7 +9,8 @@ enum AttachedWALPane {
     static func render(_ view: AttachedView, _ state: UIState, into canvas: inout Canvas, area: Rect) {
         guard area.height >= 3 else { return }
         let inner = area.inset(1)
-        let rows = indices(view, filter: state.filter, scroll: state.walScroll, rows: inner.height - 1)
+        let rows = WALPane.indices(logs: view.wal.values.map(\.entries), filter: state.filter, scroll: state.walScroll,
+                                   rows: inner.height - 1)
         var title = "WAL (etcd's own)  \(WALPane.appliedMark) applied  \(WALPane.committedMark) committed  \(WALPane.durableMark) durable"
         if !state.filter.isEmpty { title += "  filter '\(state.filter)'" }
         if rows.scroll > 0 { title += "  \(rows.scroll) newer below" }
@@ -24,16 +25,6 @@ enum AttachedWALPane {
             renderMember(member, view.wal[member.id], rows: rows.shown, filter: state.filter,
                          selected: member.id == state.selected, into: &canvas, area: col)
         }
-    }
-
-    static func indices(_ view: AttachedView, filter: String, scroll: Int, rows: Int) -> (shown: [UInt64], scroll: Int) {
-        var all = Set<UInt64>()
-        for wal in view.wal.values {
-            for entry in wal.entries where filter.isEmpty || WALPane.matches(entry, filter) { all.insert(entry.index) }
-        }
-        let sorted = all.sorted()
-        let scroll = min(max(0, scroll), max(0, sorted.count - rows))
-        return (Array(sorted.dropLast(scroll).suffix(max(0, rows))), scroll)
     }
 
     static func renderMember(_ member: AttachedMember, _ wal: AttachedWAL?, rows: [UInt64], filter: String, selected: Bool,
@@ -52,26 +43,12 @@ enum AttachedWALPane {
             canvas.write(" " + note, x: area.x, y: area.y + 1, role: .warning, clip: area)
             return
         }
-        var byIndex: [UInt64: LogEntryView] = [:]
-        for entry in wal.entries { byIndex[entry.index] = entry }
-        let wide = area.width >= 30
-        for (row, index) in rows.enumerated() {
-            let y = area.y + 1 + row
-            guard y < area.maxY else { break }
-            guard let entry = byIndex[index] else {
-                canvas.write(" " + Format.padLeft(String(index), 6) + " -", x: area.x, y: y, role: .dim, clip: area)
-                continue
-            }
-            // Applied and committed as the member last reported them; what its WAL holds beyond
-            // that is durable on its disk.
-            let (mark, entryRole): (String, StyleRole) =
-                index <= member.raftAppliedIndex ? (WALPane.appliedMark, .applied)
+        // Applied and committed as the member last reported them; what its WAL holds beyond
+        // that is durable on its disk.
+        WALPane.drawEntries(wal.entries, rows: rows, into: &canvas, area: area) { index in
+            index <= member.raftAppliedIndex ? (WALPane.appliedMark, .applied)
                 : index <= max(member.raftIndex, wal.commit) ? (WALPane.committedMark, .committed)
                 : (WALPane.durableMark, .uncommitted)
-            var text = mark + " " + Format.padLeft(String(index), 5) + " t\(entry.term) "
-            if wide { text += Format.padRight(WALPane.kind(entry), 5) + " " }
-            text += entry.kind == .empty ? "(new leader)" : entry.summary
-            canvas.write(text, x: area.x, y: y, role: entryRole, clip: area)
         }
     }
 }

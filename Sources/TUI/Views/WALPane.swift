@@ -14,9 +14,15 @@ enum WALPane {
     /// The indices the pane shows, oldest first: those in any member's log whose text matches
     /// the filter, less the newest `scroll`, the last `rows` of what is left.
     static func indices(_ snapshot: ClusterSnapshot, filter: String, scroll: Int, rows: Int) -> (shown: [UInt64], scroll: Int) {
+        indices(logs: snapshot.members.filter { $0.status != nil }.map(\.log), filter: filter, scroll: scroll, rows: rows)
+    }
+
+    /// The indices the pane's rows show for these members' logs: every index any of them holds
+    /// that passes the filter, the newest `rows` of them, `scroll` back from the newest.
+    static func indices(logs: [[LogEntryView]], filter: String, scroll: Int, rows: Int) -> (shown: [UInt64], scroll: Int) {
         var all = Set<UInt64>()
-        for view in snapshot.members where view.status != nil {
-            for entry in view.log where filter.isEmpty || matches(entry, filter) { all.insert(entry.index) }
+        for log in logs {
+            for entry in log where filter.isEmpty || matches(entry, filter) { all.insert(entry.index) }
         }
         let sorted = all.sorted()
         let scroll = min(max(0, scroll), max(0, sorted.count - rows))
@@ -85,8 +91,15 @@ enum WALPane {
             canvas.write(" (no log: member down)", x: area.x, y: area.y + 1, role: .down, clip: area)
             return
         }
+        drawEntries(view.log, rows: rows, into: &canvas, area: area) { mark($0, view, status) }
+    }
+
+    /// A member's entries below its column's title, one row per index of `rows` (a `-` where it
+    /// has none), each with the mark and role `mark` gives its index.
+    static func drawEntries(_ log: [LogEntryView], rows: [UInt64], into canvas: inout Canvas, area: Rect,
+                            mark: (UInt64) -> (String, StyleRole)) {
         var byIndex: [UInt64: LogEntryView] = [:]
-        for entry in view.log { byIndex[entry.index] = entry }
+        for entry in log { byIndex[entry.index] = entry }
         let wide = area.width >= 30
         for (row, index) in rows.enumerated() {
             let y = area.y + 1 + row
@@ -95,7 +108,7 @@ enum WALPane {
                 canvas.write(" " + Format.padLeft(String(index), 6) + " -", x: area.x, y: y, role: .dim, clip: area)
                 continue
             }
-            let (mark, entryRole) = mark(index, view, status)
+            let (mark, entryRole) = mark(index)
             var text = "\(mark)\(Format.padLeft(String(entry.index), 6)) t\(entry.term) "
             if wide { text += Format.padRight(kind(entry), 5) + " " }
             text += entry.kind == .empty ? "(new leader)" : entry.summary
