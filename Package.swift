@@ -74,16 +74,18 @@ let package = Package(
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Check"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "Raft"]),
         .testTarget(name: "MVCCTests", dependencies: ["MVCC", "Raft"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft"]),
+        // One real etcd for the tests that need it (enabled only where etcd is installed).
+        .target(name: "RealEtcdSupport", path: "Tests/RealEtcdSupport"),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft", "RealEtcdSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "Cluster", "Server", "MVCC", "Raft"]),
         .testTarget(name: "FuzzTests", dependencies: ["Check", "Raft", "WAL", "MVCC", "Server"]),
         // Runs the built `rafttop` binary as a person would.
-        .testTarget(name: "CLITests", dependencies: ["rafttop"]),
+        .testTarget(name: "CLITests", dependencies: ["rafttop", "RealEtcdSupport"]),
         .testTarget(
             name: "EtcdAPITests",
             dependencies: [
-                "EtcdAPI", "Check", "Cluster", "Server", "MVCC", "Raft", "Locking",
+                "EtcdAPI", "Check", "Cluster", "Server", "MVCC", "Raft", "Locking", "RealEtcdSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

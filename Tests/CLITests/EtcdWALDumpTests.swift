@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RealEtcdSupport
 
 /// `rafttop wal dump` of a real etcd 3.4 member's data directory: the puts made with etcdctl,
 /// exit 0 with where on a torn tail, non-zero naming file and offset on corruption.

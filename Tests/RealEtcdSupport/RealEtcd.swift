@@ -2,20 +2,21 @@ import Foundation
 
 /// One real etcd (Debian's etcd-server, 3.4) on free loopback ports in a temporary directory,
 /// for the tests that read its WAL; stopped and removed by `stop()`. Tests using it are enabled
-/// only when /usr/bin/etcd exists.
-final class RealEtcd: @unchecked Sendable {
-    static let binary = "/usr/bin/etcd"
-    static let etcdctl = "/usr/bin/etcdctl"
-    static var isInstalled: Bool {
+/// only when /usr/bin/etcd exists. A target of its own, so every test target that needs a real
+/// etcd shares this one.
+public final class RealEtcd: @unchecked Sendable {
+    public static let binary = "/usr/bin/etcd"
+    public static let etcdctl = "/usr/bin/etcdctl"
+    public static var isInstalled: Bool {
         FileManager.default.isExecutableFile(atPath: binary) && FileManager.default.isExecutableFile(atPath: etcdctl)
     }
 
-    let root: String
-    var dataDirectory: String { root + "/data" }
-    let clientURL: String
+    public let root: String
+    public var dataDirectory: String { root + "/data" }
+    public let clientURL: String
     private let process = Process()
 
-    init() throws {
+    public init() throws {
         root = NSTemporaryDirectory() + "rafttop-etcd-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let (clientPort, peerPort) = (try Self.freePort(), try Self.freePort())
@@ -38,7 +39,7 @@ final class RealEtcd: @unchecked Sendable {
     /// Runs etcdctl (API 3) against this member, retrying while etcd starts; its output. Polls
     /// with `Task.sleep` rather than blocking, so the test holds none of the cooperative pool's threads.
     @discardableResult
-    func etcdctl(_ arguments: [String], attempts: Int = 100) async throws -> String {
+    public func etcdctl(_ arguments: [String], attempts: Int = 100) async throws -> String {
         let outPath = root + "/etcdctl.out"
         for _ in 0..<attempts {
             _ = FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -59,7 +60,7 @@ final class RealEtcd: @unchecked Sendable {
 
     /// Stops etcd (SIGTERM, then SIGKILL), waits for it, and removes its directory unless told
     /// to keep it (then the caller removes `root`).
-    func stop(keepFiles: Bool = false) async {
+    public func stop(keepFiles: Bool = false) async {
         if process.isRunning { process.terminate() }
         for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -67,10 +68,10 @@ final class RealEtcd: @unchecked Sendable {
         if !keepFiles { try? FileManager.default.removeItem(atPath: root) }
     }
 
-    struct EtcdFailure: Error { var message: String }
+    public struct EtcdFailure: Error { public var message: String }
 
     /// A port the kernel hands out for loopback, free when this returns.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw EtcdFailure(message: "socket failed") }
         defer { close(fd) }

@@ -3,6 +3,7 @@ import Raft
 import Server
 import Testing
 import WAL
+import RealEtcdSupport
 
 /// What rafttop shows of a real etcd member's WAL: summaries of etcd's requests, and the tail
 /// the WAL pane reads, which re-reads only what grew.
