@@ -49,9 +49,15 @@ public final class UnaryCallConnection: Sendable {
             }
             .connect(host: host, port: port)
             .get()
-        let handler = try await channel.eventLoop.submit {
+        // A server that ends the connection as it opens (a handshake timeout, a connection
+        // limit) has already torn the pipeline down, and the handler is no longer in it.
+        let handler = try? await channel.eventLoop.submit {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: UnaryCallHandler.self), eventLoop: channel.eventLoop)
         }.get()
+        guard let handler else {
+            try? await channel.close()
+            throw UnaryCallError.connection("\(authority) closed the connection as it opened")
+        }
         return UnaryCallConnection(channel: channel, handler: handler)
     }
 

@@ -1,5 +1,7 @@
 import EtcdAPI
 import Foundation
+import NIOCore
+import NIOPosix
 import SwiftProtobuf
 import Testing
 
@@ -101,5 +103,30 @@ import Testing
             _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: [], timeout: .milliseconds(200))
         }
         await connection.close()
+    }
+
+    /// A server that ends each connection as it accepts it (as the front server does past its
+    /// handshake timeout or connection limit): connecting or the call fails with a
+    /// `UnaryCallError` that says so, never with one of NIO's pipeline errors.
+    @Test func aServerThatClosesAsItAcceptsFailsWithAConnectionError() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.close() }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        defer { server.close(promise: nil) }
+        let port = try #require(server.localAddress?.port)
+        for _ in 0..<300 {
+            do {
+                let connection = try await UnaryCallConnection.connect(host: "127.0.0.1", port: port)
+                await #expect(throws: UnaryCallError.self) {
+                    _ = try await connection.call(path: "/etcdserverpb.KV/Range", message: [], timeout: .seconds(30))
+                }
+                await connection.close()
+            } catch let error as UnaryCallError {
+                guard case .connection = error else { Issue.record("\(error)"); continue }
+            } catch {
+                Issue.record("connecting failed with \(error), not a UnaryCallError")
+            }
+        }
     }
 }
