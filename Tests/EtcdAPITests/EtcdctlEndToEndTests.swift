@@ -32,8 +32,9 @@ struct EtcdctlEndToEndTests {
     }
 
     static func etcdctl(_ served: Served, _ arguments: [String], stdin: String? = nil) throws -> ExternalTools.Output {
-        // etcdctl gives up after 5 s by default, which a whole test run's load can exceed.
-        try ExternalTools.run(ExternalTools.etcdctl!, ["--endpoints=\(served.endpoints.joined(separator: ","))", "--command-timeout=60s"] + arguments,
+        // etcdctl gives up after 5 s by default (and on an auth handshake after 2 s), which a whole
+        // test run's load can exceed.
+        try ExternalTools.run(ExternalTools.etcdctl!, ["--endpoints=\(served.endpoints.joined(separator: ","))", "--command-timeout=60s", "--dial-timeout=60s"] + arguments,
                               stdin: stdin, environment: ["ETCDCTL_API": "3"])
     }
 

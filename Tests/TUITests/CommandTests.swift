@@ -140,15 +140,42 @@ import Testing
         #expect(error.message.contains(message), "\(error.message)")
     }
 
-    @Test func randomInputNeverCrashes() {
+    /// Random lines of command pieces: each either parses or fails with one line that names what
+    /// was wrong; what parses does not change with surrounding blanks; and every completion
+    /// extends what was typed into a command the parser knows.
+    @Test func randomInputGetsAnActionOrAnErrorNamingTheFault() {
         var random = SplitMix64(seed: 5)
         let pieces = ["put", "get", "del", "kill", "partition", "load", "speed", "loss", "latency", "theme", " ", ",", "1", "2", "9",
                       "-", ".", "x", "é", "界", "\t", "%", "ms", "1e308", "0x10", "m", "nan"]
+        let names = CommandParser.commands.map(\.name)
+        var parsed = 0
+        var refused = 0
         for _ in 0..<5000 {
-            let line = (0..<Int.random(in: 0..<8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
-            _ = parse(line)
-            _ = CommandParser.completions(for: line, themeNames: ["nord"])
+            var line = (0..<Int.random(in: 0..<8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            if Bool.random(using: &random) {
+                line = names.randomElement(using: &random)! + " " + line
+            }
+            let result = parse(line)
+            #expect(parse("  " + line + " ") == result, "blanks around '\(line)' changed what it means")
+            switch result {
+            case .success:
+                parsed += 1
+            case .failure(let error):
+                refused += 1
+                #expect(!error.message.isEmpty && !error.message.contains("\n"), "'\(line)': \(error.message)")
+                let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { String($0).lowercased() }
+                if let first, !names.contains(first), !["q", "exit", "rm"].contains(first) {
+                    #expect(error.message.contains("'\(first)'"), "'\(line)': \(error.message) does not name '\(first)'")
+                }
+            }
+            for completion in CommandParser.completions(for: line, themeNames: ["nord"]) {
+                #expect(completion.hasPrefix(line.lowercased()) || completion.hasPrefix("theme "), "'\(line)' completed to '\(completion)'")
+                let word = String(completion.split(separator: " ").first ?? "")
+                #expect(names.contains(word), "'\(line)' completed to the unknown command '\(completion)'")
+            }
         }
+        // The pieces reach both outcomes, so the checks above ran on each.
+        #expect(parsed > 100 && refused > 100, "parsed \(parsed), refused \(refused)")
     }
 
     @Test func completesCommandsAndThemeNames() {
