@@ -90,8 +90,25 @@ extension MemberAPI {
         let result = await withCheckedContinuation { continuation in
             start { continuation.resume(returning: $0) }
         }
-        return try result.get(orThrow: EtcdAPIError.init)
+        let change = try result.get(orThrow: EtcdAPIError.init)
+        await catchUp()
+        return change
     }
+
+    /// The change was applied where it was proposed (the leader); as in etcd, where the member
+    /// that takes the request proposes it and answers once it applied it, the answer waits until
+    /// this member applied as far, so that a MemberList sent to it next shows the change. A
+    /// member cut off from the leader answers after `catchUpWait` anyway.
+    private func catchUp() async {
+        guard let leader = cluster.leader, let applied = cluster.member(leader)?.appliedIndexNow,
+              let member = try? member() else { return }
+        let deadline = ContinuousClock.now + Self.catchUpWait
+        while member.appliedIndexNow < applied, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    static let catchUpWait: Duration = .seconds(5)
 
     /// A member as etcd's API shows it: client URLs as the member published them, or where this
     /// process serves it.

@@ -35,7 +35,7 @@ private final class RunningServe {
     let log: String
     /// The members' gRPC addresses, from its startup lines.
     private(set) var endpoints: [String] = []
-    private let deadline = Date().addingTimeInterval(600)
+    private let deadline = Date().addingTimeInterval(120)
 
     init(_ arguments: [String]) async throws {
         directory = try temporaryDirectory()

@@ -20,7 +20,7 @@ enum Rafttop {
 
     /// Polls the child with `Task.sleep`, not a blocking wait, so the test holds none of the
     /// cooperative pool's few threads (one a core) that every other suite's tests run on.
-    static func run(_ arguments: [String], timeoutSeconds: Double = 600) async throws -> Output {
+    static func run(_ arguments: [String], timeoutSeconds: Double = 120) async throws -> Output {
         // Output goes to files, so a chatty child can never block on a full pipe.
         let outPath = NSTemporaryDirectory() + "rafttop-out-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let errPath = outPath + ".err"

@@ -5,7 +5,7 @@ import Testing
 @Suite(.serialized) struct RealEtcdCommandTests {
     static let etcd: String? = FileManager.default.isExecutableFile(atPath: "/usr/bin/etcd") ? "/usr/bin/etcd" : nil
 
-    @Test(.enabled(if: etcd != nil, "etcd is not installed: apt-get install etcd-server"), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: etcd != nil, "etcd is not installed: apt-get install etcd-server"), .timeLimit(.minutes(2)))
     func theFailoverDemoOnRealEtcdLosesNoAcknowledgedPut() async throws {
         let output = try await Rafttop.run(["demo", "failover", "--etcd", "--etcd-path", Self.etcd!, "--phase-seconds", "1", "--json"],
                                            timeoutSeconds: 150)

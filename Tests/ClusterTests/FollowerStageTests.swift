@@ -112,7 +112,7 @@ import Testing
         let config = ClusterConfig(memberCount: 3, driver: .realTime)
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
-        let deadline = ContinuousClock.now + .seconds(300)
+        let deadline = ContinuousClock.now + .seconds(120)
         while cluster.leader == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let leader = try #require(cluster.leader)
         for i in 0..<3 {

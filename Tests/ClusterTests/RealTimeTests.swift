@@ -16,7 +16,7 @@ import Testing
 
     /// Polls `condition` until it holds; the bound is for a hang, not a speed: a whole `swift
     /// test` run on two cores starves these threads for tens of seconds.
-    func waitFor(_ condition: () -> Bool, seconds: Double = 300) async throws -> Bool {
+    func waitFor(_ condition: () -> Bool, seconds: Double = 120) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while !condition() {
             if ContinuousClock.now > deadline { return false }

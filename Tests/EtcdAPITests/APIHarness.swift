@@ -85,7 +85,7 @@ struct TimedOut: Error, CustomStringConvertible {
 /// other suites' CPU-bound tests hold those threads for minutes (a slower 2-core machine saw this
 /// test's first poll come 135 s after it started, and in another run 440 s); alone, these tests take
 /// a fraction of a second. A real hang still fails, after half an hour.
-func waitFor(_ what: String, seconds: Double = 1_800, _ condition: () throws -> Bool) async throws {
+func waitFor(_ what: String, seconds: Double = 120, _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while try !condition() {
         if ContinuousClock.now > deadline { throw TimedOut(what: what) }
@@ -95,9 +95,9 @@ func waitFor(_ what: String, seconds: Double = 1_800, _ condition: () throws -> 
 
 /// How long a test's call over a `UnaryCallConnection` may wait for its answer: the calls the
 /// front server answers with a task, and every call relayed to grpc-swift, wait for a thread of
-/// the cooperative pool, which the whole `swift test` run shares; 10 s was too short for that on
-/// a slow 2-core machine, where a call waited up to 440 s.
-let callTimeout: Duration = .seconds(1_800)
+/// the cooperative pool, which the test run shares (10 s was too short for a fully parallel run
+/// on 2 cores); no test waits longer than 2 minutes for anything.
+let callTimeout: Duration = .seconds(120)
 
 extension UnaryCallConnection {
     /// `call` with the tests' `callTimeout`.

@@ -178,7 +178,7 @@ func waitForKey(_ key: String, _ kv: Etcdserverpb_KV.Client<HTTP2ClientTransport
 }
 
 /// `waitFor` with a condition that calls the server.
-func waitUntil(_ what: String, seconds: Double = 1_800, _ condition: () async throws -> Bool) async throws {
+func waitUntil(_ what: String, seconds: Double = 120, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while try await !condition() {
         if ContinuousClock.now > deadline { throw TimedOut(what: what) }

@@ -46,12 +46,12 @@ import Testing
         cluster.events.map(\.description).filter { $0.contains("member") || $0.contains("leader") }
     }
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(2)))
     func realTimePauseResumeAndStepLogNoMemberEvents() throws {
         let cluster = try realTimeCluster()
         defer { cluster.shutdown() }
         let c = controller(for: cluster)
-        try #require(frames(c, seconds: 240) { cluster.leader != nil && cluster.isReady })
+        try #require(frames(c, seconds: 120) { cluster.leader != nil && cluster.isReady })
         // Let the election settle into the events before counting them.
         frames(c, seconds: 0.5)
         let leader = try #require(cluster.leader)
@@ -87,12 +87,12 @@ import Testing
         #expect(memberEvents(cluster) == before, "pausing, stepping and resuming log no member or leader event")
     }
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(2)))
     func pausedTimeIsLeftOutOfLatency() throws {
         let cluster = try realTimeCluster()
         defer { cluster.shutdown() }
         let c = controller(for: cluster)
-        try #require(frames(c, seconds: 240) { cluster.isReady })
+        try #require(frames(c, seconds: 120) { cluster.isReady })
         c.handle(.character(" "))
         // A put sent while paused waits the whole pause out, proposed but not committed.
         type("put held across-the-pause", into: c)
@@ -262,12 +262,12 @@ import Testing
 }
 
 extension PauseTests {
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(2)))
     func aSlowDiskInRealTimeSleepsInThePersistStep() throws {
         let cluster = try realTimeCluster()
         defer { cluster.shutdown() }
         let c = controller(for: cluster)
-        try #require(frames(c, seconds: 240) { cluster.isReady })
+        try #require(frames(c, seconds: 120) { cluster.isReady })
         type("disk 2 50", into: c)
         #expect(c.state.status?.text == "member 2's disk: every fsync takes 50.0 ms more")
         type("put slow v", into: c)

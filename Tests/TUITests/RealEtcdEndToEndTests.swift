@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test(.enabled(if: EndToEndTests.tmux != nil && etcd != nil, "tmux or etcd is not installed (.ci/run installs both)"),
-          .timeLimit(.minutes(5)), arguments: ["q", "C-c", "SIGTERM"])
+          .timeLimit(.minutes(2)), arguments: ["q", "C-c", "SIGTERM"])
     func killTheLeaderOfRealEtcdAndQuitLeavingNoProcess(quitBy quit: String) async throws {
         let binary = try #require(EndToEndTests.binary, "no .build/debug/rafttop: run `swift build` before `swift test`")
         let dataDir = NSTemporaryDirectory() + "rafttop-e2e-etcd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

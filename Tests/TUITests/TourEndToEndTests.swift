@@ -6,7 +6,7 @@ import Testing
 /// screen's caption names its etcd function, and q quits with status 0.
 @Suite(.serialized) struct TourEndToEndTests {
     @Test(.enabled(if: EndToEndTests.tmux != nil, "tmux is not installed: the end-to-end test needs it (.ci/run installs it)"),
-          .timeLimit(.minutes(10)), arguments: TourKind.allCases)
+          .timeLimit(.minutes(2)), arguments: TourKind.allCases)
     func rafttopTourGoesThroughEveryStageInTmux(_ kind: TourKind) async throws {
         let binary = try #require(EndToEndTests.binary, "no .build/debug/rafttop: run `swift build` before `swift test`")
         // The same tour as the binary gives: same members, same seed, so the same stages.

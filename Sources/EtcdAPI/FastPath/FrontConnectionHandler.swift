@@ -508,11 +508,13 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     private func countHeldBytes() {
         let held = heldBytes
         let streamCount = streams.count
+        let queued = outbound.queuedBytes
         heldBytesMax = max(heldBytesMax, held)
         let most = heldBytesMax
         stats.update(number) {
             $0.heldBytes = held
             $0.heldBytesMax = most
+            $0.answerBytesQueued = queued
             $0.openStreams = streamCount
         }
     }

@@ -80,6 +80,9 @@ public struct FrontConnectionReport: Sendable, Equatable {
     public var heldBytes = 0
     /// The most it ever held.
     public var heldBytesMax = 0
+    /// Of `heldBytes`, the answers waiting for the client's windows: past
+    /// `FrontLimits.writeQuotaBytes` of them, new calls are refused.
+    public var answerBytesQueued = 0
     public var openStreams = 0
     /// The GOAWAY the server sent, if it sent one: its error code and debug text.
     public var goAwayCode: UInt32?
