@@ -10,8 +10,6 @@ enum Scene {
     static func cluster(members: Int = 3) throws -> Cluster {
         var config = ClusterConfig(memberCount: members, driver: .simulated(seed: 42))
         config.network.latencyMicros = 2000
-        // The fewest a member may be configured with: BoringSSL built for debugging hashes slowly.
-        config.member.passwordHashRounds = PasswordHash.configurableRounds.lowerBound
         return try Cluster(config: config)
     }
 
