@@ -59,7 +59,8 @@ import Testing
         let (group, lead, _) = try Self.group()
         _ = try group[lead].authenticate(username: "alice", password: "alice-pw")
         try group.settle()
-        let upgraded = group[lead].authState.users["alice"]?.password
+        let upgraded = try #require(group[lead].authState.users["alice"]?.password)
+        #expect(upgraded.rounds == UInt32(Self.configuredRounds))
         let other = try #require(group.ids.first { $0 != lead })
         try group.restart(other) { $0.passwordHashRounds = Self.configuredRounds }
         try group.settle()
