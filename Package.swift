@@ -20,13 +20,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // 4.5.2, not 3.12.3: swift-certificates (through grpc) accepts either, and 4.x names the
+        // PBKDF2 module CryptoExtras.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(name: "Raft"),
         .target(name: "Locking"),
         .target(name: "WAL", dependencies: ["Raft", "Locking"]),
         .target(name: "MVCC", dependencies: ["Raft"]),
-        .target(name: "Server", dependencies: ["Raft", "Locking", "WAL", "MVCC"]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Raft", "Locking", "WAL", "MVCC",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "Cluster",
             dependencies: [

@@ -25,7 +25,7 @@ struct AuthService: Etcdserverpb_Auth.ServiceProtocol {
 
     func authenticate(request: ServerRequest<Etcdserverpb_AuthenticateRequest>, context: ServerContext) async throws
         -> ServerResponse<Etcdserverpb_AuthenticateResponse> {
-        ServerResponse(message: try api.authenticate(request.message))
+        ServerResponse(message: try await api.authenticate(request.message))
     }
 
     func userAdd(request: ServerRequest<Etcdserverpb_AuthUserAddRequest>, context: ServerContext) async throws

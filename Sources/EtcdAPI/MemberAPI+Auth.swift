@@ -1,15 +1,27 @@
 import Foundation
 import MVCC
+import NIOPosix
 import Server
 
 /// etcd's Auth service: every change and query goes through Raft as an auth operation, applied
 /// by every member; Authenticate checks the password on this member and hands out a token.
+///
+/// Hashing a password (PBKDF2 at OWASP's 600,000 rounds by default) keeps a CPU busy for a
+/// fifth of a second or more: Authenticate, UserAdd and UserChangePassword hash on NIO's pool
+/// for blocking work, so the event loop, which in `rafttop serve` also runs every Swift task,
+/// goes on serving the other calls of its connections meanwhile.
 extension MemberAPI {
-    public func authenticate(_ request: Etcdserverpb_AuthenticateRequest) throws(EtcdAPIError) -> Etcdserverpb_AuthenticateResponse {
+    public func authenticate(_ request: Etcdserverpb_AuthenticateRequest) async throws(EtcdAPIError) -> Etcdserverpb_AuthenticateResponse {
         let member = try member()
+        let (name, password) = (request.name, request.password)
+        let token = await withCheckedContinuation { continuation in
+            NIOThreadPool.singleton.submit { _ in
+                continuation.resume(returning: Result { () throws(AuthError) in try member.authenticate(username: name, password: password) })
+            }
+        }
         do throws(AuthError) {
             var out = Etcdserverpb_AuthenticateResponse()
-            out.token = try member.authenticate(username: request.name, password: request.password)
+            out.token = try token.get()
             out.header = currentHeader(member)
             return out
         } catch {
@@ -32,8 +44,10 @@ extension MemberAPI {
         let noPassword = request.hasOptions && request.options.noPassword
         let member = try member()
         let result = await withCheckedContinuation { continuation in
-            member.addUser(request.name, password: noPassword ? nil : request.password, credentials: credentials) {
-                continuation.resume(returning: $0)
+            NIOThreadPool.singleton.submit { _ in
+                member.addUser(request.name, password: noPassword ? nil : request.password, credentials: credentials) {
+                    continuation.resume(returning: $0)
+                }
             }
         }
         return try answer(result.get(orThrow: EtcdAPIError.init))
@@ -43,7 +57,9 @@ extension MemberAPI {
         -> Etcdserverpb_AuthUserChangePasswordResponse {
         let member = try member()
         let result = await withCheckedContinuation { continuation in
-            member.changePassword(of: request.name, to: request.password, credentials: credentials) { continuation.resume(returning: $0) }
+            NIOThreadPool.singleton.submit { _ in
+                member.changePassword(of: request.name, to: request.password, credentials: credentials) { continuation.resume(returning: $0) }
+            }
         }
         return try answer(result.get(orThrow: EtcdAPIError.init))
     }

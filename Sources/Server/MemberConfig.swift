@@ -46,8 +46,10 @@ public struct MemberConfig: Sendable {
     public var unsafeLocalReads = false
     /// Tokens and the wrong-password limiter; members of one process share one (see `AuthSessions`).
     public var authSessions = AuthSessions()
-    /// PBKDF2 rounds for passwords hashed on this member; stored with each hash.
-    public var passwordHashIterations = PasswordHash.defaultIterations
+    /// PBKDF2-HMAC-SHA256 rounds for passwords hashed on this member, stored with each hash
+    /// (like etcd's `--bcrypt-cost`); a hash with fewer is hashed again on its next login.
+    /// Within `PasswordHash.configurableRounds` (tests lower it: debug builds hash slowly).
+    public var passwordHashRounds = PasswordHash.defaultRounds
     /// etcd's `--quota-backend-bytes`: past it, writes that add data raise the NOSPACE alarm.
     public var spaceQuota = SpaceQuota()
     /// How many times a request is proposed again after its apply answered "auth revision old".

@@ -1,3 +1,4 @@
+import Crypto
 import MVCC
 import Raft
 
@@ -12,7 +13,7 @@ import Raft
 public enum SnapshotFile {
     static let magic: [UInt8] = Array("RTSNAP01".utf8)
     public static let blockBytes = 512
-    public static let digestBytes = SHA256.digestBytes
+    public static let digestBytes = SHA256.byteCount
     /// etcd's snapshotSendBufferSize: the stream's chunks.
     public static let chunkBytes = 32 * 1024
 
@@ -29,7 +30,7 @@ public enum SnapshotFile {
     }
 
     public static func digest(_ body: [UInt8]) -> [UInt8] {
-        SHA256.hash(body)
+        Array(SHA256.hash(data: body))
     }
 
     /// Checks a whole file (body and digest) and returns the state it holds, which it has

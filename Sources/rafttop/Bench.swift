@@ -5,7 +5,7 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure and print how fast the layers run.",
-        subcommands: [BenchCluster.self, BenchRaft.self, BenchWAL.self],
+        subcommands: [BenchCluster.self, BenchRaft.self, BenchWAL.self, BenchAuth.self],
         defaultSubcommand: BenchCluster.self
     )
 }

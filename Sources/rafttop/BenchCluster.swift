@@ -90,7 +90,7 @@ struct BenchCluster: ParsableCommand {
             errors: latency.errors, storage: storage.description,
             fdatasyncP50Millis: fdatasync.map { Double($0.percentileMicros(50)) / 1000 },
             rssSamples: rssSamples, stages: stages, packing: packing)
-        print(json ? result.json : result.text)
+        print(json ? try result.json() : result.text)
     }
 
     /// Waits out the measured `duration`; with `--rss-every`, samples the resident size on the
@@ -134,7 +134,7 @@ struct BenchCluster: ParsableCommand {
             fsyncsPerSecond: 0, entriesPerFsync: 0, errors: outcome.failed,
             storage: "etcd v3 endpoints " + endpointList.joined(separator: ",") + ", puts to " + outcome.target
                 + ", \(min(connections, clients)) connections")
-        print(json ? result.json : result.text)
+        print(json ? try result.json() : result.text)
     }
 
     private func totals(_ cluster: Cluster) -> (fsyncs: Int, entries: Int) {
@@ -184,17 +184,62 @@ struct BenchResult {
         return String(format: "%.0f", fsyncsPerSecond) + " (all members), " + String(format: "%.1f", entriesPerFsync) + " entries per fsync"
     }
 
-    var json: String {
-        func f(_ x: Double) -> String { String(format: "%.3f", x) }
-        return "{\"members\":\(members),\"clients\":\(clients),\"value_size\":\(valueSize),\"seconds\":\(f(seconds)),"
-            + "\"puts_per_second\":\(f(putsPerSecond)),\"p50_ms\":\(f(p50Millis)),\"p90_ms\":\(f(p90Millis)),"
-            + "\"p99_ms\":\(f(p99Millis)),\"max_ms\":\(f(maxMillis)),\"fsyncs_per_second\":\(f(fsyncsPerSecond)),"
-            + "\"entries_per_fsync\":\(f(entriesPerFsync)),\"errors\":\(errors),\"storage\":\"\(storage)\""
-            + (fdatasyncP50Millis.map { ",\"fdatasync_p50_ms\":\(f($0)),\"p50_over_fdatasync\":\(f(p50Millis / max($0, 0.001)))" } ?? "")
-            + (rssSamples.isEmpty ? "" : ",\"rss_mb\":[" + rssSamples.map { f(Double($0.bytes) / 1_048_576) }.joined(separator: ",") + "]")
-            + (stages.map { ",\"stages_p50\":" + $0.json } ?? "")
-            + (packing.map { ",\"cpu_packed_share\":\(f($0.packedShare)),\"cpu_packing_switches\":\($0.switches)" } ?? "")
-            + "}"
+    /// What `--json` prints: one line, figures to thousandths, the optional parts only when measured.
+    struct JSON: Encodable {
+        var members: Int
+        var clients: Int
+        var valueSize: Int
+        var seconds: Double
+        var putsPerSecond: Double
+        var p50Millis: Double
+        var p90Millis: Double
+        var p99Millis: Double
+        var maxMillis: Double
+        var fsyncsPerSecond: Double
+        var entriesPerFsync: Double
+        var errors: Int
+        var storage: String
+        var fdatasyncP50Millis: Double?
+        var p50OverFdatasync: Double?
+        var rssMB: [Double]?
+        var stagesP50: [String: Double]?
+        var cpuPackedShare: Double?
+        var cpuPackingSwitches: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case members, clients, seconds, errors, storage
+            case valueSize = "value_size"
+            case putsPerSecond = "puts_per_second"
+            case p50Millis = "p50_ms"
+            case p90Millis = "p90_ms"
+            case p99Millis = "p99_ms"
+            case maxMillis = "max_ms"
+            case fsyncsPerSecond = "fsyncs_per_second"
+            case entriesPerFsync = "entries_per_fsync"
+            case fdatasyncP50Millis = "fdatasync_p50_ms"
+            case p50OverFdatasync = "p50_over_fdatasync"
+            case rssMB = "rss_mb"
+            case stagesP50 = "stages_p50"
+            case cpuPackedShare = "cpu_packed_share"
+            case cpuPackingSwitches = "cpu_packing_switches"
+        }
+    }
+
+    var jsonValue: JSON {
+        JSON(members: members, clients: clients, valueSize: valueSize, seconds: seconds.rounded(places: 3),
+             putsPerSecond: putsPerSecond.rounded(places: 3), p50Millis: p50Millis.rounded(places: 3),
+             p90Millis: p90Millis.rounded(places: 3), p99Millis: p99Millis.rounded(places: 3),
+             maxMillis: maxMillis.rounded(places: 3), fsyncsPerSecond: fsyncsPerSecond.rounded(places: 3),
+             entriesPerFsync: entriesPerFsync.rounded(places: 3), errors: errors, storage: storage,
+             fdatasyncP50Millis: fdatasyncP50Millis?.rounded(places: 3),
+             p50OverFdatasync: fdatasyncP50Millis.map { (p50Millis / max($0, 0.001)).rounded(places: 3) },
+             rssMB: rssSamples.isEmpty ? nil : rssSamples.map { (Double($0.bytes) / 1_048_576).rounded(places: 3) },
+             stagesP50: stages?.jsonValue, cpuPackedShare: packing?.packedShare.rounded(places: 3),
+             cpuPackingSwitches: packing?.switches)
+    }
+
+    func json() throws -> String {
+        try jsonLine(jsonValue)
     }
 
     var text: String {

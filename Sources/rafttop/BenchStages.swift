@@ -43,8 +43,8 @@ struct StageBreakdown {
         steps.map { "\($0.name) " + String(format: "%.0f", $0.p50Micros) }.joined(separator: "  ")
     }
 
-    var json: String {
-        "{" + steps.map { "\"\($0.name.replacingOccurrences(of: " ", with: "_"))_us\":" + String(format: "%.1f", $0.p50Micros) }
-            .joined(separator: ",") + "}"
+    /// For `--json`: each step's median in microseconds, to tenths, named like `leader_fsync_us`.
+    var jsonValue: [String: Double] {
+        Dictionary(uniqueKeysWithValues: steps.map { ($0.name.replacingOccurrences(of: " ", with: "_") + "_us", $0.p50Micros.rounded(places: 1)) })
     }
 }

@@ -97,7 +97,7 @@ struct DemoFailover: ParsableCommand {
             ackedPuts: load.counts.acknowledged, lostPuts: lost, oldLeaderCaughtUp: caughtUp,
             p50MillisBefore: Double(before.percentileMicros(50)) / 1000, p99MillisBefore: Double(before.percentileMicros(99)) / 1000,
             p50MillisAfter: Double(after.percentileMicros(50)) / 1000, p99MillisAfter: Double(after.percentileMicros(99)) / 1000)
-        print(json ? report.json : report.text)
+        print(json ? try report.json() : report.text)
         if lost > 0 || !caughtUp { throw ExitCode(1) }
     }
 
@@ -122,12 +122,38 @@ struct FailoverReport {
     var p50MillisAfter: Double
     var p99MillisAfter: Double
 
-    var json: String {
-        func f(_ x: Double) -> String { String(format: "%.3f", x) }
-        return "{\"old_leader\":\(oldLeader),\"new_leader\":\(newLeader),\"failover_ms\":\(f(failoverMillis)),"
-            + "\"acked_puts\":\(ackedPuts),\"lost_puts\":\(lostPuts),\"old_leader_caught_up\":\(oldLeaderCaughtUp),"
-            + "\"p50_ms_before\":\(f(p50MillisBefore)),\"p99_ms_before\":\(f(p99MillisBefore)),"
-            + "\"p50_ms_after\":\(f(p50MillisAfter)),\"p99_ms_after\":\(f(p99MillisAfter))}"
+    /// What `--json` prints: one line, latencies to thousandths of a millisecond.
+    struct JSON: Encodable {
+        var oldLeader: NodeID
+        var newLeader: NodeID
+        var failoverMillis: Double
+        var ackedPuts: Int
+        var lostPuts: Int
+        var oldLeaderCaughtUp: Bool
+        var p50MillisBefore: Double
+        var p99MillisBefore: Double
+        var p50MillisAfter: Double
+        var p99MillisAfter: Double
+
+        enum CodingKeys: String, CodingKey {
+            case oldLeader = "old_leader"
+            case newLeader = "new_leader"
+            case failoverMillis = "failover_ms"
+            case ackedPuts = "acked_puts"
+            case lostPuts = "lost_puts"
+            case oldLeaderCaughtUp = "old_leader_caught_up"
+            case p50MillisBefore = "p50_ms_before"
+            case p99MillisBefore = "p99_ms_before"
+            case p50MillisAfter = "p50_ms_after"
+            case p99MillisAfter = "p99_ms_after"
+        }
+    }
+
+    func json() throws -> String {
+        try jsonLine(JSON(oldLeader: oldLeader, newLeader: newLeader, failoverMillis: failoverMillis.rounded(places: 3),
+                          ackedPuts: ackedPuts, lostPuts: lostPuts, oldLeaderCaughtUp: oldLeaderCaughtUp,
+                          p50MillisBefore: p50MillisBefore.rounded(places: 3), p99MillisBefore: p99MillisBefore.rounded(places: 3),
+                          p50MillisAfter: p50MillisAfter.rounded(places: 3), p99MillisAfter: p99MillisAfter.rounded(places: 3)))
     }
 
     var text: String {

@@ -22,7 +22,7 @@ extension DemoFailover {
         let result = Result { try runBlocking { try await Self.failover(cluster, clients: clients, phaseSeconds: phaseSeconds) } }
         try? runBlocking { await cluster.shutdown() }
         let report = try result.get()
-        print(json ? report.json : report.text)
+        print(json ? try report.json() : report.text)
         if report.lostPuts > 0 || !report.oldLeaderCaughtUp { throw ExitCode(1) }
     }
 

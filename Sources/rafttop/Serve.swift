@@ -39,6 +39,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var storage: StorageOptions
     @OptionGroup var placement: PlacementOptions
     @OptionGroup(title: "Limits on clients") var front: FrontOptions
+    @OptionGroup(title: "Passwords") var auth: AuthOptions
 
     func validate() throws {
         guard ClusterConfig.memberRange.contains(members) else {
@@ -58,6 +59,7 @@ struct Serve: ParsableCommand {
         GRPCTaskExecutor.useEventLoops()
         var setup = try storage.makeClusterConfig(members: members, placement: placement)
         front.apply(to: &setup.config)
+        auth.apply(to: &setup.config)
         let cluster = try Cluster(config: setup.config)
         defer {
             cluster.shutdown()

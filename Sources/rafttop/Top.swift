@@ -39,6 +39,7 @@ struct Top: ParsableCommand {
 
     @OptionGroup var storage: StorageOptions
     @OptionGroup var placement: PlacementOptions
+    @OptionGroup(title: "Passwords") var auth: AuthOptions
 
     func validate() throws {
         guard ClusterConfig.memberRange.contains(members) else { throw ValidationError("--members must be 1 to 7") }
@@ -52,6 +53,7 @@ struct Top: ParsableCommand {
 
     func run() throws {
         var setup = try storage.makeClusterConfig(members: members, placement: placement)
+        auth.apply(to: &setup.config)
         setup.config.member.tickNanos = UInt64(heartbeatMillis) * 1_000_000
         setup.config.member.heartbeatTicks = 1
         setup.config.member.electionTicks = electionMillis / heartbeatMillis

@@ -99,6 +99,17 @@ import Testing
         #expect(result.stderr.contains("--members must be 1 to 7"))
     }
 
+    @Test func passwordRoundsOutsideTheirBoundsAreRefusedNamingTheFlag() async throws {
+        for command in [["serve"], ["bench", "auth"], []] {
+            for rounds in ["999", "4194305", "0"] {
+                let result = try await Rafttop.run(command + ["--auth-pbkdf2-rounds", rounds])
+                #expect(result.status != 0, "\(command) \(rounds)")
+                #expect(result.stderr.contains("--auth-pbkdf2-rounds must be from 1000 to 4194304, not \(rounds)"),
+                        "\(command) \(rounds): \(result.stderr)")
+            }
+        }
+    }
+
     @Test(arguments: [
         (["--grpc-keepalive-min-time", "5"], "--grpc-keepalive-min-time must be a duration above zero such as 5s, 300ms or 2h0m0s, not '5'"),
         (["--grpc-keepalive-timeout", "0"], "--grpc-keepalive-timeout must be a duration above zero"),

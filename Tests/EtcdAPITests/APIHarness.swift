@@ -22,6 +22,8 @@ struct APIHarness: Sendable {
                                   _ body: (APIHarness) async throws -> R) async throws -> R {
         var config = ClusterConfig(memberCount: members, driver: .realTime)
         config.member.tickNanos = 10_000_000
+        // The fewest a member may be configured with: BoringSSL built for debugging hashes slowly.
+        config.member.passwordHashRounds = PasswordHash.configurableRounds.lowerBound
         if let maxRequestBytes { config.member.maxRequestBytes = maxRequestBytes }
         if let quotaBackendBytes { config.member.spaceQuota = SpaceQuota(bytes: quotaBackendBytes) }
         let cluster = try Cluster(config: config)

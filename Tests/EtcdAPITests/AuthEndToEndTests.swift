@@ -63,9 +63,10 @@ struct AuthEndToEndTests {
         #expect(try E2E.ok(served, [Self.user("root"), "user", "get", "ro"]) == "User: ro\nRoles: reader\n")
         #expect(try E2E.ok(served, [Self.user("root"), "role", "get", "writer"]).contains("[app/, app0) (prefix app/)"))
 
-        // A restart keeps users, roles and auth on.
+        // A restart keeps users, roles and auth on. It hashes passwords with more rounds than
+        // before: each user's first login proposes its hash again at that strength.
         try await served.process.terminate()
-        let restarted = try await E2E.serve(dataDirectory: directory)
+        let restarted = try await E2E.serve(dataDirectory: directory, extraArguments: ["--auth-pbkdf2-rounds", "2000"])
         defer { restarted.process.stop() }
         #expect(try E2E.ok(restarted, [Self.user("app"), "get", "app/x"]) == "app/x\n1\n")
         #expect(try Self.failure(restarted, ["get", "foo"]).contains("etcdserver: user name is empty"))
@@ -87,6 +88,7 @@ struct AuthEndToEndTests {
         let dump = try ExternalTools.run(try #require(ExternalTools.rafttop), ["wal", "dump", "\(directory)/member-1"])
         #expect(dump.status == 0)
         #expect(dump.stdout.contains("user add ro"))
+        for name in ["root", "app", "ro"] { #expect(dump.stdout.contains("user rehash \(name)"), "\(name)'s hash upgraded") }
         let printed = served.process.output + restarted.process.output + dump.stdout + dump.stderr
         for (name, password) in Self.passwords.merging(["app (changed)": Self.newAppPassword], uniquingKeysWith: { $1 }) {
             #expect(!printed.contains(password), "\(name)'s password printed")

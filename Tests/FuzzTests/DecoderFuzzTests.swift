@@ -67,9 +67,10 @@ import Testing
         .put(PutRequest(key: Array("kept".utf8), value: Array("v".utf8), ignoreLease: true)),
         .leaseGrant(id: 0x694d7a5c2f5e1c0b, ttlSeconds: 60),
         .leaseRevoke(id: -3),
-        .auth(.userAdd(name: "alice", password: PasswordHash(hashing: "pw", iterations: 2))),
+        .auth(.userAdd(name: "alice", password: PasswordHash(hashing: "pw", rounds: 2))),
         .auth(.roleGrantPermission(role: "r", permission: Permission(kind: .readwrite, range: KeyRange.prefix(Array("app/".utf8))))),
         .auth(.roleRevokePermission(role: "r", range: KeyRange(key: Array("k".utf8)))),
+        .auth(.userUpgradePassword(name: "alice", from: PasswordHash(hashing: "pw", rounds: 2), to: PasswordHash(hashing: "pw", rounds: 3))),
         .auth(.enable),
     ]
 
@@ -84,7 +85,7 @@ import Testing
 
     @Test func authSnapshots() throws {
         var state = AuthState()
-        for operation in [AuthOperation.userAdd(name: "root", password: PasswordHash(hashing: "pw", iterations: 2)),
+        for operation in [AuthOperation.userAdd(name: "root", password: PasswordHash(hashing: "pw", rounds: 2)),
                           .userGrantRole(user: "root", role: "root"), .roleAdd(name: "r"),
                           .roleGrantPermission(role: "r", permission: Permission(kind: .read, range: KeyRange(key: Array("k".utf8)))),
                           .userAdd(name: "bob", password: nil), .userGrantRole(user: "bob", role: "r"), .enable] {

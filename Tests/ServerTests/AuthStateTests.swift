@@ -89,7 +89,7 @@ import Testing
 
     @Test func theStateSurvivesItsSnapshotBytes() throws {
         var state = try Self.enabledState([Permission(kind: .write, range: .prefix(bytes("p")))])
-        _ = try state.apply(.userChangePassword(name: "alice", password: PasswordHash(hashing: "pw", iterations: 2)))
+        _ = try state.apply(.userChangePassword(name: "alice", password: PasswordHash(hashing: "pw", rounds: 2)))
         let copy = try AuthState(snapshotData: state.snapshotData())
         #expect(copy == state)
         #expect(throws: DecodingError.self) { try AuthState(snapshotData: Array(state.snapshotData().dropLast())) }

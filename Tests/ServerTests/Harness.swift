@@ -19,11 +19,15 @@ final class MemberGroup {
     var down: Set<NodeID> = []
     let ids: [NodeID]
 
+    /// The fewest a member may be configured with: BoringSSL built for debugging hashes slowly.
+    static let passwordHashRounds = PasswordHash.configurableRounds.lowerBound
+
     init(ids: [NodeID] = [1, 2, 3], configure: (inout MemberConfig) -> Void = { _ in }) throws {
         self.ids = ids
         for id in ids {
             var config = MemberConfig(id: id, peers: ids)
             config.randomSeed = id
+            config.passwordHashRounds = Self.passwordHashRounds
             configure(&config)
             let p = MemoryPersistence()
             persistence[id] = p
@@ -37,6 +41,7 @@ final class MemberGroup {
         members[id]!.stop()
         var config = MemberConfig(id: id, peers: ids)
         config.randomSeed = id &+ 100
+        config.passwordHashRounds = Self.passwordHashRounds
         configure(&config)
         members[id] = try Member(config: config, clock: clock, transport: transport, persistence: persistence[id]!)
         down.remove(id)

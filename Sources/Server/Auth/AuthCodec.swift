@@ -51,6 +51,11 @@ extension AuthOperation {
             out.string(role)
             out.lengthPrefixed(range.key)
             out.lengthPrefixed(range.rangeEnd)
+        case .userUpgradePassword(let name, let from, let to):
+            out.uint8(15)
+            out.string(name)
+            out.passwordHash(from)
+            out.passwordHash(to)
         }
     }
 
@@ -73,6 +78,13 @@ extension AuthOperation {
         case 13: self = .roleGrantPermission(role: try input.string(), permission: try input.permission())
         case 14: self = .roleRevokePermission(role: try input.string(),
                                               range: KeyRange(key: try input.lengthPrefixed(), rangeEnd: try input.lengthPrefixed()))
+        case 15:
+            let name = try input.string()
+            let offset = input.offset
+            guard let from = try input.passwordHash(), let to = try input.passwordHash() else {
+                throw DecodingError(offset: offset, reason: "a password upgrade without both hashes")
+            }
+            self = .userUpgradePassword(name: name, from: from, to: to)
         default: throw DecodingError(offset: input.offset - 1, reason: "unknown auth operation \(kind)")
         }
     }
@@ -138,10 +150,13 @@ extension ByteWriter {
         lengthPrefixed(Array(s.utf8))
     }
 
+    /// A tag, 0 for no password or the hash's algorithm, then its rounds, salt and hash. Before
+    /// hashes named their algorithm the tag was a presence flag, and 1, present, is
+    /// PBKDF2-HMAC-SHA256's number: what older code wrote decodes unchanged.
     mutating func passwordHash(_ hash: PasswordHash?) {
-        guard let hash else { return bool(false) }
-        bool(true)
-        uint64(UInt64(hash.iterations))
+        guard let hash else { return uint8(0) }
+        uint8(hash.algorithm.rawValue)
+        uint64(UInt64(hash.rounds))
         lengthPrefixed(hash.salt)
         lengthPrefixed(hash.hash)
     }
@@ -165,15 +180,22 @@ extension ByteReader {
     }
 
     mutating func passwordHash() throws(DecodingError) -> PasswordHash? {
-        guard try bool() else { return nil }
-        let iterations = try uint64()
-        guard iterations >= 1, iterations <= UInt64(PasswordHash.maxIterations) else {
-            throw error("password hash with \(iterations) iterations")
+        let tag = try uint8()
+        guard tag != 0 else { return nil }
+        guard let algorithm = PasswordHash.Algorithm(rawValue: tag) else {
+            throw DecodingError(offset: offset - 1, reason: "unknown password hash algorithm \(tag)")
+        }
+        let rounds = try uint64()
+        guard let stored = UInt32(exactly: rounds), PasswordHash.storedRounds.contains(stored) else {
+            throw DecodingError(offset: offset - 8, reason: "password hash with \(rounds) rounds, not \(PasswordHash.storedRounds)")
         }
         let salt = try lengthPrefixed()
+        guard salt.count <= PasswordHash.maxSaltBytes else {
+            throw error("password salt of \(salt.count) bytes, more than \(PasswordHash.maxSaltBytes)")
+        }
         let hash = try lengthPrefixed()
         guard hash.count == PasswordHash.hashBytes else { throw error("password hash of \(hash.count) bytes") }
-        return PasswordHash(iterations: UInt32(iterations), salt: salt, hash: hash)
+        return PasswordHash(algorithm: algorithm, rounds: stored, salt: salt, hash: hash)
     }
 
     mutating func permission() throws(DecodingError) -> Permission {

@@ -19,6 +19,10 @@ public enum AuthOperation: Sendable, Hashable {
     case roleList
     case roleGrantPermission(role: String, permission: Permission)
     case roleRevokePermission(role: String, range: KeyRange)
+    /// The same password hashed again at a member's configured strength, proposed by the member
+    /// that has just checked it (`Member.authenticate`). Applied only while the user's hash is
+    /// still `from`, so a password changed in between is never overwritten.
+    case userUpgradePassword(name: String, from: PasswordHash, to: PasswordHash)
 
     /// For logs and the WAL view: names, never a password or its hash.
     public var summary: String {
@@ -39,13 +43,16 @@ public enum AuthOperation: Sendable, Hashable {
         case .roleGrantPermission(let role, let permission):
             "role grant \(role) \(permission.kind) \(printable(permission.range.key))"
         case .roleRevokePermission(let role, let range): "role revoke \(role) \(printable(range.key))"
+        case .userUpgradePassword(let name, _, _): "user rehash \(name)"
         }
     }
 
     /// Whether applying it changes the auth state (and so the auth revision) when it succeeds.
+    /// An upgraded hash checks the same password and grants the same permissions: requests
+    /// checked before it need not be checked again.
     var isChange: Bool {
         switch self {
-        case .userGet, .userList, .roleGet, .roleList: false
+        case .userGet, .userList, .roleGet, .roleList, .userUpgradePassword: false
         default: true
         }
     }

@@ -64,6 +64,9 @@ public struct AuthState: Sendable, Hashable {
         case .userChangePassword(let name, let password):
             guard users[name] != nil else { throw .userNotFound }
             users[name]!.password = password
+        case .userUpgradePassword(let name, let from, let to):
+            guard users[name]?.password == from else { return .done }
+            users[name]!.password = to
         case .userGrantRole(let name, let role):
             guard var user = users[name] else { throw .userNotFound }
             guard role == Self.rootRole || roles[role] != nil else { throw .roleNotFound }

@@ -47,7 +47,9 @@ extension Member {
 
     /// Checks a user's password and hands out a simple token: etcd's Authenticate. Wrong
     /// passwords count against the name; past a few, attempts are refused for a while without
-    /// looking at the password (`tooManyFailedAttempts`).
+    /// looking at the password (`tooManyFailedAttempts`). A hash weaker than this member's
+    /// configured one is hashed again from the password just checked, and the new hash proposed
+    /// through Raft like a password change, so every member stores the same one.
     public func authenticate(username: String, password: String) throws(AuthError) -> String {
         guard !stopped.load(ordering: .relaxed) else { throw .authFailed }
         let sessions = config.authSessions
@@ -62,6 +64,11 @@ extension Member {
             throw .authFailed
         }
         sessions.recordSuccess(user: username)
+        if hash.needsUpgrade(toRounds: config.passwordHashRounds) {
+            let upgraded = PasswordHash(hashing: password, rounds: config.passwordHashRounds)
+            // Nothing waits on it: if it fails (no leader, say), the next login tries again.
+            propose(.auth(.userUpgradePassword(name: username, from: hash, to: upgraded))) { _ in }
+        }
         return sessions.assign(username: username, now: clock.nowNanos())
     }
 
@@ -73,13 +80,13 @@ extension Member {
     /// Adds a user: the password is hashed here, before anything is proposed, so only its salted
     /// hash reaches the log. A nil password makes a user that cannot authenticate with one.
     public func addUser(_ name: String, password: String?, credentials: Credentials, completion: @escaping Completion) {
-        let hash = password.map { PasswordHash(hashing: $0, iterations: config.passwordHashIterations) }
+        let hash = password.map { PasswordHash(hashing: $0, rounds: config.passwordHashRounds) }
         proposeAuth(.userAdd(name: name, password: hash), credentials: credentials, completion: completion)
     }
 
     /// Changes a user's password, hashed here as `addUser` does.
     public func changePassword(of name: String, to password: String, credentials: Credentials, completion: @escaping Completion) {
-        let hash = PasswordHash(hashing: password, iterations: config.passwordHashIterations)
+        let hash = PasswordHash(hashing: password, rounds: config.passwordHashRounds)
         proposeAuth(.userChangePassword(name: name, password: hash), credentials: credentials, completion: completion)
     }
 
