@@ -17,9 +17,9 @@ import Server
 ///
 /// It sets the CPUs of the threads registered with it and of no other. Linux gives a new thread
 /// its creator's CPUs, so a thread a packed member thread starts begins packed: the member's
-/// own (the snapshot saver) calls `spreadCurrentThread()` as it starts; a dispatch or
-/// cooperative-pool thread that a packed thread makes the runtime create stays packed, which no
-/// API lets us prevent, and is why packing is off unless asked for (`--cpu-packing`).
+/// own (the snapshot saver) calls `spreadCurrentThread()` as it starts. A dispatch worker that
+/// the runtime would create on a packed member thread (all others busy as it hands work on)
+/// would stay packed until it ends; none was seen under `serve` or `bench` (docs/performance.md).
 public final class CPUPacking: Sendable {
     /// Where the member threads may run.
     public enum Placement: Sendable, Equatable, CustomStringConvertible {

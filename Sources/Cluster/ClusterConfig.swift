@@ -22,8 +22,7 @@ public struct ClusterConfig: Sendable {
     /// Where the members keep their data, shown in the UI; nil when they keep it in memory.
     public var dataDirectory: String?
     /// Real time: keep the member threads on one CPU while they use little of it (CPUPacking).
-    /// Off unless asked for: threads the runtime creates from a packed thread stay packed.
-    public var packThreadsWhenLight = false
+    public var packThreadsWhenLight = true
 
     public static let memberRange = 1...7
     /// Member 1's peer URL names this port, member i's this + i - 1. Nothing listens there: the

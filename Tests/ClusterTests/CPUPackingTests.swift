@@ -199,9 +199,9 @@ import Testing
         }
     }
 
-    @Test func packingIsOffUnlessAskedFor() throws {
-        let config = ClusterConfig(memberCount: 1, driver: .realTime)
-        #expect(!config.packThreadsWhenLight)
+    @Test func packingOffLeavesTheThreadsAlone() throws {
+        var config = ClusterConfig(memberCount: 1, driver: .realTime)
+        config.packThreadsWhenLight = false
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
         #expect(cluster.cpuPackingReport == nil)
