@@ -89,7 +89,9 @@ import Testing
         #expect(r.log.committed == 2)
     }
 
-    @Test func singleMemberCommitsAtOnce() throws {
+    /// A group of one commits an entry as soon as its only member has persisted it (the
+    /// network's members persist and advance every Ready).
+    @Test func singleMemberCommitsOnceItHasPersisted() throws {
         let net = Network(ids: [1])
         net.campaign(1)
         try net.propose(1, "x")
