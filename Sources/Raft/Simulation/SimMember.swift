@@ -165,7 +165,8 @@ final class SimMember {
         cachedLog = nil
     }
 
-    /// The persisted log, which after every handled `Ready` is the whole of Raft's log.
+    /// The persisted log: the whole of Raft's log after every handled `Ready`, but for a
+    /// leader's write still in flight.
     private var log: (snapshotIndex: UInt64, snapshotTerm: UInt64, entries: [Entry]) {
         if let cachedLog { return cachedLog }
         let first = storage.firstIndex()
