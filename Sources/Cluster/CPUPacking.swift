@@ -15,9 +15,11 @@ import Server
 /// 0.12 ms with them packed; from 16 clients on, one CPU is too few and packing costs
 /// throughput. Hence the switch by load, sampled every `Policy.windowNanos`.
 ///
-/// Linux gives a new thread its creator's CPUs, so a thread started by a packed member thread
-/// (a dispatch worker saving a snapshot, a task resumed on a new pool thread) begins packed too.
-/// Each window ends by giving such threads back every CPU: only registered threads stay packed.
+/// It sets the CPUs of the threads registered with it and of no other. Linux gives a new thread
+/// its creator's CPUs, so a thread a packed member thread starts begins packed: the member's
+/// own (the snapshot saver) calls `spreadCurrentThread()` as it starts. A dispatch worker that
+/// the runtime would create on a packed member thread (all others busy as it hands work on)
+/// would stay packed until it ends; none was seen under `serve` or `bench` (docs/performance.md).
 public final class CPUPacking: Sendable {
     /// Where the member threads may run.
     public enum Placement: Sendable, Equatable, CustomStringConvertible {
@@ -100,9 +102,6 @@ public final class CPUPacking: Sendable {
         public var lastWindow: Window
         /// The kernel's ids of the threads counted, in increasing order.
         public var threadIDs: [Int32]
-        /// Threads found packed without being registered (started by a packed thread), and given
-        /// every CPU again.
-        public var releasedThreads: Int
     }
 
     private struct ThreadClock {
@@ -123,14 +122,7 @@ public final class CPUPacking: Sendable {
         var lastWindow = Window(usage: 0, entriesPerSync: 0)
         var quietWindows = 0
         var walTotals: WALWriteTotals?
-        var releasedThreads = 0
     }
-
-    /// The threads registered with any CPUPacking in the process, which a window's end leaves
-    /// where they are. Taken after an instance's own lock, never before it; held while a thread
-    /// is registered and placed, and while unregistered threads are released, so that a release
-    /// cannot undo a placement.
-    private static let registered = Locked<Set<Int32>>([])
 
     public let policy: Policy
     /// The CPUs the process could use when the cluster started: the spread placement.
@@ -155,11 +147,14 @@ public final class CPUPacking: Sendable {
         let tid = rt_gettid()
         state.withLock { s in
             s.threads[tid] = ThreadClock(clock: clock, cpuNanos: Self.cpuNanos(clock) ?? 0)
-            Self.registered.withLock { registered in
-                registered.insert(tid)
-                if s.available, !place(tid: tid, s.placement) { s.available = false }
-            }
+            if s.available, !place(tid: tid, s.placement) { s.available = false }
         }
+    }
+
+    /// Lets the calling thread run on every CPU the process could use when the cluster started:
+    /// for a thread a member starts, which would otherwise keep its packed creator's one CPU.
+    public func spreadCurrentThread() {
+        _ = rt_set_thread_cpus(rt_gettid(), allowedMask, allowedMask.count * MemoryLayout<UInt>.size)
     }
 
     /// Stops counting the calling thread, keeping the CPU time it used in this window.
@@ -169,7 +164,6 @@ public final class CPUPacking: Sendable {
             guard let thread = s.threads.removeValue(forKey: tid) else { return }
             let now = Self.cpuNanos(thread.clock) ?? thread.cpuNanos
             s.endedCPUNanos += now - min(now, thread.cpuNanos)
-            _ = Self.registered.withLock { $0.remove(tid) }
         }
         // A thread id may be reused by a later thread: leave it free to run anywhere.
         _ = rt_set_thread_cpus(tid, allowedMask, allowedMask.count * MemoryLayout<UInt>.size)
@@ -208,7 +202,6 @@ public final class CPUPacking: Sendable {
             let quietBefore = s.quietWindows
             s.quietWindows = policy.isQuiet(window) ? s.quietWindows + 1 : 0
             guard s.available, let packCPU else { return }
-            if s.switches > 0 { s.releasedThreads += releaseInheritedThreads(packedOn: packCPU) }
             let wasPacked = s.placement != .spread
             let packs = policy.packs(wasPacked: wasPacked, window: window, quietWindowsBefore: quietBefore)
             let next: Placement = packs ? .packed(cpu: packCPU) : .spread
@@ -225,39 +218,8 @@ public final class CPUPacking: Sendable {
         state.withLock { s in
             Report(available: s.available, placement: s.placement, switches: s.switches,
                    packedNanos: s.packedNanos, spreadNanos: s.spreadNanos, lastWindow: s.lastWindow,
-                   threadIDs: s.threads.keys.sorted(), releasedThreads: s.releasedThreads)
+                   threadIDs: s.threads.keys.sorted())
         }
-    }
-
-    /// Gives every CPU back to the process's threads that run only on `cpu` without being
-    /// registered with any CPUPacking; returns how many there were.
-    private func releaseInheritedThreads(packedOn cpu: Int) -> Int {
-        guard let tids = Self.processThreadIDs() else { return 0 }
-        let packedMask = Self.mask(of: [cpu])
-        let bytes = packedMask.count * MemoryLayout<UInt>.size
-        return Self.registered.withLock { registered in
-            var released = 0
-            for tid in tids where !registered.contains(tid) {
-                var current = [UInt](repeating: 0, count: Self.maskWords)
-                guard rt_get_thread_cpus(tid, &current, bytes) > 0, current == packedMask else { continue }
-                if rt_set_thread_cpus(tid, allowedMask, bytes) == 0 { released += 1 }
-            }
-            return released
-        }
-    }
-
-    /// The kernel's ids of the process's threads, from /proc; nil when it cannot be read.
-    private static func processThreadIDs() -> [Int32]? {
-        guard let directory = opendir("/proc/self/task") else { return nil }
-        defer { closedir(directory) }
-        var tids: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if let tid = Int32(name) { tids.append(tid) }
-        }
-        return tids
     }
 
     /// Sets one thread's CPUs; false when the system refuses for a reason other than the

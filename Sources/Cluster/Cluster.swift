@@ -120,6 +120,9 @@ public final class Cluster: Sendable {
         // Real time has threads to spare for a snapshot; the simulation steps everything itself.
         memberConfig.snapshotsInBackground = !isSimulated
         memberConfig.applyInRaftLoopWhenQuiet = !isSimulated
+        if let cpuPacking {
+            memberConfig.backgroundThreadStarted = { cpuPacking.spreadCurrentThread() }
+        }
         let wakeup = Wakeup()
         let applyWakeup = Wakeup()
         let member: Member

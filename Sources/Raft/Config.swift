@@ -29,6 +29,10 @@ public struct Config: Sendable {
     public var disableProposalForwarding: Bool = false
     /// Seeds the randomized election timeout, so a run can be replayed.
     public var randomSeed: UInt64
+    /// A deliberate bug, for the simulation's test that its checker catches it: the leader
+    /// counts its own entries toward the quorum as it appends them, before they are persisted
+    /// (what this core did before etcd-io/raft's rule). Never set outside that test.
+    package var countsUnpersistedSelfAck = false
 
     public init(id: NodeID, randomSeed: UInt64? = nil) {
         self.id = id

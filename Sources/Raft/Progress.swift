@@ -66,7 +66,9 @@ struct Progress {
         next = index + 1
     }
 
-    /// The leader itself holds every entry it appends.
+    /// A member's own progress when its log is reset (a new term, a restored snapshot): all it
+    /// holds so far. On a new leader these are entries of earlier terms, which its counting
+    /// never commits (§5.4.2); entries it appends count once persisted.
     mutating func setLeaderMatch(_ index: UInt64) {
         match = index
         next = index + 1

@@ -55,7 +55,16 @@ final class Raft {
     let maxUncommittedSize: UInt64
     let maxInflight: Int
     let maxInflightBytes: UInt64
+    /// The checker's mutation: count the leader's entries as soon as they are appended (see
+    /// `Config.countsUnpersistedSelfAck`).
+    let countsUnpersistedSelfAck: Bool
     private var random: SplitMix64
+    /// The leader's acknowledgement of the entries it appended since the last `Ready`: a
+    /// MsgAppResp to itself that `RawNode` steps in `advance(_:)`, once the entries are
+    /// persisted (etcd-io/raft's self-directed MsgAppResp in msgsAfterAppend). Only the newest
+    /// is kept: it acknowledges every earlier entry of its term, and one of an earlier term is
+    /// dropped on arrival anyway.
+    private(set) var selfAck: Message?
 
     init(config c: Config, storage: any Storage) throws(RaftError) {
         try c.validate()
@@ -70,6 +79,7 @@ final class Raft {
         maxUncommittedSize = c.maxUncommittedEntriesSize
         maxInflight = c.maxInflightMsgs
         maxInflightBytes = c.maxInflightBytes
+        countsUnpersistedSelfAck = c.countsUnpersistedSelfAck
         random = SplitMix64(seed: c.randomSeed)
 
         let (hardState, confState) = storage.initialState()
@@ -323,10 +333,21 @@ final class Raft {
         }
         uncommittedSize += payload
         let newLast = log.append(batch)
-        // The leader counts itself: its entries are persisted before anything reveals them committed.
-        _ = progress[id]?.maybeUpdate(newLast)
-        _ = maybeCommit()
+        // The leader's own copy counts toward the quorum only once it is durable: RawNode steps
+        // this acknowledgement in advance(_:) after the Ready carrying the entries was persisted.
+        selfAck = Message(type: .appResp, to: id, from: id, term: term, index: newLast)
+        if countsUnpersistedSelfAck {
+            _ = progress[id]?.maybeUpdate(newLast)
+            _ = maybeCommit()
+        }
         return true
+    }
+
+    /// Hands over the leader's acknowledgement of its appended entries, for `RawNode` to step
+    /// once they are persisted.
+    func takeSelfAck() -> Message? {
+        defer { selfAck = nil }
+        return selfAck
     }
 
     /// Entries committed and handed to the application no longer count as uncommitted.

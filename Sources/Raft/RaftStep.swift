@@ -184,13 +184,16 @@ extension Raft {
             break
         }
         progress[m.from] = pr
+        // The leader's own acknowledgement (stepped once its entries are persisted) takes this
+        // path too, but the leader sends itself nothing.
+        let fromPeer = m.from != id
         if maybeCommit() {
             releasePendingReadIndexMessages()
             broadcastAppend()
-        } else if wasPaused {
+        } else if wasPaused && fromPeer {
             sendAppend(to: m.from)
         }
-        while maybeSendAppend(to: m.from, sendIfEmpty: false) {}
+        while fromPeer && maybeSendAppend(to: m.from, sendIfEmpty: false) {}
         if m.from == leadTransferee && progress[m.from]!.match == log.lastIndex {
             send(Message(type: .timeoutNow, to: m.from))
         }

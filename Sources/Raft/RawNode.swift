@@ -2,8 +2,10 @@
 ///
 /// Order matters: persist `hardState`, `entries` and `snapshot` (fsync when `mustSync`) before
 /// sending `messages` — a leader may send its MsgApps while its own write is in flight, as etcd
-/// does, but every other message promises something already on disk. Apply `committedEntries`
-/// after persisting, then call `advance(_:)`.
+/// does, but every other message promises something already on disk. `committedEntries` are
+/// durable on a quorum that counts this member only once an earlier `Ready` was advanced, so
+/// they may be applied while this one's write is in flight (as etcd does), unless it carries a
+/// snapshot. Call `advance(_:)` once the write is durable.
 public struct Ready: Sendable {
     /// Set when leader or role changed since the last `Ready`.
     public var softState: SoftState?
@@ -34,6 +36,9 @@ public final class RawNode {
     private var previousHardState: HardState
     /// A `Ready` has been handed out and not yet advanced.
     private var readyOutstanding = false
+    /// The leader's acknowledgement of the entries in the outstanding `Ready`, stepped in
+    /// `advance(_:)` when they are persisted.
+    private var selfAckOnAdvance: Message?
 
     /// A member over `storage`, which holds its persisted state (empty for a new member).
     public init(config: Config, storage: any Storage) throws(RaftError) {
@@ -134,7 +139,7 @@ public final class RawNode {
         let hs = raft.hardState
         if !hs.isEmpty && hs != previousHardState { return true }
         if raft.log.hasPendingSnapshot { return true }
-        if !raft.messages.isEmpty || !raft.log.unstableEntries.isEmpty || raft.log.hasNextCommittedEntries { return true }
+        if !raft.messages.isEmpty || raft.selfAck != nil || !raft.log.unstableEntries.isEmpty || raft.log.hasNextCommittedEntries { return true }
         return !raft.readStates.isEmpty
     }
 
@@ -159,11 +164,13 @@ public final class RawNode {
         rd.mustSync = !rd.entries.isEmpty || hard.term != previousHardState.term || hard.vote != previousHardState.vote
         raft.messages = []
         raft.readStates = []
+        selfAckOnAdvance = raft.takeSelfAck()
         readyOutstanding = true
         return rd
     }
 
-    /// The application has persisted, sent and applied (or queued for applying) `rd`.
+    /// The application has persisted, sent and applied (or queued for applying) `rd`. A
+    /// leader counts the entries it appended toward their quorum only from here on.
     public func advance(_ rd: Ready) {
         precondition(readyOutstanding, "advance() without a ready()")
         readyOutstanding = false
@@ -181,6 +188,12 @@ public final class RawNode {
         }
         if let snapshot = rd.snapshot {
             raft.log.stableSnapshotTo(index: snapshot.metadata.index)
+        }
+        if let ack = selfAckOnAdvance {
+            // The leader's entries are durable: its own copy now counts, which may commit them
+            // (the commit reaches the next Ready). An ack from an earlier term is dropped.
+            selfAckOnAdvance = nil
+            try? raft.step(ack)
         }
     }
 

@@ -22,6 +22,10 @@ public struct MemberConfig: Sendable {
     /// saves its snapshot in a goroutine too). Off, the apply loop does it in line, which is what
     /// the deterministic simulation needs.
     public var snapshotsInBackground = false
+    /// Called first on the thread that saves a snapshot in the background: the cluster's CPU
+    /// packing gives that thread every CPU back, which it would not have if a packed member
+    /// thread made the system start it.
+    public var backgroundThreadStarted: (@Sendable () -> Void)?
     /// Let the raft loop apply a Ready's committed entries itself when it has nothing to write
     /// and the apply loop has nothing queued, saving the apply loop's wake-up on the way to the
     /// client (real time sets it; the step-by-step drivers leave applying to `applyCycle()`).

@@ -8,10 +8,9 @@ extension Member {
     /// As in etcd, the leader sends its MsgApps and heartbeats before its own WAL write, so the
     /// write overlaps replication; every other message waits until the write is durable. And as
     /// in etcd, committed entries go to the apply loop before the write, so applying them
-    /// overlaps it: a quorum already holds them durably, whatever this member's disk is doing.
-    /// Two exceptions wait for the write: a Ready carrying a snapshot (the snapshot and the
-    /// entries after it), and a leader's entries committed in the very Ready that appends them
-    /// (a cluster of one voter, where the leader's own unwritten copy made the quorum).
+    /// overlaps it: a quorum already holds them durably, whatever this member's disk is doing
+    /// (Raft counts a leader's own copy only once `advance` said it is written). A Ready
+    /// carrying a snapshot waits for the write (the snapshot and the entries after it).
     ///
     /// On a simulated slow disk the write is durable only later in simulated time: the Ready
     /// then stays in flight, and until it is durable the cycle takes nothing from the inbox, as
@@ -28,9 +27,9 @@ extension Member {
         }
         let started = clock.nowNanos()
         let took = drainInbox(at: started)
-        guard let (rd, isLeader) = takeReady(at: started) else { return took }
+        guard let rd = takeReady(at: started) else { return took }
         if !rd.entries.isEmpty { entryStages.withLock { $0.appended(rd.entries, at: started) } }
-        let appliedEarly = committedBeforePersisting(rd, isLeader: isLeader)
+        let appliedEarly = rd.snapshot == nil ? rd.committedEntries.count : 0
         // A Ready with nothing to write (the commit of entries written before) at a quiet
         // moment: this thread applies them itself, saving the apply loop's wake-up on the way
         // to the client. Under load, Readys carry entries to write and the apply loop applies.
@@ -58,17 +57,6 @@ extension Member {
         finishPersisting(rd, appliedEarly: appliedEarly, fsyncNanos: fsyncNanos)
         if !ready.load(ordering: .relaxed) { checkReadiness() }
         return true
-    }
-
-    /// How many of the Ready's committed entries can be applied while its write is in flight.
-    private func committedBeforePersisting(_ rd: Ready, isLeader: Bool) -> Int {
-        guard rd.snapshot == nil else { return 0 }
-        // A follower's committed entries are durable on a quorum that did not count it: its
-        // leader counts itself only in a cycle after its own write of them. A leader's own
-        // quorum may include this write only when it has no followers to wait for.
-        guard isLeader else { return rd.committedEntries.count }
-        let durable = persistedIndex.load(ordering: .relaxed)
-        return rd.committedEntries.prefix { $0.index <= durable }.count
     }
 
     /// When a Ready waiting for a slow disk will be durable; nil when none is waiting.
@@ -206,9 +194,9 @@ extension Member {
         return true
     }
 
-    /// The next Ready, and whether this member leads as of it.
-    private func takeReady(at now: UInt64) -> (Ready, isLeader: Bool)? {
-        raft.withLock { side -> (Ready, isLeader: Bool)? in
+    /// The next Ready, if Raft has one.
+    private func takeReady(at now: UInt64) -> Ready? {
+        raft.withLock { side -> Ready? in
             guard side.node.hasReady else { return nil }
             let rd = side.node.ready()
             if let soft = rd.softState {
@@ -232,7 +220,7 @@ extension Member {
                     }
                 }
             }
-            return (rd, side.lead == id)
+            return rd
         }
     }
 
@@ -391,6 +379,7 @@ extension Member {
         let encode = applier.snapshotEncoder()
         applier.snapshotIndex = applied
         snapshotQueue.async { [self] in
+            config.backgroundThreadStarted?()
             defer { snapshotInFlight.store(false, ordering: .releasing) }
             // A member stopping waits for this, and one stopped saves nothing more.
             guard !isStopped else { return }

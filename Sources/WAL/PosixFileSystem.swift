@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// Real files through POSIX calls: `pread`, `pwrite`, `posix_fallocate`, `fdatasync`,
-/// `fsync` of a directory, `rename`, `ftruncate` and `flock`.
+/// `fsync` of a directory (both `F_FULLFSYNC` on Darwin, see `DurableFlush`), `rename`,
+/// `ftruncate` and `flock`.
 public struct PosixFileSystem: FileSystem {
     /// Tries at taking a lock, 2 ms apart.
     static let lockAttempts = 50
@@ -63,7 +64,7 @@ public struct PosixFileSystem: FileSystem {
         let fd = openDescriptor(path, O_RDONLY)
         if fd < 0 { throw posixError("open directory", path) }
         defer { closeDescriptor(fd) }
-        if fsync(fd) != 0 { throw posixError("fsync directory", path) }
+        if DurableFlush.all(fd) != 0 { throw posixError("fsync directory", path) }
     }
 
     public func lock(_ path: String) throws(FileSystemError) -> any FileLock {
@@ -162,12 +163,7 @@ final class PosixFile: DiskFile {
 
     func sync() throws(FileSystemError) {
         precondition(descriptor >= 0, "use of a closed file")
-        #if os(Linux)
-        let result = fdatasync(descriptor)
-        #else
-        let result = fsync(descriptor)
-        #endif
-        if result != 0 { throw posixError("fdatasync", path) }
+        if DurableFlush.data(descriptor) != 0 { throw posixError("fdatasync", path) }
     }
 
     func truncate(to length: Int) throws(FileSystemError) {

@@ -7,6 +7,9 @@ import Testing
 /// CPU packing: the policy on its own, then on real threads, whose CPUs are read back from the
 /// kernel. Windows are ended with made-up times, so nothing depends on how fast the machine is.
 @Suite struct CPUPackingTests {
+    /// Whether this process may run on more than one CPU: with one there is nothing to pack onto.
+    static let multipleCPUs = (CPUPacking.cpus(ofThread: 0)?.count ?? 1) > 1
+
     /// Windows of a load with many puts in flight, and of one put after another.
     private func batched(_ usage: Double) -> CPUPacking.Window { .init(usage: usage, entriesPerSync: 16) }
     private func serial(_ usage: Double) -> CPUPacking.Window { .init(usage: usage, entriesPerSync: 1) }
@@ -99,9 +102,9 @@ import Testing
         #expect(packing.report.packedNanos == policy.windowNanos)
     }
 
-    @Test func aThreadStartingWhilePackedIsPackedToo() throws {
+    @Test(.enabled(if: multipleCPUs, "needs a CPU to pack onto and another to leave"))
+    func aThreadStartingWhilePackedIsPackedToo() throws {
         let allowed = try #require(CPUPacking.cpus(ofThread: 0))
-        guard allowed.count > 1 else { return }
         var policy = CPUPacking.Policy()
         policy.quietWindowsToPack = 1
         let packing = CPUPacking(policy: policy)
@@ -113,24 +116,42 @@ import Testing
         worker.finish()
     }
 
-    @Test func aThreadStartedByAPackedThreadGetsEveryCPUBackWhenTheWindowEnds() throws {
+    @Test(.enabled(if: multipleCPUs, "needs a CPU to pack onto and another to leave"))
+    func packingSetsTheCPUsOfItsRegisteredThreadsOnly() throws {
         let allowed = try #require(CPUPacking.cpus(ofThread: 0))
-        guard allowed.count > 1 else { return }
         let packing = packedAtOnce()
         let worker = PackedWorker(packing: packing)
         defer { worker.finish() }
-        // Linux gives the new thread its creator's single CPU; the window's end gives it all back.
-        let child = worker.startThread()
+        // Linux gives a new thread its creator's single CPU. Packing never sweeps the process's
+        // threads: the child keeps what it was given through a window's end and a spread.
+        let child = worker.startThread(spreading: false)
         defer { child.finish() }
         packing.sample(nowNanos: 2 * packing.policy.windowNanos, walTotals: idle)
-        #expect(CPUPacking.cpus(ofThread: child.threadID) == allowed)
-        #expect(CPUPacking.cpus(ofThread: worker.threadID) == [allowed.max()!])
         #expect(packing.report.placement == .packed(cpu: allowed.max()!))
+        #expect(CPUPacking.cpus(ofThread: child.threadID) == [allowed.max()!])
+        worker.burn(cpuNanos: packing.policy.windowNanos)
+        packing.sample(nowNanos: 3 * packing.policy.windowNanos, walTotals: idle)
+        #expect(packing.report.placement == .spread)
+        #expect(CPUPacking.cpus(ofThread: worker.threadID) == allowed)
+        #expect(CPUPacking.cpus(ofThread: child.threadID) == [allowed.max()!])
     }
 
-    @Test func aWindowEndingLeavesAnotherClustersPackedThreadsPacked() throws {
+    @Test(.enabled(if: multipleCPUs, "needs a CPU to pack onto and another to leave"))
+    func aThreadAMemberStartsSpreadsItself() throws {
         let allowed = try #require(CPUPacking.cpus(ofThread: 0))
-        guard allowed.count > 1 else { return }
+        let packing = packedAtOnce()
+        let worker = PackedWorker(packing: packing)
+        defer { worker.finish() }
+        // What a member's snapshot saver does first (MemberConfig.backgroundThreadStarted).
+        let child = worker.startThread(spreading: true)
+        defer { child.finish() }
+        #expect(CPUPacking.cpus(ofThread: child.threadID) == allowed)
+        #expect(CPUPacking.cpus(ofThread: worker.threadID) == [allowed.max()!])
+    }
+
+    @Test(.enabled(if: multipleCPUs, "needs a CPU to pack onto and another to leave"))
+    func aWindowEndingLeavesAnotherClustersPackedThreadsPacked() throws {
+        let allowed = try #require(CPUPacking.cpus(ofThread: 0))
         let first = packedAtOnce()
         let second = packedAtOnce()
         let theirs = PackedWorker(packing: second)
@@ -153,10 +174,12 @@ import Testing
         let allowed = try #require(CPUPacking.cpus(ofThread: 0))
         var config = ClusterConfig(memberCount: 3, driver: .realTime)
         config.member.tickNanos = 10_000_000
+        config.packThreadsWhenLight = true
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
         let names: Set = ["raft-1", "raft-2", "raft-3", "apply-1", "apply-2", "apply-3", "network"]
-        let deadline = ContinuousClock.now + .seconds(120)
+        // Three quiet windows of 200 ms pack an idle cluster; a loaded test machine gets a minute.
+        let deadline = ContinuousClock.now + .seconds(60)
         while (cluster.cpuPackingReport?.threadIDs.count ?? 0) < names.count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -198,7 +221,7 @@ import Testing
 private final class PackedWorker: @unchecked Sendable {
     private enum Order {
         case burn(cpuNanos: UInt64)
-        case startThread
+        case startThread(spreading: Bool)
         case finish
     }
 
@@ -221,8 +244,8 @@ private final class PackedWorker: @unchecked Sendable {
                 case .burn(let nanos):
                     let start = threadCPUNanos()
                     while threadCPUNanos() - start < nanos {}
-                case .startThread:
-                    let child = WaitingThread()
+                case .startThread(let spreading):
+                    let child = WaitingThread(spreading: spreading ? packing : nil)
                     lock.withLock { started = child }
                 case .finish:
                     break loop
@@ -243,9 +266,10 @@ private final class PackedWorker: @unchecked Sendable {
         give(.burn(cpuNanos: cpuNanos))
     }
 
-    /// A thread that this one started, and that waits until told to finish.
-    func startThread() -> WaitingThread {
-        give(.startThread)
+    /// A thread that this one started, and that waits until told to finish; with `spreading`,
+    /// it first asks the packing for every CPU, as a member's own threads do.
+    func startThread(spreading: Bool) -> WaitingThread {
+        give(.startThread(spreading: spreading))
         return lock.withLock { started! }
     }
 
@@ -262,15 +286,17 @@ private final class PackedWorker: @unchecked Sendable {
     }
 }
 
-/// A plain thread, registered with nothing, that waits until told to finish.
+/// A plain thread, registered with nothing, that waits until told to finish (after spreading
+/// itself, when given a packing).
 private final class WaitingThread: @unchecked Sendable {
     private let started = DispatchSemaphore(value: 0)
     private let release = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var tid: Int32 = 0
 
-    init() {
+    init(spreading packing: CPUPacking?) {
         let thread = Thread { [self] in
+            packing?.spreadCurrentThread()
             lock.withLock { tid = CPUPacking.currentThreadID() }
             started.signal()
             release.wait()

@@ -22,6 +22,7 @@ import Testing
         r.electByHand()
         #expect(r.term == 2)
         _ = r.takeMessages()
+        r.persist(into: storage1)
         // A quorum holds index 1 (term 1): not enough to commit it.
         try r.step(Message(type: .appResp, to: 1, from: 2, term: 2, index: 1))
         #expect(r.log.committed == 0)
@@ -40,6 +41,7 @@ import Testing
             try r.step(Message(type: .prop, from: 1, entries: [Entry(data: [UInt8(i)])]))
         }
         _ = r.takeMessages()
+        r.persist(into: storage)
         // Matches: leader 5, follower 2 at 5, 3 at 3, 4 at 2, 5 at 1: the third highest is 3.
         for (peer, index) in [(NodeID(2), UInt64(5)), (3, 3), (4, 2)] {
             try r.step(Message(type: .appResp, to: 1, from: peer, term: 1, index: index))
@@ -55,6 +57,7 @@ import Testing
         r.electByHand()
         try r.commitNoopEntry(storage: storage)
         try r.step(Message(type: .prop, from: 1, entries: [Entry(data: bytes("x"))]))
+        r.persist(into: storage)
         for m in r.takeMessages() where m.to == 2 {
             try r.step(acceptAndReply(m))
         }
@@ -86,7 +89,9 @@ import Testing
         #expect(r.log.committed == 2)
     }
 
-    @Test func singleMemberCommitsAtOnce() throws {
+    /// A group of one commits an entry as soon as its only member has persisted it (the
+    /// network's members persist and advance every Ready).
+    @Test func singleMemberCommitsOnceItHasPersisted() throws {
         let net = Network(ids: [1])
         net.campaign(1)
         try net.propose(1, "x")

@@ -480,6 +480,7 @@ extension RaftPaperTests {
         r.electByHand()
         #expect(r.term == 3)
         _ = r.takeMessages()
+        r.persist(into: storage)
         try r.step(Message(type: .appResp, to: 1, from: 2, term: 3, index: acked))
         #expect(r.log.committed == wantCommit)
     }

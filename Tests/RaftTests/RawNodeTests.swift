@@ -10,18 +10,28 @@ import Testing
         try node.campaign()
         let rd = node.ready()
         #expect(rd.softState == SoftState(lead: 1, role: .leader))
-        #expect(rd.hardState == HardState(term: 1, vote: 1, commit: 1))
+        // The empty entry is not committed yet: the only voter has not persisted it.
+        #expect(rd.hardState == HardState(term: 1, vote: 1, commit: 0))
         #expect(rd.entries == [Entry(term: 1, index: 1)])
-        #expect(rd.committedEntries == [Entry(term: 1, index: 1)])
+        #expect(rd.committedEntries.isEmpty)
         #expect(rd.mustSync)
         // Nothing more until the application has advanced.
         #expect(!node.hasReady)
         storage.append(rd.entries)
         storage.setHardState(rd.hardState!)
         node.advance(rd)
+        #expect(node.raft.log.unstableEntries.isEmpty)
+        // Persisted, the leader's copy is a quorum of one: the commit is the next Ready's.
+        #expect(node.hasReady)
+        let committed = node.ready()
+        #expect(committed.hardState == HardState(term: 1, vote: 1, commit: 1))
+        #expect(committed.entries.isEmpty)
+        #expect(committed.committedEntries == [Entry(term: 1, index: 1)])
+        #expect(!committed.mustSync)
+        storage.setHardState(committed.hardState!)
+        node.advance(committed)
         #expect(!node.hasReady)
         #expect(node.basicStatus.applied == 1)
-        #expect(node.raft.log.unstableEntries.isEmpty)
     }
 
     @Test func commitOnlyChangeNeedsNoSync() throws {

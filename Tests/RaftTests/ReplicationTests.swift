@@ -24,6 +24,7 @@ import Testing
         storage.setHardState(HardState(term: 4, commit: 3))
         let r = makeRaft(id: 1, peers: [1, 2, 3], storage: storage)
         r.electByHand()
+        r.persist(into: storage)
         r.broadcastAppend()
         return r
     }

@@ -51,6 +51,45 @@ import Testing
         #expect(promotions > 0 && demotions > 0, "\(demotions) demotions, \(promotions) promotions")
     }
 
+    /// Seeds for single-member groups: the leader's own persisted copy is its whole quorum.
+    static let singleMemberSeeds = UInt64(601)...UInt64(640)
+
+    @Test("single-member groups keep every invariant")
+    func singleMember() async {
+        for seed in Self.singleMemberSeeds {
+            await Task.yield()
+            let report = Simulation(options: SimulationOptions(seed: seed, memberCount: 1, steps: Self.steps)).run()
+            for violation in report.violations {
+                Issue.record("seed \(seed), 1 member: \(violation)\nreplay: \(report.replayCommand)")
+            }
+        }
+    }
+
+    /// The mutation test of the rule that a leader counts its own entries only once persisted:
+    /// with the core's deliberate bug, a leader of one commits and applies an entry while its
+    /// write is in flight, and a crash before the write is durable loses an applied entry.
+    @Test("the checker catches a leader that counts its unpersisted entries")
+    func unpersistedSelfAckIsCaught() async {
+        var caught: [UInt64: Violation] = [:]
+        var crashes = 0
+        for seed in Self.singleMemberSeeds {
+            await Task.yield()
+            let options = SimulationOptions(seed: seed, memberCount: 1, steps: Self.steps)
+            let mutant = Simulation(options: options, countsUnpersistedSelfAck: true).run()
+            crashes += mutant.faults[.crash, default: 0]
+            if let violation = mutant.violations.first { caught[seed] = violation }
+        }
+        #expect(crashes > 0)
+        #expect(!caught.isEmpty, "no seed of \(Self.singleMemberSeeds) caught the mutation in \(crashes) crashes")
+        // What it finds: a member applied one entry at an index, and after the crash another.
+        #expect(caught.values.contains { $0.invariant == .stateMachineSafety }, "\(caught)")
+        // The same seeds pass without the bug.
+        for seed in caught.keys.sorted() {
+            let report = Simulation(options: SimulationOptions(seed: seed, memberCount: 1, steps: Self.steps)).run()
+            #expect(report.violations.isEmpty, "seed \(seed): \(report.violations)")
+        }
+    }
+
     @Test("the same seed gives the same run")
     func sameSeedSameReport() {
         for memberCount in [3, 5] {

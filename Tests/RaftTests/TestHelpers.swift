@@ -43,11 +43,14 @@ extension Raft {
         becomeLeader()
     }
 
-    /// Persists the unstable entries into `storage`, as the application would after a Ready.
+    /// Persists the unstable entries into `storage` and advances, as the application would
+    /// after a Ready: a leader's own copy of its entries counts from here on (etcd's test
+    /// helper steps its msgsAfterAppend the same way).
     func persist(into storage: MemoryStorage) {
         let unstable = log.unstableEntries
         storage.append(unstable)
         if let last = unstable.last { log.stableTo(index: last.index, term: last.term) }
+        if let ack = takeSelfAck() { try? step(ack) }
     }
 
     /// Every entry of the log, from the first index to the last.

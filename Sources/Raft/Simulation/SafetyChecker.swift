@@ -85,6 +85,9 @@ public struct SafetyChecker: Sendable {
             recordApplied(member: member, index: entry.index, entry: entry, digest: digest, step: step, into: &violations)
         case .restored(let member, let index, let digest):
             stateMachineIndex[member] = index
+            // The commit index is volatile (Figure 2 of the paper): a member restarting after a
+            // crash starts from the one it persisted, which lags when the crash cut a write.
+            lastCommit[member] = nil
             recordApplied(member: member, index: index, entry: nil, digest: digest, step: step, into: &violations)
         case .readAnswered(let member, let index, let floor):
             if index < floor {

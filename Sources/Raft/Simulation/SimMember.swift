@@ -12,6 +12,10 @@ final class SimMember {
     private(set) var logVersion: UInt64 = 0
     /// The persisted log as last read, until it changes.
     private var cachedLog: (snapshotIndex: UInt64, snapshotTerm: UInt64, entries: [Entry])?
+    /// A leader's Ready whose write is in flight: its MsgApps are out and its committed entries
+    /// applied, as etcd's raft loop does while the leader's fsync runs, but its entries and hard
+    /// state are not on the disk yet, so a crash (a power cut) loses them.
+    private var writing: Ready?
 
     init(id: NodeID, config: Config) {
         self.id = id
@@ -34,6 +38,7 @@ final class SimMember {
     /// Loses everything in memory: Raft's volatile state and the application's.
     func crash() {
         node = nil
+        writing = nil
         stateMachine = SimStateMachine()
     }
 
@@ -66,11 +71,21 @@ final class SimMember {
         var readStates: [ReadState] = []
     }
 
-    /// Handles every `Ready` the node has: persist, then hand out messages, apply, advance.
+    /// Handles every `Ready` the node has: persist, then hand out messages, apply, advance. A
+    /// leader's Ready with entries to write stops here half-way, its write in flight, until
+    /// `finishWrite` (the next step): its MsgApps go out and its committed entries are applied
+    /// now, the rest once the write is durable.
     func drainReady(into output: inout Output) {
-        guard let node else { return }
+        guard let node, writing == nil else { return }
         while node.hasReady {
             let rd = node.ready()
+            if !rd.entries.isEmpty && rd.snapshot == nil && node.basicStatus.role == .leader {
+                output.messages.append(contentsOf: rd.messages.filter { $0.type == .app })
+                apply(rd.committedEntries, node: node, into: &output)
+                output.readStates.append(contentsOf: rd.readStates)
+                writing = rd
+                return
+            }
             if let snapshot = rd.snapshot {
                 do {
                     try storage.applySnapshot(snapshot)
@@ -86,12 +101,30 @@ final class SimMember {
                 storage.setHardState(hardState)
             }
             output.messages.append(contentsOf: rd.messages)
-            for entry in rd.committedEntries {
-                apply(entry, node: node)
-                output.events.append(.applied(member: id, entry: entry, digest: stateMachine.digest))
-            }
+            apply(rd.committedEntries, node: node, into: &output)
             output.readStates.append(contentsOf: rd.readStates)
             node.advance(rd)
+        }
+    }
+
+    /// The leader's write in flight is durable: the entries and hard state reach the disk, the
+    /// messages that had to wait for them go out, and Raft is told.
+    func finishWrite(into output: inout Output) {
+        guard let rd = writing, let node else { return }
+        writing = nil
+        storage.append(rd.entries)
+        logChanged()
+        if let hardState = rd.hardState {
+            storage.setHardState(hardState)
+        }
+        output.messages.append(contentsOf: rd.messages.filter { $0.type != .app })
+        node.advance(rd)
+    }
+
+    private func apply(_ entries: [Entry], node: RawNode, into output: inout Output) {
+        for entry in entries {
+            apply(entry, node: node)
+            output.events.append(.applied(member: id, entry: entry, digest: stateMachine.digest))
         }
     }
 
@@ -109,7 +142,8 @@ final class SimMember {
     /// Snapshots the applied state and drops the log up to `retaining` entries before it.
     /// Returns whether anything was compacted.
     func compact(retaining: UInt64) -> Bool {
-        guard let node else { return false }
+        // While a write is in flight the disk may not hold what the state machine has applied.
+        guard let node, writing == nil else { return false }
         let index = stateMachine.appliedIndex
         let snapshotIndex = (try? storage.snapshot())?.metadata.index ?? 0
         guard index > snapshotIndex else { return false }
@@ -131,7 +165,8 @@ final class SimMember {
         cachedLog = nil
     }
 
-    /// The persisted log, which after every handled `Ready` is the whole of Raft's log.
+    /// The persisted log: the whole of Raft's log after every handled `Ready`, but for a
+    /// leader's write still in flight.
     private var log: (snapshotIndex: UInt64, snapshotTerm: UInt64, entries: [Entry]) {
         if let cachedLog { return cachedLog }
         let first = storage.firstIndex()

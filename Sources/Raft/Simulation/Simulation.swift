@@ -26,7 +26,13 @@ public final class Simulation {
     /// Chance per fault step, in runs with membership changes, that the leader changes one member.
     static let membershipChangePerMille = 40
 
-    public init(options: SimulationOptions) {
+    public convenience init(options: SimulationOptions) {
+        self.init(options: options, countsUnpersistedSelfAck: false)
+    }
+
+    /// With `countsUnpersistedSelfAck`, every member runs the Raft core's deliberate bug
+    /// (`Config.countsUnpersistedSelfAck`): only for the test that the checker catches it.
+    package init(options: SimulationOptions, countsUnpersistedSelfAck: Bool) {
         precondition((1...9).contains(options.memberCount), "a simulated group has 1 to 9 members")
         self.options = options
         var random = SimRandom(seed: options.seed)
@@ -42,6 +48,7 @@ public final class Simulation {
             config.checkQuorum = checkQuorum
             config.maxSizePerMsg = maxSizePerMsg
             config.maxInflightMsgs = maxInflightMsgs
+            config.countsUnpersistedSelfAck = countsUnpersistedSelfAck
             return SimMember(id: id, config: config)
         }
         for member in members {
@@ -275,13 +282,17 @@ public final class Simulation {
 
     // MARK: Plumbing
 
-    /// Lets every member handle its `Ready`s, and sends what they produce, until all are quiet.
+    /// Finishes the leaders' writes in flight since the last step, then lets every member
+    /// handle its `Ready`s, and sends what they produce, until all are quiet. A leader's write
+    /// begun here stays in flight through the next step, where a crash loses it.
     private func settle() {
         var busy = true
+        var writesInFlight = true
         while busy {
             busy = false
             for member in members where member.isUp {
                 var output = SimMember.Output()
+                if writesInFlight { member.finishWrite(into: &output) }
                 member.drainReady(into: &output)
                 busy = busy || !output.messages.isEmpty || !output.events.isEmpty || !output.readStates.isEmpty
                 events.append(contentsOf: output.events)
@@ -295,6 +306,7 @@ public final class Simulation {
                     send(m)
                 }
             }
+            writesInFlight = false
         }
     }
 
