@@ -20,13 +20,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "Raft"),
         .target(name: "Locking"),
         .target(name: "WAL", dependencies: ["Raft", "Locking"]),
         .target(name: "MVCC", dependencies: ["Raft"]),
-        .target(name: "Server", dependencies: ["Raft", "Locking", "WAL", "MVCC"]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Raft", "Locking", "WAL", "MVCC",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "Cluster",
             dependencies: [
@@ -48,6 +57,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
