@@ -51,6 +51,26 @@ import Testing
         }
     }
 
+    /// `rafttop attach` reads rafttop's own members as it reads etcd's, over one kept-alive
+    /// connection to the client port.
+    @Test func attachModesScraperReadsOurMembers() async throws {
+        try await APIHarness.with(members: 1) { api in
+            try await Self.put(api, via: 1, "k")
+            let scraper = MetricsScraper(host: "127.0.0.1", port: api.port(of: 1))
+            defer { scraper.close() }
+            for _ in 0..<2 {
+                let reading = try EtcdMetricsReading(try PrometheusText(parsing: try await scraper.scrape(timeout: callTimeout)))
+                let status = try #require(api.cluster.member(1)).status()
+                #expect(reading.proposalsCommitted == Double(status.raft.commit))
+                #expect(reading.proposalsPending == 0)
+                #expect(reading.walFsync.map { $0.count > 0 } == true)
+                #expect(reading.apply.map { $0.count > 0 } == true)
+                #expect(reading.backendCommit == nil)
+            }
+            #expect(api.server.connectionReports(for: 1).filter(\.http1).count == 1)
+        }
+    }
+
     @Test func aFailedCallIsCountedWithItsCode() async throws {
         try await APIHarness.with(members: 1) { api in
             let client = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
