@@ -1,5 +1,6 @@
 @testable import EtcdAPI
 import Foundation
+import NIOCore
 import Raft
 import Server
 import Testing
@@ -168,6 +169,15 @@ import Testing
             #expect(text.histogram("etcd_disk_wal_fsync_duration_seconds") != nil)
             #expect(text.samples["grpc_server_handled_total"] != nil)
         }
+    }
+
+    @Test(arguments: [
+        ("GET /metrics HTTP/1.1\r\n", true), ("POST /", true), ("PUT", true), ("HEAD", true),
+        ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", false), ("PRI * HTTP/2", false), ("P", false), ("", false),
+        ("\u{16}\u{03}\u{01}", false), ("get /metrics", false),
+    ])
+    func theClientPortTellsHTTP1FromHTTP2ByTheFirstBytes(_ first: String, _ http1: Bool) {
+        #expect(FrontConnectionHandler.isHTTP1(ByteBuffer(string: first).readableBytesView) == http1, "\(first.debugDescription)")
     }
 
     // MARK: Hostile HTTP/1.1 clients on the client port

@@ -7,7 +7,7 @@ import NIOHTTP1
 /// server and the gateway's limits (`GatewayGuard`: header size, header and idle timeouts,
 /// pipelined requests). Request bodies are never held: they are counted and dropped, and a
 /// request whose body passes `discardedBodyBytesMax` is answered 413 and its connection closed.
-final class FrontHTTP1Handler: ChannelInboundHandler, RemovableChannelHandler {
+final class FrontHTTP1Handler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 

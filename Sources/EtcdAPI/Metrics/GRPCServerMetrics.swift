@@ -71,14 +71,13 @@ final class GRPCServerMetrics: Sendable {
     /// The counters of the unary KV calls the front server answers itself (`UnaryKVRoutes`), by
     /// path: its one lookup per call, which also tells it that it answers the call.
     let unaryKV: [String: GRPCCallCounters]
-    private let unknown = Locked<[String: GRPCCallCounters]>([:])
+    /// The counters of a method outside `methods`, made on first use: one for all, so a client
+    /// cannot make the registry grow.
+    private let unknown = Locked<GRPCCallCounters?>(nil)
     private let factory: PrometheusMetricsFactory
     /// etcd_server_health_success / etcd_server_health_failures: /health answers.
     let healthSuccess: CoreMetrics.Counter
     let healthFailures: CoreMetrics.Counter
-
-    /// Unknown paths a port keeps counters for; calls to more count under the last.
-    static let unknownPathsMax = 64
 
     init() {
         factory = PrometheusMetricsFactory(registry: registry)
@@ -99,11 +98,9 @@ final class GRPCServerMetrics: Sendable {
     func counters(path: String) -> GRPCCallCounters {
         if let counters = byPath[path] { return counters }
         return unknown.withLock { made in
-            if let counters = made[path] { return counters }
-            let parts = path.split(separator: "/", maxSplits: 1)
-            let counters = GRPCCallCounters(service: parts.first.map(String.init) ?? "", method: parts.dropFirst().first.map(String.init) ?? "",
-                                            type: .unary, factory: factory)
-            if made.count < Self.unknownPathsMax { made[path] = counters }
+            if let made { return made }
+            let counters = GRPCCallCounters(service: "unknown", method: "unknown", type: .unary, factory: factory)
+            made = counters
             return counters
         }
     }
