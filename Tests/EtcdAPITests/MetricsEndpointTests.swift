@@ -72,6 +72,25 @@ import Testing
         }
     }
 
+    @Test func aRelayedStreamIsCountedWhenItStartsAndWhenItEnds() async throws {
+        try await APIHarness.with(members: 1) { api in
+            _ = try await WatchTests.watch(api, requests: [WatchTests.create("k")]) { $0.contains { $0.created } }
+            let watch = ["grpc_type": "bidi_stream", "grpc_service": "etcdserverpb.Watch", "grpc_method": "Watch"]
+            var text = try Self.validExposition(try await HTTPAnswer.get(port: api.port(of: 1), "/metrics").body)
+            #expect(text.value("grpc_server_started_total", labels: watch) == 1)
+            // The stream's end is counted once the server has seen the client go.
+            let deadline = ContinuousClock.now + .seconds(100)
+            func handled(_ text: PrometheusText) -> Double {
+                (text.samples["grpc_server_handled_total"] ?? []).filter { $0.labels["grpc_method"] == "Watch" }.reduce(0) { $0 + $1.value }
+            }
+            while handled(text) == 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                text = try Self.validExposition(try await HTTPAnswer.get(port: api.port(of: 1), "/metrics").body)
+            }
+            #expect(handled(text) == 1)
+        }
+    }
+
     @Test func aFailedCallIsCountedWithItsCode() async throws {
         try await APIHarness.with(members: 1) { api in
             let client = try await UnaryCallConnection.connect(host: "127.0.0.1", port: api.port(of: 1))
