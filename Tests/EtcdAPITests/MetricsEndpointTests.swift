@@ -137,6 +137,27 @@ import Testing
         }
     }
 
+    @Test func anAlarmMakesEveryMemberUnhealthyUntilItIsDisarmed() async throws {
+        try await APIHarness.with(members: 3) { api in
+            var raise = Etcdserverpb_AlarmRequest()
+            raise.action = .activate
+            raise.memberID = 2
+            raise.alarm = .nospace
+            _ = try await api.server.api(for: 1).alarm(raise)
+            for id in api.cluster.ids {
+                try await waitFor("member \(id) to apply the alarm", seconds: 100) { !api.cluster.member(id)!.status().alarms.isEmpty }
+                let answer = try await HTTPAnswer.get(port: api.port(of: id), "/health")
+                #expect(answer.status == 503)
+                #expect(try JSONDecoder().decode(OperatorEndpoints.Health.self, from: Data(answer.body.utf8)).reason == "ALARM NOSPACE")
+            }
+            var disarm = raise
+            disarm.action = .deactivate
+            _ = try await api.server.api(for: 1).alarm(disarm)
+            try await waitFor("member 3 to apply the disarm", seconds: 100) { api.cluster.member(3)!.status().alarms.isEmpty }
+            #expect(try await HTTPAnswer.get(port: api.port(of: 3), "/health").status == 200)
+        }
+    }
+
     @Test func versionNamesTheVersionStatusReports() async throws {
         try await APIHarness.with(members: 1) { api in
             for port in [api.port(of: 1), api.gatewayPort(of: 1)] {
