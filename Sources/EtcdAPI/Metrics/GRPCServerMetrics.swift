@@ -43,10 +43,10 @@ final class GRPCCallCounters: Sendable {
     }
 }
 
-/// The gRPC counters of one member's client port, in a registry of the port's own (the member's
-/// own registry is made anew when the member restarts; the port stays). Both ways a call is served
-/// count here: the front server's unary KV calls (`unary(path)`) and the calls it relays to the
-/// full gRPC server (`interceptor`).
+/// The counters of one member's ports, in a registry of their own (the member's own registry is
+/// made anew when the member restarts; the ports stay): gRPC calls, counted both ways a call is
+/// served, the front server's unary KV calls (`unaryKV`) and the calls it relays to the full gRPC
+/// server (`interceptor`); and /health's answers.
 final class GRPCServerMetrics: Sendable {
     /// go-grpc-prometheus's grpc_type label.
     enum CallType: String, Sendable {
