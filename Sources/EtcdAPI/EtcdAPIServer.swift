@@ -59,7 +59,8 @@ public enum EtcdAPIServerError: Error, Sendable, CustomStringConvertible {
 
 /// Serves etcd's v3 API for every member of a cluster: KV, Watch, Maintenance, Cluster and Auth
 /// over gRPC on one port per member (unary KV calls answered by a lean front server, everything
-/// else by gRPC's full server behind it), and the JSON gateway on a second port per member.
+/// else by gRPC's full server behind it), and the JSON gateway on a second port per member; both
+/// ports also answer HTTP/1.1's GET /metrics, /health and /version, as etcd's client port does.
 public struct EtcdAPIServer: Sendable {
     public let cluster: Cluster
     public let config: EtcdAPIServerConfig
@@ -167,11 +168,16 @@ public struct EtcdAPIServer: Sendable {
         let host = config.listenAddress
         let api = api(for: id)
         let socketPath = listeners.sockets.path(for: "member-\(id).sock")
+        // The port's gRPC counters, kept while the port is open (the member's own metrics start
+        // again when it restarts, as etcd's do).
+        let grpcMetrics = GRPCServerMetrics()
+        let endpoints = OperatorEndpoints(api: api, grpcMetrics: grpcMetrics)
         let server = GRPCServer(
             transport: .http2NIOPosix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
                                       config: listeners.transportConfig),
             services: [KVService(api: api), WatchService(api: api), MaintenanceService(api: api), ClusterService(api: api),
-                       AuthService(api: api), LeaseService(api: api), LockService(api: api), ElectionService(api: api)])
+                       AuthService(api: api), LeaseService(api: api), LockService(api: api), ElectionService(api: api)],
+            interceptors: [grpcMetrics.interceptor])
         let port = config.port(base: config.clientPortBase, member: id)
         let wanted = Self.hostPort(host, port)
         return try await listeners.run(id) { group in
@@ -184,7 +190,7 @@ public struct EtcdAPIServer: Sendable {
                 front = try await FrontServer.bind(
                     host: host, port: port, routes: UnaryKVRoutes(api: api, discardPuts: config.discardPuts),
                     requestBytesMax: Int(listeners.transportConfig.rpc.maxRequestPayloadSize), limits: listeners.frontLimits,
-                    backend: try .init(unixDomainSocketPath: socketPath))
+                    backend: try .init(unixDomainSocketPath: socketPath), http1: (endpoints, config.gatewayLimits))
             } catch {
                 throw EtcdAPIServerError.listenFailed(address: wanted, reason: "\(error)")
             }
@@ -195,7 +201,7 @@ public struct EtcdAPIServer: Sendable {
                 let gatewayPort = config.port(base: base, member: id)
                 let gateway: GatewayListener
                 do {
-                    gateway = try await GatewayListener.bind(host: host, port: gatewayPort, routes: GatewayRoutes(api: api),
+                    gateway = try await GatewayListener.bind(host: host, port: gatewayPort, routes: GatewayRoutes(api: api, operatorEndpoints: endpoints),
                                                              limits: config.gatewayLimits)
                 } catch {
                     throw EtcdAPIServerError.listenFailed(address: Self.hostPort(host, gatewayPort), reason: "\(error)")

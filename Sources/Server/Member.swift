@@ -81,6 +81,8 @@ public final class Member: Sendable {
     /// When each lease runs out, kept while this member leads.
     let leaseClock = Locked(LeaseClock())
     let metrics = Locked(MemberMetrics())
+    /// The same events and more, as Prometheus metrics under etcd's names.
+    public let meters = MemberMeters()
     let stopped = Atomic<Bool>(false)
     /// An automatic compaction has been proposed and not yet answered.
     let compactionPending = Atomic<Bool>(false)
@@ -188,12 +190,12 @@ public final class Member: Sendable {
         }
         // 0. etcd's quota check, before anything is proposed.
         guard spaceAvailable(for: operation) else {
-            metrics.withLock { $0.proposalsFailed += 1 }
+            proposalsFailed(1)
             return completion(.failure(.noSpace))
         }
         // 1. A member whose apply falls far behind its commit takes no more work.
         if committedIndex.load(ordering: .relaxed) > appliedIndex.load(ordering: .relaxed) + config.maxGapBetweenApplyAndCommit {
-            metrics.withLock { $0.proposalsFailed += 1 }
+            proposalsFailed(1)
             return completion(.failure(.tooManyRequests))
         }
         // 2. A unique id: member, start time, counter.
@@ -203,7 +205,7 @@ public final class Member: Sendable {
         do throws(AuthError) {
             authInfo = try self.authInfo(credentials)
         } catch {
-            metrics.withLock { $0.proposalsFailed += 1 }
+            proposalsFailed(1)
             return completion(.failure(.auth(error)))
         }
         let authChecked = authEnabled.load(ordering: .relaxed) ? clock.nowNanos() : nil
@@ -211,7 +213,7 @@ public final class Member: Sendable {
         // 4. Encode and check the size.
         let data = request.encoded()
         if data.count > config.maxRequestBytes {
-            metrics.withLock { $0.proposalsFailed += 1 }
+            proposalsFailed(1)
             return completion(.failure(.requestTooLarge(bytes: data.count, limitBytes: config.maxRequestBytes)))
         }
         // 5. Register the waiter with etcd's deadline.
@@ -291,7 +293,7 @@ public final class Member: Sendable {
         wake()
         let expired = waits.withLock { $0.expire(now: clock.nowNanos()) }
         if !expired.isEmpty {
-            metrics.withLock { $0.proposalsFailed += expired.count }
+            proposalsFailed(expired.count)
             for (completion, _) in expired { completion(.failure(.timeout)) }
         }
         revokeExpiredLeases()

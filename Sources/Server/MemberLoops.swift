@@ -90,10 +90,10 @@ extension Member {
                 m.walFsyncCount += 1
                 m.walFsyncNanosTotal += fsyncNanos
                 m.walFsyncNanosLast = fsyncNanos
-                m.walFsyncDurations.observe(nanos: fsyncNanos)
             }
             m.walEntriesWritten += rd.entries.count
         }
+        if rd.mustSync { meters.walFsyncDuration.recordNanoseconds(Int64(fsyncNanos)) }
         let late = rd.messages.filter { !Self.canSendBeforePersisting($0) }
         if !late.isEmpty { transport.send(late) }
 
@@ -188,7 +188,7 @@ extension Member {
             let failed = waits.withLock { w in
                 input.proposals.compactMap { w.finish(id: $0.id, appliedAt: nil, now: now, error: failure) }
             }
-            metrics.withLock { $0.proposalsFailed += failed.count }
+            proposalsFailed(failed.count)
             for (completion, _) in failed { completion(.failure(failure)) }
         }
         return true
@@ -202,6 +202,7 @@ extension Member {
             if let soft = rd.softState {
                 if soft.lead != side.lead && soft.lead != noNode {
                     metrics.withLock { $0.leaderChangesSeen += 1 }
+                    meters.leaderChanges.increment()
                 }
                 side.lead = soft.lead
             }
@@ -288,8 +289,8 @@ extension Member {
             metrics.withLock { m in
                 m.applyNanosTotal += applied - started
                 m.applyBatches += 1
-                m.applyDurations.observe(nanos: applied - started)
             }
+            meters.applyDuration.recordNanoseconds(Int64(applied - started))
         }
         let finished = waits.withLock { w in
             answers.compactMap { id, result -> (Completion, Result<Response, ServerError>)? in

@@ -1,6 +1,7 @@
 import Raft
 
-/// A member's counters, named after etcd's metrics (etcd_server_proposals_*, etcd_disk_wal_fsync_*).
+/// A member's counters, named after etcd's metrics (etcd_server_proposals_*, etcd_disk_wal_fsync_*),
+/// as the UI and the benchmarks read them; `MemberMeters` serves them to Prometheus.
 public struct MemberMetrics: Sendable, Hashable {
     public var proposalsFailed = 0
     public var leaderChangesSeen = 0
@@ -19,10 +20,6 @@ public struct MemberMetrics: Sendable, Hashable {
     /// Background snapshots that could not be saved (the member goes on; the next one tries again).
     public var snapshotFailures = 0
     public var snapshotsInstalled = 0
-    /// etcd_disk_wal_fsync_duration_seconds.
-    public var walFsyncDurations = DurationHistogram.walFsync()
-    /// etcd_server_apply_duration_seconds, per applied batch.
-    public var applyDurations = DurationHistogram.apply()
 
     public init() {}
 }
@@ -65,24 +62,4 @@ public struct MemberStatus: Sendable, Hashable {
     public var ready = true
     /// The alarms this member has applied (every member's, as the log raised them).
     public var alarms: [AlarmMember] = []
-
-    /// The member's metrics in Prometheus's text format, under etcd's names.
-    public var prometheusText: String {
-        let label = "member=\"\(id)\""
-        var lines = [
-            "etcd_server_proposals_committed_total{\(label)} \(proposalsCommitted)",
-            "etcd_server_proposals_applied_total{\(label)} \(proposalsApplied)",
-            "etcd_server_proposals_pending{\(label)} \(proposalsPending)",
-            "etcd_server_proposals_failed_total{\(label)} \(metrics.proposalsFailed)",
-            "etcd_server_leader_changes_seen_total{\(label)} \(metrics.leaderChangesSeen)",
-            "etcd_server_has_leader{\(label)} \(raft.lead == 0 ? 0 : 1)",
-            "etcd_server_is_leader{\(label)} \(raft.lead == id ? 1 : 0)",
-            "etcd_debugging_mvcc_current_revision{\(label)} \(storeRevision)",
-            "etcd_debugging_mvcc_compact_revision{\(label)} \(storeCompactRevision)",
-            "etcd_debugging_mvcc_keys_total{\(label)} \(keyCount)",
-        ]
-        lines += metrics.walFsyncDurations.exposition(name: "etcd_disk_wal_fsync_duration_seconds", labels: label)
-        lines += metrics.applyDurations.exposition(name: "etcd_server_apply_duration_seconds", labels: label)
-        return lines.joined(separator: "\n") + "\n"
-    }
 }

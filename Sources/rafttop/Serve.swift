@@ -98,6 +98,9 @@ struct Serve: ParsableCommand {
             lines.append("member \(e.id): etcd gRPC \(e.grpc)" + (e.gateway.map { "  JSON gateway \($0)" } ?? ""))
         }
         lines.append("try: ETCDCTL_API=3 etcdctl --endpoints=\(endpoints.map(\.grpc).joined(separator: ",")) member list")
+        if let first = endpoints.first {
+            lines.append("metrics: curl http://\(first.grpc)/metrics (also /health and /version, on every member's ports)")
+        }
         print(lines.joined(separator: "\n"))
         fflush(nil)
     }

@@ -100,7 +100,8 @@ import Testing
                 case "a frame over the size limit":
                     HTTP2Wire.writeFrameHeader(&out, length: 20_000, type: .data, flags: 0, stream: 1)
                 case "a bad preface":
-                    out.writeString("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    // A TLS ClientHello's first bytes: neither HTTP/2 nor an HTTP/1.1 request line.
+                    out.writeBytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03] + Array(repeating: 0, count: 32))
                 case "an undecodable header block":
                     // An indexed field past both HPACK tables.
                     HTTP2Wire.writeFrameHeader(&out, length: 1, type: .headers, flags: HTTP2Wire.Flags.endHeaders, stream: 1)

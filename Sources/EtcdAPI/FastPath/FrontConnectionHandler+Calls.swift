@@ -9,6 +9,15 @@ extension FrontConnectionHandler {
     enum Answer: Sendable {
         case message([UInt8])
         case failure(Failure)
+
+        /// The gRPC status code the call ends with.
+        var code: Int {
+            switch self {
+            case .message: 0
+            case .failure(.api(let error)): error.code.rawValue
+            case .failure(.grpcStatus(let code, _)): code
+            }
+        }
     }
 
     enum Failure: Sendable {
@@ -17,9 +26,10 @@ extension FrontConnectionHandler {
     }
 
     func requestRead(_ id: UInt32) {
-        guard case .reading(let path, let credentials, let body) = streams[id] else { return }
+        guard case .reading(let path, let counters, let credentials, let body) = streams[id] else { return }
         guard let request = GRPCWire.onlyMessage(in: body) else {
-            streams[id] = .answering
+            streams[id] = .answering(counters)
+            counters.callStarted()
             requestBytesHeld -= body.count
             consume(body.count)
             return answer(id, with: .failure(.grpcStatus(code: 13, message: "the request is not one uncompressed gRPC message")))
@@ -30,7 +40,7 @@ extension FrontConnectionHandler {
         consume(GRPCWire.prefixBytes)
         // Every call waits for the end of the read it came in: a client that resets it in the
         // same read (rapid reset) has it dropped before the member does any work for it.
-        streams[id] = .waiting(path: path, credentials: credentials, request: message)
+        streams[id] = .waiting(path: path, counters: counters, credentials: credentials, request: message)
         if path == UnaryKVRoutes.putPath {
             putsAfterRead.append(id)
         } else {
@@ -43,8 +53,8 @@ extension FrontConnectionHandler {
         let puts = putsAfterRead
         putsAfterRead.removeAll(keepingCapacity: true)
         for id in puts {
-            guard case .waiting(let path, let credentials, let request) = streams[id] else { continue }
-            start(id, path: path, credentials: credentials, request: request)
+            guard case .waiting(let path, let counters, let credentials, let request) = streams[id] else { continue }
+            start(id, path: path, counters: counters, credentials: credentials, request: request)
         }
         startWaitingCalls()
     }
@@ -62,17 +72,18 @@ extension FrontConnectionHandler {
                 waitingCalls.removeFirst(waitingHead)
                 waitingHead = 0
             }
-            guard case .waiting(let path, let credentials, let request) = streams[id] else { continue }
+            guard case .waiting(let path, let counters, let credentials, let request) = streams[id] else { continue }
             runningCalls += 1
             countedCalls.insert(id)
-            start(id, path: path, credentials: credentials, request: request)
+            start(id, path: path, counters: counters, credentials: credentials, request: request)
         }
     }
 
     /// Hands the call on stream `id` to the member; its answer comes back through `answer`.
-    private func start(_ id: UInt32, path: String, credentials: Credentials, request: [UInt8]) {
+    private func start(_ id: UInt32, path: String, counters: GRPCCallCounters, credentials: Credentials, request: [UInt8]) {
         guard let context else { return }
-        streams[id] = .answering
+        streams[id] = .answering(counters)
+        counters.callStarted()
         requestBytesHeld -= request.count
         consume(request.count)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -116,8 +127,17 @@ extension FrontConnectionHandler {
         if counted { runningCalls -= 1 }
         defer { if counted { startWaitingCalls() } }
         // The client may have reset the stream or closed the connection meanwhile.
-        if case .abandoned = streams[id] { streams.removeValue(forKey: id) }
-        guard case .answering = streams[id], context?.channel.isActive == true else { return }
+        switch streams[id] {
+        case .answering(let counters):
+            counters.callHandled(code: outcome.code)
+        case .abandoned(let counters):
+            counters.callHandled(code: outcome.code)
+            streams.removeValue(forKey: id)
+            return
+        default:
+            return
+        }
+        guard context?.channel.isActive == true else { return }
         streams.removeValue(forKey: id)
         switch outcome {
         case .message(let bytes):

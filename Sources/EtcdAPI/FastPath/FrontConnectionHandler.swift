@@ -28,21 +28,25 @@ import Server
 /// - floods and idleness: `FloodGuard`'s rules, the handshake timeout and keepalive.
 /// Everything runs on the channel's event loop, but answers made on a member's apply thread,
 /// which arrive through a mailbox.
-final class FrontConnectionHandler: ChannelDuplexHandler {
+///
+/// The server's SETTINGS wait for the client's preface: a client whose first bytes cannot be
+/// it but start like an HTTP/1.1 request line is handed to `FrontHTTP1Handler`, as etcd's cmux
+/// shares its client port between gRPC and HTTP/1.1 (/metrics, /health, /version).
+final class FrontConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum Stream {
-        /// A unary call being read: its path, the caller's token and the body so far.
-        case reading(path: String, credentials: Credentials, body: [UInt8])
+        /// A unary call being read: its path and counters, the caller's token and the body so far.
+        case reading(path: String, counters: GRPCCallCounters, credentials: Credentials, body: [UInt8])
         /// A unary call whose request is whole, waiting for its turn (`FrontLimits.runningCallsMax`).
-        case waiting(path: String, credentials: Credentials, request: [UInt8])
+        case waiting(path: String, counters: GRPCCallCounters, credentials: Credentials, request: [UInt8])
         /// A unary call whose request is whole; its answer is on the way.
-        case answering
+        case answering(GRPCCallCounters)
         /// A unary call the client reset while it ran: it counts against the stream limit until
         /// its answer comes back, so resets cannot start more calls than the limit.
-        case abandoned
+        case abandoned(GRPCCallCounters)
         /// A call relayed to the full server, on this stream there.
         case relayed(HTTP2StreamID)
     }
@@ -52,6 +56,9 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     let limits: FrontLimits
     let backend: SocketAddress
     let stats: FrontStats
+    /// The unary calls' counters, and what HTTP/1.1 clients are answered.
+    let grpcMetrics: GRPCServerMetrics
+    let http1: (endpoints: OperatorEndpoints, limits: GatewayLimits)
     let number: Int
     var context: ChannelHandlerContext?
     var streams: [UInt32: Stream] = [:]
@@ -110,8 +117,11 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     /// The opaque data of the server's keepalive PINGs.
     static let keepalivePingData: UInt64 = 0x7261_6674_746f_7021
 
-    init(routes: UnaryKVRoutes, requestBytesMax: Int, limits: FrontLimits, backend: SocketAddress, stats: FrontStats) {
+    init(routes: UnaryKVRoutes, requestBytesMax: Int, limits: FrontLimits, backend: SocketAddress, stats: FrontStats,
+         http1: (endpoints: OperatorEndpoints, limits: GatewayLimits)) {
         self.routes = routes
+        self.http1 = http1
+        grpcMetrics = http1.endpoints.grpcMetrics
         self.requestBytesMax = requestBytesMax
         self.limits = limits
         self.backend = backend
@@ -134,10 +144,15 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
         context.fireChannelActive()
     }
 
-    /// The server's preface: its settings and the connection window; then the handshake's clock.
+    /// The handshake's clock: the client's preface (or an HTTP/1.1 request) must come within it.
     private func begin() {
         guard !started, let context else { return }
         started = true
+        schedule(in: limits.handshakeTimeout, context: context)
+    }
+
+    /// The server's preface, once the client's has come: its settings and the connection window.
+    private func sendServerPreface() {
         HTTP2Wire.writeSettings(&out, [
             (HTTP2Wire.Setting.maxConcurrentStreams, UInt32(limits.maxConcurrentStreams)),
             (HTTP2Wire.Setting.initialWindowSize, UInt32(limits.streamWindowBytes)),
@@ -147,8 +162,7 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
             HTTP2Wire.writeWindowUpdate(&out, stream: 0, increment: limits.requestBytesHeldMax - HTTP2Wire.defaultWindowBytes)
             receiveWindow = limits.requestBytesHeldMax
         }
-        flushNow()
-        schedule(in: limits.handshakeTimeout, context: context)
+        flushSoon()
     }
 
     // MARK: Frames in
@@ -177,11 +191,16 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
     /// The next whole frame read, after the client's preface.
     private func nextFrame() throws(ConnectionError) -> HTTP2Wire.Frame? {
         if !prefaceRead {
+            if let unread = reader.unread, Self.isHTTP1(unread) {
+                switchToHTTP1()
+                return nil
+            }
             guard var preface = reader.take(HTTP2Wire.preface.utf8.count) else { return nil }
             guard preface.readString(length: preface.readableBytes) == HTTP2Wire.preface else {
                 throw ConnectionError(code: HTTP2Wire.ErrorCode.protocolError, reason: "the client did not start with HTTP/2's preface")
             }
             prefaceRead = true
+            sendServerPreface()
         }
         do throws(HTTP2Wire.FrameTooLarge) {
             return try reader.nextFrame()
@@ -189,6 +208,36 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
             throw ConnectionError(code: HTTP2Wire.ErrorCode.frameSizeError,
                                   reason: "a \(error.bytes)-byte frame, over the \(HTTP2Wire.maxFrameBytes)-byte limit")
         }
+    }
+
+    /// Whether a client's first bytes differ from HTTP/2's preface and start as an HTTP/1.1
+    /// request line does: an upper-case method name.
+    static func isHTTP1(_ bytes: ByteBufferView) -> Bool {
+        guard let first = bytes.first, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first) else { return false }
+        return !bytes.prefix(HTTP2Wire.preface.utf8.count).elementsEqual(HTTP2Wire.preface.utf8.prefix(bytes.count))
+    }
+
+    /// Hands the connection, and the bytes read so far, to HTTP/1.1 (`FrontHTTP1Handler`).
+    private func switchToHTTP1() {
+        guard let context else { return }
+        timer?.cancel()
+        timer = nil
+        goingAway = true  // nothing more is read here
+        let bytes = reader.takeAll()
+        do {
+            try FrontHTTP1Handler.addHandlers(to: context.pipeline.syncOperations, after: self, endpoints: http1.endpoints,
+                                              limits: http1.limits)
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        stats.update(number) { $0.http1 = true }
+        let (stats, number) = (stats, number)
+        context.channel.closeFuture.whenComplete { _ in stats.closed(number) }
+        let pipeline = context.pipeline.syncOperations
+        pipeline.removeHandler(context: context, promise: nil)
+        // From the pipeline's head, which this handler has left: to the HTTP/1.1 decoder.
+        if let bytes { pipeline.fireChannelRead(NIOAny(bytes)) }
     }
 
     private func handle(_ frame: HTTP2Wire.Frame) throws(ConnectionError) {
@@ -290,11 +339,11 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
                 return try check(flood.reset(at: .now))
             }
             let path = headers.first(name: ":path") ?? ""
-            if UnaryKVRoutes.serves(path) {
+            if let counters = grpcMetrics.unaryKV[path] {
                 outbound.open(id)
                 // etcd's clients send Authenticate's token as the `token` metadata.
                 let credentials: Credentials = headers.first(name: "token").map { .token($0) } ?? .none
-                streams[id] = .reading(path: path, credentials: credentials, body: [])
+                streams[id] = .reading(path: path, counters: counters, credentials: credentials, body: [])
                 if endStream { requestRead(id) }
             } else {
                 outbound.open(id, reportingWrites: true)
@@ -327,16 +376,17 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
         // Padding is dropped at once; the payload is held until it is handed on.
         consume(length - payload.readableBytes)
         switch streams[id] {
-        case .reading(let path, let credentials, var body):
+        case .reading(let path, let counters, let credentials, var body):
             guard body.count + payload.readableBytes <= requestBytesMax else {
-                streams[id] = .answering
+                streams[id] = .answering(counters)
+                counters.callStarted()
                 consume(body.count + payload.readableBytes)
                 requestBytesHeld -= body.count
                 return answer(id, with: .failure(.grpcStatus(code: 8, message: "grpc: received message larger than max (\(body.count + payload.readableBytes) vs. \(requestBytesMax))")))
             }
             body.append(contentsOf: payload.readableBytesView)
             requestBytesHeld += payload.readableBytes
-            streams[id] = .reading(path: path, credentials: credentials, body: body)
+            streams[id] = .reading(path: path, counters: counters, credentials: credentials, body: body)
             // A request that fits in half the stream's window (all but the largest) needs none
             // of it back: the stream ends with it.
             if body.count > limits.streamWindowBytes / 2 { giveBackStreamWindow(id, length, endStream: endStream) }
@@ -357,16 +407,16 @@ final class FrontConnectionHandler: ChannelDuplexHandler {
         switch streams[frame.stream] {
         case nil:
             return
-        case .reading(_, _, let body):
+        case .reading(_, _, _, let body):
             consume(body.count)
             requestBytesHeld -= body.count
             streams.removeValue(forKey: frame.stream)
-        case .waiting(_, _, let request):
+        case .waiting(_, _, _, let request):
             requestBytesHeld -= request.count
             consume(request.count)
             streams.removeValue(forKey: frame.stream)
-        case .answering:
-            streams[frame.stream] = .abandoned
+        case .answering(let counters):
+            streams[frame.stream] = .abandoned(counters)
         case .abandoned:
             return
         case .relayed(let backID):

@@ -5,7 +5,7 @@ import NIOPosix
 /// A member's public gRPC port: accepts HTTP/2 connections, up to `FrontLimits.maxConnections`,
 /// and serves each with a `FrontConnectionHandler` (unary KV calls answered directly, the rest
 /// relayed to the member's full gRPC server at `backend`, a socket only this process's user can
-/// reach).
+/// reach); a client that speaks HTTP/1.1 instead gets /metrics, /health and /version.
 final class FrontServer: Sendable {
     private let channel: any Channel
     private let connections: Locked<[ObjectIdentifier: any Channel]>
@@ -18,8 +18,9 @@ final class FrontServer: Sendable {
     }
 
     /// Binds `host:port` (port 0: one the system chooses).
+    /// `http1` answers a client that speaks HTTP/1.1, held to the gateway's limits.
     static func bind(host: String, port: Int, routes: UnaryKVRoutes, requestBytesMax: Int, limits: FrontLimits,
-                     backend: SocketAddress) async throws -> FrontServer {
+                     backend: SocketAddress, http1: (endpoints: OperatorEndpoints, limits: GatewayLimits)) async throws -> FrontServer {
         let connections = Locked<[ObjectIdentifier: any Channel]>([:])
         let stats = FrontStats()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -42,7 +43,7 @@ final class FrontServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         FrontConnectionHandler(routes: routes, requestBytesMax: requestBytesMax, limits: limits, backend: backend,
-                                               stats: stats))
+                                               stats: stats, http1: http1))
                 }
             }
             .bind(host: host, port: port)
@@ -86,6 +87,9 @@ public struct FrontConnectionReport: Sendable, Equatable {
     public var openStreams = 0
     /// The GOAWAY the server sent, if it sent one: its error code and debug text.
     public var goAwayCode: UInt32?
+    /// The client spoke HTTP/1.1 and was handed to `FrontHTTP1Handler` (/metrics, /health,
+    /// /version); the report ends there, but for `closed`.
+    public var http1 = false
     public var goAwayReason: String?
     public var closed = false
 

@@ -120,6 +120,15 @@ enum HTTP2Wire {
             return buffer!.readSlice(length: count)
         }
 
+        /// The bytes read and not yet taken.
+        var unread: ByteBufferView? { buffer?.readableBytesView }
+
+        /// Every byte read and not yet taken, handed on (to HTTP/1.1, for a client that is not HTTP/2).
+        mutating func takeAll() -> ByteBuffer? {
+            defer { buffer = nil }
+            return buffer
+        }
+
         /// The next whole frame, if one has arrived.
         mutating func nextFrame() throws(FrameTooLarge) -> Frame? {
             guard var bytes = buffer else { return nil }

@@ -116,14 +116,20 @@ struct GatewayListener: Sendable {
 
     private func write(_ reply: GatewayReply, version: HTTPVersion, keepAlive: Bool,
                        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: reply.status == 200 || reply.body.first == UInt8(ascii: "{")
-            ? "application/json" : "text/plain; charset=utf-8")
-        headers.add(name: "Content-Length", value: String(reply.body.count))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let status = HTTPResponseStatus(statusCode: reply.status)
-        try await outbound.write(.head(HTTPResponseHead(version: version, status: status, headers: headers)))
+        try await outbound.write(.head(reply.head(version: version, keepAlive: keepAlive)))
         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body))))
         try await outbound.write(.end(nil))
+    }
+}
+
+extension GatewayReply {
+    /// The response head the answer goes out with.
+    func head(version: HTTPVersion, keepAlive: Bool) -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentTypeSent)
+        headers.add(name: "Content-Length", value: String(body.count))
+        if let allow { headers.add(name: "Allow", value: allow) }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        return HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: headers)
     }
 }

@@ -6,12 +6,23 @@ import SwiftProtobuf
 struct GatewayReply: Sendable {
     var status: Int
     var body: [UInt8]
+    /// The Content-Type, when the body is not the gateway's JSON or plain text.
+    var contentType: String? = nil
+    /// The Allow header of a 405.
+    var allow: String? = nil
+
+    /// The Content-Type the answer goes out with.
+    var contentTypeSent: String {
+        contentType ?? (status == 200 || body.first == UInt8(ascii: "{") ? "application/json" : "text/plain; charset=utf-8")
+    }
 }
 
 /// etcd's gRPC-Gateway: the v3 API as JSON over HTTP POST, with the proto field names, 64-bit
 /// integers as strings and bytes as base64, as grpc-gateway writes them.
 struct GatewayRoutes: Sendable {
     let api: MemberAPI
+    /// /metrics, /health and /version, when the port serves them.
+    var operatorEndpoints: OperatorEndpoints? = nil
 
     /// Paths under /v3/ (etcd 3.4 also answers under /v3beta/).
     static let prefixes = ["/v3/", "/v3beta/"]
@@ -25,6 +36,7 @@ struct GatewayRoutes: Sendable {
     }
 
     func respond(method: String, path: String, body: [UInt8]) async -> GatewayReply {
+        if let reply = operatorEndpoints?.answer(method: method, uri: path) { return reply }
         guard let route = Self.route(of: path) else { return Self.notFound }
         guard method == "POST" else { return GatewayReply(status: 405, body: Array("Method Not Allowed\n".utf8)) }
         // The gateway carries no token: with auth on, its key-value calls are refused. The

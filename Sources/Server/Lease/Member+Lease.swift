@@ -82,6 +82,7 @@ extension Member {
         }
         for lease in expired {
             metrics.withLock { $0.leasesExpired += 1 }
+            meters.leasesExpired.increment()
             propose(.leaseRevoke(id: lease)) { _ in }
         }
     }
