@@ -22,11 +22,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        .target(name: "Raft"),
+        .target(name: "ByteCoding"),
+        .target(name: "Raft", dependencies: ["ByteCoding"]),
         .target(name: "Locking"),
-        .target(name: "WAL", dependencies: ["Raft", "Locking"]),
-        .target(name: "MVCC", dependencies: ["Raft"]),
-        .target(name: "Server", dependencies: ["Raft", "Locking", "WAL", "MVCC"]),
+        .target(name: "WAL", dependencies: ["ByteCoding", "Raft", "Locking"]),
+        .target(name: "MVCC", dependencies: ["ByteCoding"]),
+        .target(name: "Server", dependencies: ["ByteCoding", "Raft", "Locking", "WAL", "MVCC"]),
         .target(
             name: "Cluster",
             dependencies: [
@@ -71,12 +72,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "Check"]),
-        .testTarget(name: "WALTests", dependencies: ["WAL", "Raft"]),
-        .testTarget(name: "MVCCTests", dependencies: ["MVCC", "Raft"]),
+        .testTarget(name: "RaftTests", dependencies: ["ByteCoding", "Raft", "Check"]),
+        .testTarget(name: "WALTests", dependencies: ["WAL", "ByteCoding", "Raft"]),
+        .testTarget(name: "MVCCTests", dependencies: ["MVCC", "ByteCoding"]),
         // One real etcd for the tests that need it (enabled only where etcd is installed).
         .target(name: "RealEtcdSupport", path: "Tests/RealEtcdSupport"),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "Raft", "RealEtcdSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "WAL", "MVCC", "ByteCoding", "Raft", "RealEtcdSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Server", "WAL", "MVCC", "Raft"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "Cluster", "Server", "MVCC", "Raft"]),
         .testTarget(name: "FuzzTests", dependencies: ["Check", "Raft", "WAL", "MVCC", "Server"]),
