@@ -145,8 +145,8 @@ import Testing
         let canvas = Screen.render(cluster.snapshot(), UIState(), width: 200, height: 60)
         #expect(canvas.text.contains("TIMER"))
         #expect(canvas.text.contains("elect "))
-        #expect(MembersTable.timerText(ElectionTimer(electionElapsed: 7, randomizedElectionTimeout: 13), role: .follower) == "elect 7/13")
-        #expect(MembersTable.timerText(ElectionTimer(heartbeatElapsed: 0, heartbeatTimeout: 1), role: .leader) == "hb 0/1")
+        #expect(MembersTable.timerText(ElectionTimerView(electionElapsed: 7, randomizedElectionTimeout: 13), role: .follower) == "elect 7/13")
+        #expect(MembersTable.timerText(ElectionTimerView(heartbeatElapsed: 0, heartbeatTimeout: 1), role: .leader) == "hb 0/1")
     }
 
     func simulatedController() throws -> Controller {
@@ -174,12 +174,12 @@ import Testing
         c.handle(.character("K"))
         let old = try #require(cluster.events.compactMap { if case .crashed(let id) = $0.kind { id } else { nil } }.last)
         // First the pre-candidate with its MsgPreVote, then the candidate with its MsgVote.
-        for (role, request) in [(StateRole.preCandidate, MessageType.preVote), (.candidate, .vote)] {
+        for (role, request) in [(MemberRole.preCandidate, MessageKind.preVote), (.candidate, .vote)] {
             try #require(simFrames(c, max: 200) { c.state.paused }, "stopped before a \(role)")
             let snapshot = c.snapshot()
             let campaigning = try #require(snapshot.members.first { $0.status?.raft.role == role }, "a \(role) in the frame")
-            #expect(snapshot.inFlight.contains { $0.message.type == request && $0.message.from == campaigning.id },
-                    "its \(request) in flight: \(snapshot.inFlight.map(\.message.type))")
+            #expect(snapshot.inFlight.contains { $0.type == request && $0.from == campaigning.id },
+                    "its \(request) in flight: \(snapshot.inFlight.map(\.type))")
             #expect(c.state.status?.text.hasPrefix("stopped: m\(campaigning.id) became") == true, "\(String(describing: c.state.status))")
             let rendered = Screen.render(snapshot, c.state, width: 200, height: 60).text
             #expect(rendered.contains(role == .preCandidate ? "pre-cand" : "candidate"))

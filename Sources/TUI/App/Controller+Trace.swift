@@ -17,11 +17,11 @@ extension Controller {
     }
 
     /// The puts the trace pane lists now.
-    var traceList: [StageTrace] {
+    var traceList: [StageTraceView] {
         TraceList.merged([], state)
     }
 
-    func pin(_ trace: StageTrace) {
+    func pin(_ trace: StageTraceView) {
         state.pinnedTrace = trace
         state.traceCursor = nil
         report("trace pinned to req \(TraceList.idText(trace.requestID)) (\(trace.summary)); esc or :trace unpins")

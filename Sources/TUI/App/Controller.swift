@@ -57,7 +57,7 @@ public final class Controller {
     /// Whether the screen was paused before the tour, which shows its cluster paused.
     var pausedBeforeTour = false
     /// The trace pane's pinned put, cursor and remembered puts while a tour shows its own.
-    var traceStateBeforeTour: (pinned: StageTrace?, cursor: UInt64?, seen: [StageTrace]) = (nil, nil, [])
+    var traceStateBeforeTour: (pinned: StageTraceView?, cursor: UInt64?, seen: [StageTraceView]) = (nil, nil, [])
 
     /// Simulated time one single step runs.
     public static let stepNanos: UInt64 = 1_000_000
