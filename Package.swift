@@ -59,10 +59,11 @@ let package = Package(
         .target(
             name: "TUI",
             dependencies: [
-                "CNcurses", "Raft", "Locking", "MVCC", "Server", "Cluster",
+                "CNcurses", "Locking", "Cluster",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         // The checker and the cluster simulation stand apart from Cluster: they only use its public
         // API, like any client would, and a library of their own keeps them out of the way of the

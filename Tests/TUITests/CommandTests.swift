@@ -1,5 +1,4 @@
-import MVCC
-import Raft
+import Cluster
 import Testing
 @testable import TUI
 
@@ -49,7 +48,7 @@ import Testing
         ("user", .setUser(nil)),
         ("auth enable", .auth(.enable)),
         ("auth off", .auth(.disable)),
-        ("role reader read foo", .auth(.grantPermission(role: "reader", kind: .read, range: KeyRange(key: Array("foo".utf8))))),
+        ("role reader read foo", .auth(.grantPermission(role: "reader", kind: .read, range: KeySpan(key: Array("foo".utf8))))),
         ("role app readwrite app/*", .auth(.grantPermission(role: "app", kind: .readwrite, range: .prefix(Array("app/".utf8))))),
         ("revoke app app/*", .auth(.revokePermission(role: "app", range: .prefix(Array("app/".utf8))))),
         ("grant alice reader", .auth(.grantRole(user: "alice", role: "reader"))),
@@ -141,7 +140,7 @@ import Testing
     }
 
     @Test func randomInputNeverCrashes() {
-        var random = SplitMix64(seed: 5)
+        var random = SeededRandom(seed: 5)
         let pieces = ["put", "get", "del", "kill", "partition", "load", "speed", "loss", "latency", "theme", " ", ",", "1", "2", "9",
                       "-", ".", "x", "é", "界", "\t", "%", "ms", "1e308", "0x10", "m", "nan"]
         for _ in 0..<5000 {

@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// Following one put (pinning it in the trace pane) and selecting as htop and k9s do: arrows
 /// move through the focused pane's rows, Enter opens the selected put, a click selects what it

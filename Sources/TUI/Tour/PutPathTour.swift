@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// The put path tour: one put followed stage by stage through etcd's code, as the seed
 /// documents (server/etcdserver/v3_server.go, raft/node.go) and etcd's raft loop walk it.

@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// The guided tours rafttop can give.
 public enum TourKind: String, Sendable, Hashable, CaseIterable {
