@@ -105,8 +105,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TUITests",
-            dependencies: ["TUI", "Cluster", "Locking", "Server", "MVCC", "Raft", .product(name: "Logging", package: "swift-log")],
-            exclude: ["Screens"]
+            dependencies: ["TUI", "Cluster", "Locking", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Screens"],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
     ],
     swiftLanguageModes: [.v6]

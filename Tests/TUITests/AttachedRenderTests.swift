@@ -1,6 +1,5 @@
 import Cluster
 import Foundation
-import Server
 import Testing
 @testable import TUI
 

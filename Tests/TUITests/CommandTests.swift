@@ -1,4 +1,5 @@
 import Cluster
+import Foundation
 import Testing
 @testable import TUI
 

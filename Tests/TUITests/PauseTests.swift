@@ -1,7 +1,6 @@
 import Cluster
 import Foundation
 import Logging
-import Raft
 import Testing
 @testable import TUI
 
@@ -118,22 +117,23 @@ import Testing
         defer { cluster.shutdown() }
         cluster.run(until: { cluster.leader != nil })
         let leader = try #require(cluster.leader)
-        let leaderTimer = try #require(cluster.member(leader)?.basicStatus.timer)
+        let leaderTimer = try #require(cluster.memberStatus(leader)?.raft.timer)
         #expect(leaderTimer.heartbeatTimeout == 1)
         try cluster.crash(leader)
         let followers = cluster.ids.filter { $0 != leader }
-        let tick = cluster.config.member.tickNanos
-        var last = followers.map { cluster.member($0)!.basicStatus.timer.electionElapsed }
+        let tick = cluster.memberTiming.tickNanos
+        let electionTicks = Int(cluster.memberTiming.electionTimeoutNanos / tick)
+        var last = followers.map { cluster.memberStatus($0)!.raft.timer.electionElapsed }
         var counted = 0
         while counted < 30 {
             cluster.advance(byNanos: tick)
-            let statuses = followers.map { cluster.member($0)!.basicStatus }
+            let statuses = followers.map { cluster.memberStatus($0)!.raft }
             // Until someone campaigns, every follower's timer gains exactly one tick per tick.
             guard statuses.allSatisfy({ $0.role == .follower }) else { break }
             for (status, before) in zip(statuses, last) {
                 #expect(status.timer.electionElapsed == before + 1)
-                #expect(status.timer.randomizedElectionTimeout >= cluster.config.member.electionTicks)
-                #expect(status.timer.randomizedElectionTimeout < 2 * cluster.config.member.electionTicks)
+                #expect(status.timer.randomizedElectionTimeout >= electionTicks)
+                #expect(status.timer.randomizedElectionTimeout < 2 * electionTicks)
                 #expect(status.timer.electionElapsed < status.timer.randomizedElectionTimeout)
             }
             last = statuses.map(\.timer.electionElapsed)

@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 import Testing
 @testable import TUI
 
