@@ -77,6 +77,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "ByteCodingTests", dependencies: ["ByteCoding"]),
         .testTarget(name: "RaftTests", dependencies: ["ByteCoding", "Raft", "RaftSimulation"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "ByteCoding", "Raft"]),
         .testTarget(name: "MVCCTests", dependencies: ["MVCC", "ByteCoding"]),
