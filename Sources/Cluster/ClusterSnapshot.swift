@@ -1,6 +1,3 @@
-import Raft
-import Server
-
 /// Whether a member is running, and if not, why.
 public enum MemberState: String, Sendable, Hashable {
     case up
