@@ -116,13 +116,13 @@ public struct AttachedView: Sendable {
 /// The tail of an external member's own WAL, decoded from etcd's format.
 public struct AttachedWAL: Sendable, Hashable {
     /// Oldest first.
-    public var entries: [LogEntryView]
+    public var entries: [WALEntryView]
     /// The commit index of the newest hard state in the WAL.
     public var commit: UInt64
     /// Why the WAL could not be read, or where its tail is still being written; nil when read whole.
     public var note: String?
 
-    public init(entries: [LogEntryView], commit: UInt64, note: String?) {
+    public init(entries: [WALEntryView], commit: UInt64, note: String?) {
         self.entries = entries
         self.commit = commit
         self.note = note

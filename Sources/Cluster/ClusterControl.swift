@@ -5,8 +5,10 @@ import Server
 /// What a read of one key found, and on which member.
 public struct KeyRead: Sendable, Hashable {
     public var member: NodeID
-    /// Nil when the key does not exist.
-    public var keyValue: KeyValue?
+    /// The key's value; nil when the key does not exist.
+    public var value: [UInt8]?
+    /// The revision that last wrote the key (0 when it does not exist).
+    public var modRevision: Int64
     /// The member's store revision when it read.
     public var revision: Int64
 }
@@ -42,7 +44,8 @@ extension Cluster {
             }
             do {
                 let result = try m.localRange(RangeRequest(range: KeyRange(key: key)))
-                return KeyRead(member: id, keyValue: result.kvs.first, revision: result.revision)
+                let kv = result.kvs.first
+                return KeyRead(member: id, value: kv?.value, modRevision: kv?.modRevision ?? 0, revision: result.revision)
             } catch {
                 throw ClusterReadError.store(id, error.description)
             }

@@ -138,27 +138,37 @@ extension Cluster {
             let m = status.metrics
             let log = member.recentLog(logEntries)
             views.append(MemberView(
-                id: id, state: memberState, status: status, log: log.entries,
+                id: id, state: memberState, status: MemberStatusView(status), log: log.entries.map(WALEntryView.init),
                 fsyncMicrosLast: m.walFsyncNanosLast / 1000,
                 fsyncMicrosMean: m.walFsyncCount > 0 ? m.walFsyncNanosTotal / UInt64(m.walFsyncCount) / 1000 : 0,
                 durableIndex: log.durableIndex, diskDelayNanos: diskDelayNanos(id)))
         }
-        var recent: [StageTrace] = []
-        for member in members.values {
-            recent.append(contentsOf: member.tracesWithInFlight(limit: traces))
-        }
-        recent.sort { $0.receivedNanos > $1.receivedNanos }
-        recent = Self.joinFollowerStages(Array(recent.prefix(traces)), members: members)
+        let recent = Self.recentTraces(limit: traces, members: members).map(StageTraceView.init)
         let packing = cpuPacking?.report
         return state.withLock { s in
             ClusterSnapshot(
                 nowNanos: now, members: views, leader: s.leader, term: s.term,
-                inFlight: s.network.inFlightMessages, networkSettings: s.network.settings, latency: s.latency,
+                inFlight: s.network.inFlightMessages.map(InFlightMessage.init), networkSettings: s.network.settings, latency: s.latency,
                 traces: recent, events: s.events.events,
                 putsAcknowledged: s.putsAcknowledged, putsFailed: s.putsFailed,
                 paused: isFrozen, speed: 1, dataDirectory: config.dataDirectory,
                 cpuPlacement: packing?.available == true ? packing?.placement : nil)
         }
+    }
+
+    /// The members' most recent traces, newest first (by when the member received the
+    /// request), answered or still in flight, each with its followers' stages joined in.
+    public func recentTraces(limit: Int = 32) -> [StageTrace] {
+        Self.recentTraces(limit: limit, members: state.withLock { $0.members })
+    }
+
+    static func recentTraces(limit: Int, members: [NodeID: Member]) -> [StageTrace] {
+        var recent: [StageTrace] = []
+        for member in members.values {
+            recent.append(contentsOf: member.tracesWithInFlight(limit: limit))
+        }
+        recent.sort { $0.receivedNanos > $1.receivedNanos }
+        return joinFollowerStages(Array(recent.prefix(limit)), members: members)
     }
 
     /// Each trace with its followers' append, fsync and apply times: those happen on the

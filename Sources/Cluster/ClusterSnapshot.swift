@@ -1,6 +1,3 @@
-import Raft
-import Server
-
 /// Whether a member is running, and if not, why.
 public enum MemberState: String, Sendable, Hashable {
     case up
@@ -15,9 +12,9 @@ public struct MemberView: Sendable, Hashable {
     public var id: NodeID
     public var state: MemberState
     /// Nil while the member is down.
-    public var status: MemberStatus?
+    public var status: MemberStatusView?
     /// Its newest persisted entries, oldest first.
-    public var log: [LogEntryView]
+    public var log: [WALEntryView]
     /// Mean and last fsync time of its WAL, in microseconds.
     public var fsyncMicrosLast: UInt64
     public var fsyncMicrosMean: UInt64
@@ -26,7 +23,7 @@ public struct MemberView: Sendable, Hashable {
     /// The highest index it has fsynced to its WAL: entries above it are appended, not durable.
     public var durableIndex: UInt64 = 0
 
-    public init(id: NodeID, state: MemberState, status: MemberStatus?, log: [LogEntryView], fsyncMicrosLast: UInt64,
+    public init(id: NodeID, state: MemberState, status: MemberStatusView?, log: [WALEntryView], fsyncMicrosLast: UInt64,
                 fsyncMicrosMean: UInt64, durableIndex: UInt64 = 0, diskDelayNanos: UInt64 = 0) {
         self.id = id
         self.state = state
@@ -45,12 +42,12 @@ public struct ClusterSnapshot: Sendable {
     public var members: [MemberView]
     public var leader: NodeID?
     public var term: UInt64
-    public var inFlight: [SimulatedNetwork.InFlight]
+    public var inFlight: [InFlightMessage]
     public var networkSettings: SimulatedNetwork.Settings
     public var latency: LatencyRecorder
     /// Most recent first (by when the member received the request), answered or still in
     /// flight, each with its followers' stages joined in.
-    public var traces: [StageTrace]
+    public var traces: [StageTraceView]
     /// Oldest first.
     public var events: [ClusterEvent]
     public var putsAcknowledged: Int

@@ -21,7 +21,7 @@ extension EtcdAttachment {
         for (id, tail) in tails {
             switch tail.latest(Self.walEntriesShown) {
             case .success(let view):
-                views[id] = AttachedWAL(entries: view.entries, commit: view.commit,
+                views[id] = AttachedWAL(entries: view.entries.map(WALEntryView.init), commit: view.commit,
                                         note: view.tornTail.map { "tail being written: \($0)" })
             case .failure(let error):
                 views[id] = AttachedWAL(entries: [], commit: 0, note: "\(error)")

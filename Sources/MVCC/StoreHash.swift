@@ -1,4 +1,4 @@
-import Raft
+import ByteCoding
 
 /// The bytes a consistency hash of the store covers, as etcd's HashByRev chooses them: every
 /// retained write up to a revision, in key order and each key's in revision order, so the same

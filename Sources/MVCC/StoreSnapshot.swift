@@ -6,7 +6,7 @@
 /// put: value length + value, create revision, version, lease. The records come key by key in
 /// key order, each key's in revision order (snapshots written before 2026-12 came in revision
 /// order, which decodes the same way).
-import Raft
+import ByteCoding
 
 /// What a snapshot of the store holds, taken without copying: the store's tables are values, so
 /// the image shares their storage until the store next changes them. Encoding it (the costly

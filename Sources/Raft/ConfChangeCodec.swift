@@ -1,3 +1,4 @@
+import ByteCoding
 extension ConfChange {
     static let encodingVersion: UInt8 = 1
 

@@ -1,3 +1,4 @@
+import ByteCoding
 /// The bytes of a Raft message between members:
 ///
 ///     version 1, type 1, to, from, term, logTerm, index, commit (8 each), reject 1,

@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// An alarm request in a Raft entry: action (1), member id (8), alarm type (1).

@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// The alarms raised and not yet disarmed: etcd's AlarmStore, applied state that every member

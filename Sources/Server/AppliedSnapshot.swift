@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// What a member's Raft snapshot holds: the key-value store's snapshot, the auth state, the

@@ -1,3 +1,4 @@
+import ByteCoding
 import Dispatch
 import Locking
 import MVCC

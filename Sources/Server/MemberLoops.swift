@@ -1,3 +1,4 @@
+import ByteCoding
 import MVCC
 import Raft
 

@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// Appends framed records to a byte buffer, rolling the CRC from one record to the next.

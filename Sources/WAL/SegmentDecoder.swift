@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ByteCoding
 import Raft
 
 /// Decodes the records of one segment file held in memory, checking framing and the rolling
@@ -110,34 +111,33 @@ struct SegmentDecoder {
 
     private func decodePayload(type: UInt8, from start: Int, to end: Int) -> Result<WALRecord, WALCorruption> {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        var reader = ByteReader(payload)
+        // Fixed fields at fixed offsets, loaded straight from the segment: replay decodes
+        // every record through here.
+        func field(_ n: Int) -> UInt64 { payload.loadLittleEndian(at: 8 * n, as: UInt64.self) }
         switch RecordType(rawValue: type) {
         case .entry:
             guard payload.count >= Frame.entryHeaderBytes else {
                 return .failure(.malformedPayload(.entry, payloadBytes: payload.count))
             }
-            let term = reader.read(UInt64.self)!
-            let index = reader.read(UInt64.self)!
-            let rawType = reader.read(UInt8.self)!
+            let rawType = payload[16]
             guard let entryType = EntryType(rawValue: rawType) else { return .failure(.unknownEntryType(rawType)) }
-            let data = reader.readBytes(reader.remaining)!
-            return .success(.entry(Entry(term: term, index: index, type: entryType, data: data)))
+            let data = Array(UnsafeRawBufferPointer(rebasing: payload[Frame.entryHeaderBytes...]))
+            return .success(.entry(Entry(term: field(0), index: field(1), type: entryType, data: data)))
         case .hardState:
             guard payload.count == Frame.hardStatePayloadBytes else {
                 return .failure(.malformedPayload(.hardState, payloadBytes: payload.count))
             }
-            return .success(.hardState(HardState(
-                term: reader.read(UInt64.self)!, vote: reader.read(UInt64.self)!, commit: reader.read(UInt64.self)!)))
+            return .success(.hardState(HardState(term: field(0), vote: field(1), commit: field(2))))
         case .metadata:
             guard payload.count == Frame.metadataPayloadBytes else {
                 return .failure(.malformedPayload(.metadata, payloadBytes: payload.count))
             }
-            return .success(.metadata(WALMetadata(memberID: reader.read(UInt64.self)!, clusterID: reader.read(UInt64.self)!)))
+            return .success(.metadata(WALMetadata(memberID: field(0), clusterID: field(1))))
         case .snapshot:
             guard payload.count == Frame.snapshotPayloadBytes else {
                 return .failure(.malformedPayload(.snapshot, payloadBytes: payload.count))
             }
-            return .success(.snapshot(WALSnapshot(index: reader.read(UInt64.self)!, term: reader.read(UInt64.self)!)))
+            return .success(.snapshot(WALSnapshot(index: field(0), term: field(1))))
         case .crc, nil:
             return .failure(.unknownRecordType(type))
         }

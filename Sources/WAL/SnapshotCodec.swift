@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// What is wrong with a snapshot file's bytes.
@@ -70,39 +71,48 @@ enum SnapshotCodec {
 
     static func decode(_ bytes: [UInt8]) -> Result<Snapshot, SnapshotCorruption> {
         guard bytes.count >= minimumBytes else { return .failure(.tooShort(bytes: bytes.count)) }
-        return bytes.withUnsafeBytes { buffer in
-            var reader = ByteReader(buffer)
-            let stored = reader.read(UInt32.self)!
-            let computed = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: buffer[4...]))
-            guard computed == stored else { return .failure(.crcMismatch(computed: computed, stored: stored)) }
-            let version = reader.read(UInt8.self)!
-            guard version == Self.version || version == Self.versionWithoutLearners else { return .failure(.unknownVersion(version)) }
-            let index = reader.read(UInt64.self)!
-            let term = reader.read(UInt64.self)!
-            let voterCount = reader.read(UInt32.self)!
-            guard UInt64(voterCount) * 8 + 8 <= UInt64(reader.remaining) else {
-                return .failure(.lengthMismatch(field: "voter count", declared: UInt64(voterCount), availableBytes: reader.remaining))
-            }
-            let voters = (0..<voterCount).map { _ in reader.read(UInt64.self)! }
-            var learners: [NodeID] = []
-            if version != Self.versionWithoutLearners {
-                guard reader.remaining >= 4 + 8 else {
-                    return .failure(.lengthMismatch(field: "learner count", declared: 4, availableBytes: reader.remaining))
-                }
-                let learnerCount = reader.read(UInt32.self)!
-                guard UInt64(learnerCount) * 8 + 8 <= UInt64(reader.remaining) else {
-                    return .failure(.lengthMismatch(field: "learner count", declared: UInt64(learnerCount),
-                                                    availableBytes: reader.remaining))
-                }
-                learners = (0..<learnerCount).map { _ in reader.read(UInt64.self)! }
-            }
-            let dataCount = reader.read(UInt64.self)!
-            guard dataCount == UInt64(reader.remaining) else {
-                return .failure(.lengthMismatch(field: "data length", declared: dataCount, availableBytes: reader.remaining))
-            }
-            let data = reader.readBytes(reader.remaining)!
-            let metadata = SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters, learners: learners))
-            return .success(Snapshot(metadata: metadata, data: data))
+        do {
+            return try decodeFields(bytes)
+        } catch {
+            // The checks in decodeFields keep every read in bounds; were one missed, the file
+            // is still reported, not trapped on.
+            return .failure(.lengthMismatch(field: error.reason, declared: 0, availableBytes: bytes.count - error.offset))
         }
+    }
+
+    private static func decodeFields(_ bytes: [UInt8]) throws(DecodingError) -> Result<Snapshot, SnapshotCorruption> {
+        var reader = ByteReader(bytes)
+        let stored = try reader.uint32()
+        let computed = bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[4...])) }
+        guard computed == stored else { return .failure(.crcMismatch(computed: computed, stored: stored)) }
+        let version = try reader.uint8()
+        guard version == Self.version || version == Self.versionWithoutLearners else { return .failure(.unknownVersion(version)) }
+        let index = try reader.uint64()
+        let term = try reader.uint64()
+        let voterCount = try reader.uint32()
+        guard UInt64(voterCount) * 8 + 8 <= UInt64(reader.remaining) else {
+            return .failure(.lengthMismatch(field: "voter count", declared: UInt64(voterCount), availableBytes: reader.remaining))
+        }
+        var voters: [NodeID] = []
+        for _ in 0..<voterCount { voters.append(try reader.uint64()) }
+        var learners: [NodeID] = []
+        if version != Self.versionWithoutLearners {
+            guard reader.remaining >= 4 + 8 else {
+                return .failure(.lengthMismatch(field: "learner count", declared: 4, availableBytes: reader.remaining))
+            }
+            let learnerCount = try reader.uint32()
+            guard UInt64(learnerCount) * 8 + 8 <= UInt64(reader.remaining) else {
+                return .failure(.lengthMismatch(field: "learner count", declared: UInt64(learnerCount),
+                                                availableBytes: reader.remaining))
+            }
+            for _ in 0..<learnerCount { learners.append(try reader.uint64()) }
+        }
+        let dataCount = try reader.uint64()
+        guard dataCount == UInt64(reader.remaining) else {
+            return .failure(.lengthMismatch(field: "data length", declared: dataCount, availableBytes: reader.remaining))
+        }
+        let data = try reader.bytes(reader.remaining)
+        let metadata = SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters, learners: learners))
+        return .success(Snapshot(metadata: metadata, data: data))
     }
 }

@@ -75,7 +75,7 @@ struct BenchCluster: ParsableCommand {
         let packing = PackingSummary(from: startPacking, to: cluster.cpuPackingReport)
         let snapshot = cluster.snapshot(traces: 256)
         let latency = snapshot.latency
-        let stages = StageBreakdown(snapshot.traces)
+        let stages = StageBreakdown(cluster.recentTraces(limit: 256))
         load.stop()
         _ = waitUntil(seconds: 30, { load.outstanding == 0 })
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Raft
+import RaftSimulation
 
 /// `rafttop bench raft`: proposals committed per second through three in-memory members, and
 /// simulation seeds run per second.

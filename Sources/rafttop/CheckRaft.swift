@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Raft
+import RaftSimulation
 
 /// `rafttop check raft`: runs seeded fault-injection simulations of a Raft group and checks its
 /// safety and liveness after every step.

@@ -1,5 +1,6 @@
 import Foundation
 import Raft
+import RaftSimulation
 
 /// What `rafttop check raft` found over its seeds.
 struct CheckSummary: Encodable {

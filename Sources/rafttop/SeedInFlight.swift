@@ -1,4 +1,5 @@
 import Check
+import RaftSimulation
 
 /// The seed `check raft` is running, so that a crash (a failed precondition inside Raft) still
 /// prints the command that replays it, before the runtime's own crash report.

@@ -9,12 +9,12 @@ import Testing
 @Suite struct FollowerStageTests {
     static let millis: UInt64 = 1_000_000
 
-    static func puts(_ snapshot: ClusterSnapshot) -> [StageTrace] {
+    static func puts(_ snapshot: ClusterSnapshot) -> [StageTraceView] {
         snapshot.traces.filter { $0.summary.hasPrefix("put") && $0.index > 0 }
     }
 
     /// Every follower appended, fsynced, acknowledged and applied every put, in that order.
-    static func expectEveryFollowerStage(_ trace: StageTrace, followers: [NodeID]) {
+    static func expectEveryFollowerStage(_ trace: StageTraceView, followers: [NodeID]) {
         for follower in followers {
             let appended = trace.followerAppendedNanos[follower]
             let synced = trace.followerSyncedNanos[follower]
@@ -120,7 +120,7 @@ import Testing
             #expect((try? result.get()) != nil)
         }
         let followers = cluster.ids.filter { $0 != leader }
-        func complete() -> [StageTrace] {
+        func complete() -> [StageTraceView] {
             Self.puts(cluster.snapshot()).filter { t in
                 followers.allSatisfy { t.followerAppliedNanos[$0] != nil && t.followerAckNanos[$0] != nil }
             }

@@ -1,4 +1,4 @@
-import Raft
+import ByteCoding
 import Testing
 @testable import MVCC
 

@@ -1,4 +1,3 @@
-import Raft
 import Testing
 @testable import MVCC
 

@@ -1,4 +1,4 @@
-import Check
+import RaftSimulation
 
 /// The simulation seeds running right now, one slot per test case, so that a crash (a failed
 /// precondition inside Raft kills the whole test process) still prints each seed with its replay

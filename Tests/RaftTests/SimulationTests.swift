@@ -1,3 +1,4 @@
+import RaftSimulation
 import Testing
 @testable import Raft
 

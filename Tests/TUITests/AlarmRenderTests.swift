@@ -1,5 +1,5 @@
 import Cluster
-import Server
+import Foundation
 import Testing
 @testable import TUI
 
@@ -10,7 +10,7 @@ import Testing
         var snapshot = try Scene.snapshot()
         let quiet = Screen.render(snapshot, Scene.state(), width: 120, height: 40).text
         #expect(!quiet.contains("ALARM"), "no alarm, no column")
-        let alarm = AlarmMember(memberID: 2, alarm: .noSpace)
+        let alarm = RaisedAlarm(memberID: 2, alarm: .noSpace)
         for i in snapshot.members.indices { snapshot.members[i].status?.alarms = [alarm] }
         let text = Screen.render(snapshot, Scene.state(), width: 120, height: 40).text
         let lines = text.split(separator: "\n").map(String.init)

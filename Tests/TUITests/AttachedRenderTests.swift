@@ -1,6 +1,5 @@
 import Cluster
 import Foundation
-import Server
 import Testing
 @testable import TUI
 
@@ -82,8 +81,8 @@ import Testing
 
     @Test func realMembersWALsLineUpByIndexWhenTheirDataDirectoriesAreKnown() {
         var snapshot = Self.snapshot()
-        func entry(_ index: UInt64, _ summary: String) -> LogEntryView {
-            LogEntryView(index: index, term: 4, kind: .request, summary: summary, sizeBytes: 40)
+        func entry(_ index: UInt64, _ summary: String) -> WALEntryView {
+            WALEntryView(index: index, term: 4, kind: .request, summary: summary, sizeBytes: 40)
         }
         snapshot.attached?.wal = [
             1: AttachedWAL(entries: [entry(118, "put a = 1 B"), entry(119, "put b = 1 B"), entry(120, "put k42 = 256 B")], commit: 120, note: nil),

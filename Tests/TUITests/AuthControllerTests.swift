@@ -1,5 +1,4 @@
 import Cluster
-import Server
 import Testing
 @testable import TUI
 

@@ -1,5 +1,5 @@
-import MVCC
-import Raft
+import Cluster
+import Foundation
 import Testing
 @testable import TUI
 
@@ -49,7 +49,7 @@ import Testing
         ("user", .setUser(nil)),
         ("auth enable", .auth(.enable)),
         ("auth off", .auth(.disable)),
-        ("role reader read foo", .auth(.grantPermission(role: "reader", kind: .read, range: KeyRange(key: Array("foo".utf8))))),
+        ("role reader read foo", .auth(.grantPermission(role: "reader", kind: .read, range: KeySpan(key: Array("foo".utf8))))),
         ("role app readwrite app/*", .auth(.grantPermission(role: "app", kind: .readwrite, range: .prefix(Array("app/".utf8))))),
         ("revoke app app/*", .auth(.revokePermission(role: "app", range: .prefix(Array("app/".utf8))))),
         ("grant alice reader", .auth(.grantRole(user: "alice", role: "reader"))),
@@ -144,7 +144,7 @@ import Testing
     /// was wrong; what parses does not change with surrounding blanks; and every completion
     /// extends what was typed into a command the parser knows.
     @Test func randomInputGetsAnActionOrAnErrorNamingTheFault() {
-        var random = SplitMix64(seed: 5)
+        var random = SeededRandom(seed: 5)
         let pieces = ["put", "get", "del", "kill", "partition", "load", "speed", "loss", "latency", "theme", " ", ",", "1", "2", "9",
                       "-", ".", "x", "é", "界", "\t", "%", "ms", "1e308", "0x10", "m", "nan"]
         let names = CommandParser.commands.map(\.name)

@@ -1,6 +1,5 @@
 import Cluster
 import Logging
-import Raft
 import Testing
 @testable import TUI
 

@@ -1,7 +1,6 @@
 import Cluster
 import Locking
 import Logging
-import Raft
 import Testing
 @testable import TUI
 

@@ -1,5 +1,4 @@
 import Cluster
-import Server
 import Testing
 @testable import TUI
 
@@ -25,7 +24,7 @@ extension ControllerTests {
         // No more keep-alives: within the TTL and a little, the key is gone from every member.
         let cluster = c.cluster!
         #expect(cluster.run(until: {
-            cluster.ids.allSatisfy { (try? cluster.member($0)?.localRange(.init(range: .init(key: Array("session".utf8)))).kvs.isEmpty) == true }
+            cluster.ids.allSatisfy { (try? cluster.get(key: Array("session".utf8), from: $0)).map { $0.value == nil } == true }
         }, limitNanos: 6_000_000_000))
         frames(c, 2)
         let after = Screen.render(c.snapshot(), c.state, width: 160, height: 40).text

@@ -1,7 +1,6 @@
 import Cluster
 import Foundation
 import Logging
-import Raft
 import Testing
 @testable import TUI
 
@@ -118,22 +117,23 @@ import Testing
         defer { cluster.shutdown() }
         cluster.run(until: { cluster.leader != nil })
         let leader = try #require(cluster.leader)
-        let leaderTimer = try #require(cluster.member(leader)?.basicStatus.timer)
+        let leaderTimer = try #require(cluster.memberStatus(leader)?.raft.timer)
         #expect(leaderTimer.heartbeatTimeout == 1)
         try cluster.crash(leader)
         let followers = cluster.ids.filter { $0 != leader }
-        let tick = cluster.config.member.tickNanos
-        var last = followers.map { cluster.member($0)!.basicStatus.timer.electionElapsed }
+        let tick = cluster.memberTiming.tickNanos
+        let electionTicks = Int(cluster.memberTiming.electionTimeoutNanos / tick)
+        var last = followers.map { cluster.memberStatus($0)!.raft.timer.electionElapsed }
         var counted = 0
         while counted < 30 {
             cluster.advance(byNanos: tick)
-            let statuses = followers.map { cluster.member($0)!.basicStatus }
+            let statuses = followers.map { cluster.memberStatus($0)!.raft }
             // Until someone campaigns, every follower's timer gains exactly one tick per tick.
             guard statuses.allSatisfy({ $0.role == .follower }) else { break }
             for (status, before) in zip(statuses, last) {
                 #expect(status.timer.electionElapsed == before + 1)
-                #expect(status.timer.randomizedElectionTimeout >= cluster.config.member.electionTicks)
-                #expect(status.timer.randomizedElectionTimeout < 2 * cluster.config.member.electionTicks)
+                #expect(status.timer.randomizedElectionTimeout >= electionTicks)
+                #expect(status.timer.randomizedElectionTimeout < 2 * electionTicks)
                 #expect(status.timer.electionElapsed < status.timer.randomizedElectionTimeout)
             }
             last = statuses.map(\.timer.electionElapsed)
@@ -145,8 +145,8 @@ import Testing
         let canvas = Screen.render(cluster.snapshot(), UIState(), width: 200, height: 60)
         #expect(canvas.text.contains("TIMER"))
         #expect(canvas.text.contains("elect "))
-        #expect(MembersTable.timerText(ElectionTimer(electionElapsed: 7, randomizedElectionTimeout: 13), role: .follower) == "elect 7/13")
-        #expect(MembersTable.timerText(ElectionTimer(heartbeatElapsed: 0, heartbeatTimeout: 1), role: .leader) == "hb 0/1")
+        #expect(MembersTable.timerText(ElectionTimerView(electionElapsed: 7, randomizedElectionTimeout: 13), role: .follower) == "elect 7/13")
+        #expect(MembersTable.timerText(ElectionTimerView(heartbeatElapsed: 0, heartbeatTimeout: 1), role: .leader) == "hb 0/1")
     }
 
     func simulatedController() throws -> Controller {
@@ -174,12 +174,12 @@ import Testing
         c.handle(.character("K"))
         let old = try #require(cluster.events.compactMap { if case .crashed(let id) = $0.kind { id } else { nil } }.last)
         // First the pre-candidate with its MsgPreVote, then the candidate with its MsgVote.
-        for (role, request) in [(StateRole.preCandidate, MessageType.preVote), (.candidate, .vote)] {
+        for (role, request) in [(MemberRole.preCandidate, MessageKind.preVote), (.candidate, .vote)] {
             try #require(simFrames(c, max: 200) { c.state.paused }, "stopped before a \(role)")
             let snapshot = c.snapshot()
             let campaigning = try #require(snapshot.members.first { $0.status?.raft.role == role }, "a \(role) in the frame")
-            #expect(snapshot.inFlight.contains { $0.message.type == request && $0.message.from == campaigning.id },
-                    "its \(request) in flight: \(snapshot.inFlight.map(\.message.type))")
+            #expect(snapshot.inFlight.contains { $0.type == request && $0.from == campaigning.id },
+                    "its \(request) in flight: \(snapshot.inFlight.map(\.type))")
             #expect(c.state.status?.text.hasPrefix("stopped: m\(campaigning.id) became") == true, "\(String(describing: c.state.status))")
             let rendered = Screen.render(snapshot, c.state, width: 200, height: 60).text
             #expect(rendered.contains(role == .preCandidate ? "pre-cand" : "candidate"))

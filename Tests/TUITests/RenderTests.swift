@@ -1,5 +1,4 @@
 import Cluster
-import Server
 import Testing
 @testable import TUI
 
@@ -111,7 +110,7 @@ import Testing
         defer { cluster.shutdown() }
         cluster.run(until: { cluster.leader != nil })
         cluster.addMember(isLearner: true) { _ in }
-        cluster.run(until: { cluster.member(4)?.status().raft.learners == [4] })
+        cluster.run(until: { cluster.memberStatus(4)?.raft.learners == [4] })
         cluster.advance(byNanos: 200_000_000)
         let text = Screen.render(cluster.snapshot(), Scene.state(), width: 120, height: 40).text
         // The members table's rows start with the member's name.

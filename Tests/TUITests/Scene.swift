@@ -1,7 +1,5 @@
 import Cluster
 import Foundation
-import Raft
-import Server
 @testable import TUI
 
 /// A deterministic cluster to render: simulated time from a fixed seed, a few puts done and one

@@ -1,7 +1,6 @@
 import Cluster
 import Foundation
 import Logging
-import Raft
 import Testing
 @testable import TUI
 
@@ -108,7 +107,7 @@ import Testing
         let first = try #require(snapshot.inFlight.first, "the scene has messages in flight")
         snapshot.inFlight = Array(repeating: first, count: 3) + snapshot.inFlight.dropFirst()
         let rows = MessagesPane.collapsed(snapshot.inFlight.sorted { $0.dueNanos < $1.dueNanos }, nowNanos: snapshot.nowNanos)
-        let text = MessagesPane.describe(first.message)
+        let text = MessagesPane.describe(first)
         #expect(rows.filter { $0.text == text }.count == 1)
         #expect(rows.first { $0.text == text }?.count == 3)
         let screen = Screen.render(snapshot, Scene.state(), width: 120, height: 40).text

@@ -1,7 +1,5 @@
 import Cluster
 import Logging
-import Raft
-import Server
 import Testing
 @testable import TUI
 

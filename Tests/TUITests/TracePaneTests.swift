@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 import Testing
 @testable import TUI
 
@@ -9,11 +7,11 @@ import Testing
     static let sizes = [(200, 60), (140, 45), (120, 40), (100, 32), (100, 30), (80, 24)]
 
     /// The Scene's newest answered put, with every follower's stages joined in.
-    static func answered(_ snapshot: ClusterSnapshot) throws -> StageTrace {
+    static func answered(_ snapshot: ClusterSnapshot) throws -> StageTraceView {
         try #require(snapshot.traces.first { $0.respondedNanos != nil && $0.summary.hasPrefix("put") })
     }
 
-    static func state(pinning trace: StageTrace?) -> UIState {
+    static func state(pinning trace: StageTraceView?) -> UIState {
         var state = Scene.state()
         state.detailPane = .trace
         state.pinnedTrace = trace
@@ -26,7 +24,7 @@ import Testing
 
     /// Every stage of `trace` is on the screen with its time: the leader's four, each follower's
     /// row with its four marks, the commit, the leader's apply and the answer.
-    static func expectEveryStage(_ canvas: Canvas, _ trace: StageTrace, followers: [NodeID], size: String) {
+    static func expectEveryStage(_ canvas: Canvas, _ trace: StageTraceView, followers: [NodeID], size: String) {
         let text = canvas.text
         let rows = lines(canvas)
         for needle in ["req \(TraceList.idText(trace.requestID))", "at: ms since m\(trace.member)", "+took", "recv 0", "prop ", "append ",
@@ -113,7 +111,7 @@ import Testing
     /// Stage times come from several threads; one read just before the receipt, or before the
     /// stage it waits on, counts as that time, never as a negative span.
     @Test func timesBeforeTheReceiptCountAsTheReceipt() throws {
-        var trace = StageTrace(requestID: 1, member: 1, summary: "put k = 1 B", receivedNanos: 5_000_000)
+        var trace = StageTraceView(requestID: 1, member: 1, summary: "put k = 1 B", receivedNanos: 5_000_000)
         trace.proposedNanos = 5_100_000
         trace.leaderAppendedNanos = 4_900_000
         trace.followerAppendedNanos = [2: 4_800_000]
@@ -149,7 +147,7 @@ import Testing
     }
 
     @Test func theCommitWaitsOnAQuorumOfDurableCopies() {
-        var trace = StageTrace(requestID: 1, member: 1, summary: "put k = 1 B", receivedNanos: 0)
+        var trace = StageTraceView(requestID: 1, member: 1, summary: "put k = 1 B", receivedNanos: 0)
         trace.leaderSyncedNanos = 30
         trace.followerAckNanos = [2: 10, 3: 50, 4: 20, 5: 90]
         // Five voters: a majority is three durable copies, the third at 30.

@@ -1,7 +1,6 @@
 import Cluster
+import Foundation
 import Logging
-import Raft
-import Server
 import Testing
 @testable import TUI
 

@@ -1,5 +1,4 @@
 import Cluster
-import Raft
 import Testing
 @testable import TUI
 

@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 import Testing
 @testable import WAL

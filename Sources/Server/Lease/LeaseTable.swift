@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// The leases granted and not yet revoked, as every member applies them from the log: each

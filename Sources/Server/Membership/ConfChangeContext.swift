@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// What a membership change carries in its `ConfChange.context`, as etcd's ConfigChangeContext:

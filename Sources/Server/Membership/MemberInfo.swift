@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// One member of the cluster as the applied state records it (etcd's membership.Member): its

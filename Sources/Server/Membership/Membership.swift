@@ -1,3 +1,4 @@
+import ByteCoding
 import Raft
 
 /// The cluster's members as applied from the log (etcd's RaftCluster): every member applies the

@@ -1,7 +1,4 @@
 import Cluster
-import MVCC
-import Raft
-import Server
 
 extension Controller {
     /// Carries out one action. Nothing here waits for the cluster.
@@ -169,9 +166,9 @@ extension Controller {
         start { result in
             switch result {
             case .success(let change):
-                let kind = change.member.isLearner ? "learner" : "voter"
-                inbox.post(StatusMessage("\(what): member \(change.member.id) (\(kind)); members now "
-                    + change.members.map { "\($0.id)\($0.isLearner ? "L" : "")" }.joined(separator: ",")))
+                let kind = change.changedMember.isLearner ? "learner" : "voter"
+                inbox.post(StatusMessage("\(what): member \(change.changedMember.id) (\(kind)); members now "
+                    + change.memberListing.map { "\($0.id)\($0.isLearner ? "L" : "")" }.joined(separator: ",")))
             case .failure(let error):
                 inbox.post(StatusMessage("\(what) failed: \(error)", kind: .error))
             }
@@ -181,13 +178,13 @@ extension Controller {
     private func put(key: String, value: [UInt8], lease: Int64 = 0, on cluster: Cluster) {
         let inbox = self.inbox
         let started = cluster.nowNanos()
-        let withLease = lease == 0 ? "" : " with lease \(LeaseID.hex(lease))"
+        let withLease = lease == 0 ? "" : " with lease \(LeaseNaming.hex(lease))"
         report("put \(key) (\(value.count) B)\(withLease) proposed")
-        cluster.request(.put(PutRequest(key: Array(key.utf8), value: value, lease: lease)), credentials: credentials) { result in
+        cluster.put(key: Array(key.utf8), value: value, lease: lease, as: state.user) { result in
             let millis = Format.millis(nanos: cluster.nowNanos() - started)
             switch result {
-            case .success(let response):
-                inbox.post(StatusMessage("put \(key): revision \(response.header.revision), term \(response.header.raftTerm), \(millis) ms"))
+            case .success(let put):
+                inbox.post(StatusMessage("put \(key): revision \(put.revision), term \(put.raftTerm), \(millis) ms"))
             case .failure(let error):
                 inbox.post(StatusMessage("put \(key) failed after \(millis) ms: \(error)", kind: .error))
             }
@@ -197,9 +194,9 @@ extension Controller {
     private func get(_ key: String, from cluster: Cluster) {
         do {
             let read = try cluster.get(key: Array(key.utf8), as: state.user)
-            if let kv = read.keyValue {
-                let value = String(decoding: kv.value.prefix(60), as: UTF8.self)
-                report("\(key) = \(value)\(kv.value.count > 60 ? "…" : "") (\(kv.value.count) B, mod revision \(kv.modRevision), from m\(read.member))")
+            if let bytes = read.value {
+                let value = String(decoding: bytes.prefix(60), as: UTF8.self)
+                report("\(key) = \(value)\(bytes.count > 60 ? "…" : "") (\(bytes.count) B, mod revision \(read.modRevision), from m\(read.member))")
             } else {
                 report("\(key) not found (m\(read.member) at revision \(read.revision))", .warning)
             }
@@ -211,21 +208,14 @@ extension Controller {
     private func delete(_ key: String, on cluster: Cluster) {
         let inbox = self.inbox
         report("del \(key) proposed")
-        cluster.delete(key: Array(key.utf8), credentials: credentials) { result in
+        cluster.delete(key: Array(key.utf8), as: state.user) { result in
             switch result {
-            case .success(let response):
-                if case .deleteRange(let deleted) = response.outcome {
-                    inbox.post(StatusMessage("del \(key): \(deleted.deleted) deleted, revision \(response.header.revision)"))
-                }
+            case .success(let deleted):
+                inbox.post(StatusMessage("del \(key): \(deleted.deleted) deleted, revision \(deleted.revision)"))
             case .failure(let error):
                 inbox.post(StatusMessage("del \(key) failed: \(error)", kind: .error))
             }
         }
-    }
-
-    /// Who the UI's own requests run as.
-    var credentials: Credentials {
-        state.user.map(Credentials.user) ?? .none
     }
 
     func randomValue(bytes: Int) -> [UInt8] {
@@ -268,7 +258,7 @@ extension Controller {
         } else {
             // Real time has no exact step: run for one (stretched) tick of the cluster's clock,
             // then freeze again.
-            let tick = UInt64(Double(cluster.config.member.tickNanos) * cluster.tickScale)
+            let tick = UInt64(Double(cluster.memberTiming.tickNanos) * cluster.tickScale)
             stepEndsNanos = cluster.nowNanos() + tick
             cluster.thaw()
             report("running one tick (\(Format.millis(nanos: tick)) ms), then pausing")

@@ -1,5 +1,4 @@
 import Cluster
-import Raft
 
 /// Member and network actions on real etcd members rafttop launched: carried out through the
 /// cluster's `ExternalControls` (signals, peer proxies, MoveLeader) and reported like the

@@ -1,5 +1,4 @@
 import Cluster
-import Server
 
 /// The lease commands, on the in-process cluster: grants and revokes go through the log like
 /// puts; a keep-alive goes to the leader, which keeps the leases' clocks.
@@ -8,39 +7,36 @@ extension Controller {
         let inbox = self.inbox
         switch command {
         case .grant(let ttl):
-            guard let leader = cluster.leader.flatMap(cluster.member) else { return report("no leader to grant a lease", .warning) }
-            let operation: InternalRequest.Operation
-            do throws(ServerError) {
-                operation = try leader.leaseGrant(ttlSeconds: ttl)
-            } catch {
-                return report("lease grant: \(error)", .error)
-            }
-            cluster.request(operation, credentials: credentials) { result in
-                switch result {
-                case .success(let response):
-                    if case .leaseGrant(let id, let granted) = response.outcome {
-                        inbox.post(StatusMessage("lease \(LeaseID.hex(id)) granted with TTL(\(granted)s): :put KEY VALUE --lease \(LeaseID.hex(id))"))
+            guard cluster.leader != nil else { return report("no leader to grant a lease", .warning) }
+            do throws(CommandFailure) {
+                try cluster.grantLease(ttlSeconds: ttl, as: state.user) { result in
+                    switch result {
+                    case .success(let lease):
+                        let id = LeaseNaming.hex(lease.id)
+                        inbox.post(StatusMessage("lease \(id) granted with TTL(\(lease.ttlSeconds)s): :put KEY VALUE --lease \(id)"))
+                    case .failure(let error):
+                        inbox.post(StatusMessage("lease grant failed: \(error)", kind: .error))
                     }
-                case .failure(let error):
-                    inbox.post(StatusMessage("lease grant failed: \(error)", kind: .error))
                 }
+            } catch {
+                report("lease grant: \(error)", .error)
             }
         case .revoke(let id):
-            cluster.request(.leaseRevoke(id: id), credentials: credentials) { result in
+            cluster.revokeLease(id: id, as: state.user) { result in
                 switch result {
-                case .success(let response):
-                    inbox.post(StatusMessage("lease \(LeaseID.hex(id)) revoked, its keys deleted at revision \(response.header.revision)"))
+                case .success(let revision):
+                    inbox.post(StatusMessage("lease \(LeaseNaming.hex(id)) revoked, its keys deleted at revision \(revision)"))
                 case .failure(let error):
-                    inbox.post(StatusMessage("lease revoke \(LeaseID.hex(id)) failed: \(error)", kind: .error))
+                    inbox.post(StatusMessage("lease revoke \(LeaseNaming.hex(id)) failed: \(error)", kind: .error))
                 }
             }
         case .keepAlive(let id):
-            guard let leader = cluster.leader.flatMap(cluster.member) else { return report("no leader to keep a lease alive", .warning) }
-            do throws(ServerError) {
-                let ttl = try leader.renewLease(id: id)
-                report("lease \(LeaseID.hex(id)) kept alive with TTL(\(ttl)) by m\(leader.id)")
+            guard cluster.leader != nil else { return report("no leader to keep a lease alive", .warning) }
+            do throws(CommandFailure) {
+                let kept = try cluster.keepLeaseAlive(id: id)
+                report("lease \(LeaseNaming.hex(id)) kept alive with TTL(\(kept.ttlSeconds)) by m\(kept.leader)")
             } catch {
-                report("lease keepalive \(LeaseID.hex(id)): \(error)", .error)
+                report("lease keepalive \(LeaseNaming.hex(id)): \(error)", .error)
             }
         }
     }

@@ -1,5 +1,4 @@
 import Cluster
-import Raft
 
 /// An action that would change nothing (resume a running member, pause a paused one, transfer
 /// to the leader): reported as a warning, and the cluster is not touched, so no event is logged.

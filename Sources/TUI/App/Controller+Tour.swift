@@ -1,5 +1,5 @@
 import Cluster
-import Raft
+import Logging
 
 extension Controller {
     /// Starts a tour in a simulated cluster of its own, as many members as this one (3 to 7),

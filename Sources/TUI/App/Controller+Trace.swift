@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// Following one put (pinning it in the trace pane) and selecting as htop and k9s do: arrows
 /// move through the focused pane's rows, Enter opens the selected put, a click selects what it
@@ -17,11 +15,11 @@ extension Controller {
     }
 
     /// The puts the trace pane lists now.
-    var traceList: [StageTrace] {
+    var traceList: [StageTraceView] {
         TraceList.merged([], state)
     }
 
-    func pin(_ trace: StageTrace) {
+    func pin(_ trace: StageTraceView) {
         state.pinnedTrace = trace
         state.traceCursor = nil
         report("trace pinned to req \(TraceList.idText(trace.requestID)) (\(trace.summary)); esc or :trace unpins")

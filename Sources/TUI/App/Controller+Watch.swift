@@ -1,5 +1,4 @@
 import Cluster
-import Raft
 
 /// Simulated time that stops by itself when an election starts (`:stopon`), and slow disks
 /// (`:disk N MS`).

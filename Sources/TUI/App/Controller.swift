@@ -1,8 +1,6 @@
 import Locking
 import Cluster
 import Logging
-import Raft
-import Server
 
 /// Results that arrive on the cluster's threads (put completions), picked up by the UI thread.
 final class Inbox: Sendable {
@@ -46,7 +44,7 @@ public final class Controller {
     var electionWatch: ElectionWatch?
     /// Network settings before slow motion stretched the latency.
     var baseNetwork: SimulatedNetwork.Settings
-    var random: SplitMix64
+    var random: SeededRandom
     /// Frames of cluster time per second measured, for puts per second and the p99 sparkline.
     private var rateWindowStart: (nanos: UInt64, puts: Int)?
     private var lastIntervalNanos: UInt64 = 0
@@ -57,7 +55,7 @@ public final class Controller {
     /// Whether the screen was paused before the tour, which shows its cluster paused.
     var pausedBeforeTour = false
     /// The trace pane's pinned put, cursor and remembered puts while a tour shows its own.
-    var traceStateBeforeTour: (pinned: StageTrace?, cursor: UInt64?, seen: [StageTrace]) = (nil, nil, [])
+    var traceStateBeforeTour: (pinned: StageTraceView?, cursor: UInt64?, seen: [StageTraceView]) = (nil, nil, [])
 
     /// Simulated time one single step runs.
     public static let stepNanos: UInt64 = 1_000_000
@@ -79,7 +77,7 @@ public final class Controller {
         self.themes = themes
         self.theme = theme
         self.logger = logger
-        random = SplitMix64(seed: seed)
+        random = SeededRandom(seed: seed)
         switch source {
         case .inProcess(let cluster):
             baseNetwork = cluster.networkSettings

@@ -1,5 +1,7 @@
 import Cluster
 import Foundation
+import Logging
+import Synchronization
 
 /// The UI loop: at `framesPerSecond`, moves the cluster on (simulated), takes a snapshot, renders
 /// it and flushes what changed, and between frames handles keys. The cluster's own threads never

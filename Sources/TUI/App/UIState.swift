@@ -1,5 +1,4 @@
-import Raft
-import Server
+import Cluster
 
 /// A line of feedback in the status line: the result of the last action or command.
 public struct StatusMessage: Sendable, Hashable {
@@ -57,12 +56,12 @@ public struct UIState: Sendable {
     public var focus: Focus = .members
     /// The put the trace pane stays on (`:trace`, Enter, `[` `]`), as last seen: kept after it
     /// leaves the snapshot's recent traces. Nil: the pane follows the newest put.
-    public var pinnedTrace: StageTrace?
+    public var pinnedTrace: StageTraceView?
     /// The put highlighted in the trace pane's list of recent puts; nil: the one shown.
     public var traceCursor: UInt64?
     /// Traces seen in recent frames, newest first: a put stays listed when the member that held
     /// its trace dies.
-    public var seenTraces: [StageTrace] = []
+    public var seenTraces: [StageTraceView] = []
     /// The members table's rows, by member id, at the last frame: what arrows and clicks select.
     public var memberRows: [NodeID] = []
     /// The terminal's size at the last frame: Tab, mouse clicks and help's scrolling depend on it.

@@ -1,7 +1,4 @@
 import Cluster
-import MVCC
-import Raft
-import Server
 
 /// Which member an action is for.
 public enum MemberTarget: Sendable, Hashable {
@@ -70,7 +67,7 @@ public enum Action: Sendable, Hashable {
     /// Puts, gets and deletes from the UI run as this user (nil: as no user).
     case setUser(String?)
     /// Sets up auth, as root.
-    case auth(AuthCommand)
+    case auth(AuthSetup)
     case lease(LeaseCommand)
     /// Every WAL fsync of the member takes this much longer (`:disk N MS`; 0 restores it).
     case setDiskDelay(member: NodeID, millis: Double)
@@ -94,17 +91,4 @@ public enum LeaseCommand: Sendable, Hashable {
     case revoke(id: Int64)
     /// One keep-alive: the lease's TTL starts again.
     case keepAlive(id: Int64)
-}
-
-/// The auth set-up the command line offers, enough to watch a denied put. Users made here have
-/// no password: the UI vouches for them (see `Credentials.user`), and no secret is ever typed.
-public enum AuthCommand: Sendable, Hashable {
-    /// Makes a password-less root user with the root role if there is none, then turns auth on.
-    case enable
-    case disable
-    /// Adds the role if it is new, then grants it `kind` on `range`.
-    case grantPermission(role: String, kind: Permission.Kind, range: KeyRange)
-    case revokePermission(role: String, range: KeyRange)
-    /// Adds a password-less user if it is new, then grants it the role.
-    case grantRole(user: String, role: String)
 }

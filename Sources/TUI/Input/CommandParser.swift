@@ -1,7 +1,5 @@
 import Cluster
-import MVCC
-import Raft
-import Server
+import Foundation
 
 /// Why a command line was refused, worded for the status line.
 public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -104,7 +102,7 @@ public enum CommandParser {
             try expectCount(args, 2, leaseUsage)
             switch args[0].lowercased() {
             case "grant":
-                let ttl = try number(trimmed(args[1], suffix: "s"), what: "a TTL in seconds", in: 1...Double(LeaseTable.maxTTLSeconds))
+                let ttl = try number(trimmed(args[1], suffix: "s"), what: "a TTL in seconds", in: 1...Double(LeaseNaming.maxTTLSeconds))
                 return .lease(.grant(ttlSeconds: Int64(ttl)))
             case "revoke": return .lease(.revoke(id: try leaseID(args[1])))
             case "keepalive", "keep-alive": return .lease(.keepAlive(id: try leaseID(args[1])))
@@ -158,7 +156,7 @@ public enum CommandParser {
             }
         case "role":
             try expectCount(args, 3, usage(name))
-            guard let kind = Permission.Kind(name: args[1].lowercased()) else {
+            guard let kind = PermissionKind(rawValue: args[1].lowercased()) else {
                 throw CommandError("'\(args[1])' is not a permission (PERM): read, write or readwrite")
             }
             return .auth(.grantPermission(role: args[0], kind: kind, range: try keyOrPrefix(args[2])))
@@ -235,12 +233,12 @@ public enum CommandParser {
     }
 
     /// `KEY` is one key; `KEY*` every key with that prefix.
-    private static func keyOrPrefix(_ text: String) throws(CommandError) -> KeyRange {
+    private static func keyOrPrefix(_ text: String) throws(CommandError) -> KeySpan {
         let isPrefix = text.hasSuffix("*")
         let key = isPrefix ? String(text.dropLast()) : text
         guard !key.isEmpty else { throw CommandError("a permission needs a key or a prefix before *") }
         try checkKey(key)
-        return isPrefix ? .prefix(Array(key.utf8)) : KeyRange(key: Array(key.utf8))
+        return isPrefix ? .prefix(Array(key.utf8)) : KeySpan(key: Array(key.utf8))
     }
 
     /// A lease id as etcdctl prints it: hexadecimal, not 0.
@@ -299,13 +297,5 @@ public enum CommandParser {
         var value = String(rest)
         while value.last == " " || value.last == "\t" { value.removeLast() }
         return value
-    }
-}
-
-extension Permission.Kind {
-    /// etcdctl's names: read, write, readwrite.
-    init?(name: String) {
-        guard let kind = Self.allCases.first(where: { "\($0)" == name }) else { return nil }
-        self = kind
     }
 }

@@ -1,4 +1,4 @@
-import Raft
+import Cluster
 
 /// The keys of the main screen and what they do. The help overlay is drawn from `bindings`, so
 /// every key that does something is listed there.

@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// The failover tour: the leader dies, a follower's election timeout runs out, PreVote, the
 /// vote, the new leader's empty entry, and the first put through the new leader.

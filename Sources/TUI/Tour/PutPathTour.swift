@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// The put path tour: one put followed stage by stage through etcd's code, as the seed
 /// documents (server/etcdserver/v3_server.go, raft/node.go) and etcd's raft loop walk it.
@@ -57,7 +55,7 @@ enum PutPathTour {
                       caption: "The leader sends its MsgApps before writing its own WAL: etcd's comment says the leader can write to its disk in parallel with replicating to the followers. Messages pane: one MsgApp per follower, +1 entry, arriving in \(networkMillis) ms.",
                       areas: [.messagesPane]) { o in
                 guard let put = o.put else { return false }
-                let carrying = Set(o.inFlight(.app, from: l).filter { m in m.entries.contains { $0.index == put.index } }.map(\.to))
+                let carrying = Set(o.inFlight(.app, from: l).filter { m in m.entryIndices?.contains(put.index) == true }.map(\.to))
                 return followers.allSatisfy { carrying.contains($0) || o.appended($0) }
             },
             TourStage("r.storage.Save · WAL.Save", file: "server/storage/wal/wal.go",

@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// Why a tour could not start or go on, worded for the status line.
 public struct TourError: Error, Sendable, CustomStringConvertible {
@@ -72,11 +70,11 @@ public final class TourDriver {
             let commit = members.first { $0.id == leader }?.status?.raft.commit ?? 0
             return members.allSatisfy { $0.state == .down || ($0.status?.appliedIndex ?? 0) >= commit }
         }, stepNanos: 10_000_000, limitNanos: 60_000_000_000)
-        guard settled, let leader = cluster.leader, let status = cluster.member(leader)?.status() else {
+        guard settled, let leader = cluster.leader, let status = cluster.memberStatus(leader) else {
             throw TourError("the tour's cluster elected no leader within 60 s of simulated time")
         }
         let followers = cluster.ids.filter { $0 != leader && cluster.memberState($0) == .up }
-        let electionMillis = Int(cluster.config.member.electionTimeoutNanos / 1_000_000)
+        let electionMillis = Int(cluster.memberTiming.electionTimeoutNanos / 1_000_000)
         switch kind {
         case .put:
             // Each disk a little slower than the last, so every fsync and ack is a stop of its own.
@@ -93,7 +91,7 @@ public final class TourDriver {
             }
             stages = PutPathTour.stages(leader: leader, followers: followers, leaderSyncMillis: Self.leaderSyncMillis,
                                         followerSyncMillis: followerSync, networkMillis: Self.networkMillis,
-                                        requestTimeoutMillis: Int(cluster.config.member.requestTimeoutNanos / 1_000_000))
+                                        requestTimeoutMillis: Int(cluster.memberTiming.requestTimeoutNanos / 1_000_000))
         case .failover:
             stages = FailoverTour.stages(leader: leader, term: status.raft.term, lastIndex: status.raft.lastIndex,
                                          electionMillis: electionMillis)
@@ -168,7 +166,7 @@ public final class TourDriver {
         if startNanos == nil { startNanos = now }
         switch action {
         case .put(let key, let value):
-            guard let leader = cluster.leader, let status = cluster.member(leader)?.status() else {
+            guard let leader = cluster.leader, let status = cluster.memberStatus(leader) else {
                 throw TourError("there is no leader to send the put to")
             }
             put = TourPut(key: key, via: leader, index: status.raft.lastIndex + 1, sentNanos: now,

@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// The tour's caption: a box over the ordinary screen with the stage, etcd's function and file,
 /// and the caption wrapped to fit (never cut); the screen areas the stage names are lit up.

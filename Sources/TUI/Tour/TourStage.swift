@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// The guided tours rafttop can give.
 public enum TourKind: String, Sendable, Hashable, CaseIterable {
@@ -61,12 +59,12 @@ public struct TourObservation: Sendable {
         snapshot.members.first { $0.id == id }
     }
 
-    public func status(_ id: NodeID) -> MemberStatus? {
+    public func status(_ id: NodeID) -> MemberStatusView? {
         view(id)?.status
     }
 
     /// The put's stage trace, once its member finished it (answered or failed).
-    public var trace: StageTrace? {
+    public var trace: StageTraceView? {
         guard let put else { return nil }
         return snapshot.traces.first { $0.member == put.via && $0.receivedNanos >= put.sentNanos && $0.index == put.index }
     }
@@ -85,12 +83,12 @@ public struct TourObservation: Sendable {
     }
 
     /// Messages of `type` in flight, from `from` when given.
-    public func inFlight(_ type: MessageType, from: NodeID? = nil) -> [Message] {
-        snapshot.inFlight.map(\.message).filter { $0.type == type && (from == nil || $0.from == from) }
+    public func inFlight(_ type: MessageKind, from: NodeID? = nil) -> [InFlightMessage] {
+        snapshot.inFlight.filter { $0.type == type && (from == nil || $0.from == from) }
     }
 
     /// Live members in `role`.
-    public func members(in role: StateRole) -> [MemberView] {
+    public func members(in role: MemberRole) -> [MemberView] {
         snapshot.members.filter { $0.state != .down && $0.status?.raft.role == role }
     }
 }

@@ -1,5 +1,4 @@
 import Cluster
-import Raft
 
 /// The members table of an external cluster: what each member's Maintenance.Status reported,
 /// a member that does not answer shown down with the reason; then what its /metrics said

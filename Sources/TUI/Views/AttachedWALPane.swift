@@ -1,5 +1,4 @@
 import Cluster
-import Server
 
 /// The WAL pane over real etcd members whose data directories rafttop can read: each member's
 /// own WAL, decoded from etcd's format, lined up by index as the built-in members' are. An entry

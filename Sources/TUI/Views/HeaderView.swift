@@ -1,6 +1,5 @@
 import Cluster
 import Foundation
-import Server
 
 /// The top line: the cluster at a glance, and where help is.
 enum HeaderView {
@@ -63,7 +62,7 @@ enum HeaderView {
               status.leaseCount > 0 else { return nil }
         var text = "leases \(status.leaseCount)"
         if let next = status.nextLeaseExpiry {
-            let hex = LeaseID.hex(next.id)
+            let hex = next.idHex
             let shown = hex.count > 6 ? String(hex.prefix(5)) + "…" : hex
             let left = next.atNanos > snapshot.nowNanos ? next.atNanos - snapshot.nowNanos : 0
             text += ", \(shown) ends in \(String(format: "%.1f", Double(left) / 1e9)) s"

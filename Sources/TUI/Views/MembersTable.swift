@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// The members table: one row per member, the leader's row standing out, columns dropped from
 /// the right of the optional ones when the terminal is narrow.
@@ -21,7 +19,7 @@ enum MembersTable {
 
     struct Row {
         var view: MemberView
-        var leaderProgress: FollowerProgress?
+        var leaderProgress: FollowerProgressView?
         var isLeader: Bool
     }
 
@@ -57,18 +55,18 @@ enum MembersTable {
             return p.state.description + (p.paused ? "*" : "")
         },
         Column(title: "VOTE", width: 4, priority: 1) { row in
-            guard let vote = row.view.status?.raft.vote, vote != noNode else { return "-" }
+            guard let vote = row.view.status?.raft.vote, vote != noMember else { return "-" }
             return "m\(vote)"
         },
         Column(title: "TIMER", width: 11, priority: 7, left: true) { row in
             guard let status = row.view.status else { return "-" }
-            return timerText(status.raft.basic.timer, role: status.raft.role)
+            return timerText(status.raft.timer, role: status.raft.role)
         },
     ]
 
     /// A follower's or candidate's election timer against its randomized timeout (it campaigns
     /// when they meet), `elect 7/13`; a leader's heartbeat timer, `hb 0/1`; in ticks.
-    static func timerText(_ timer: ElectionTimer, role: StateRole) -> String {
+    static func timerText(_ timer: ElectionTimerView, role: MemberRole) -> String {
         role == .leader ? "hb \(timer.heartbeatElapsed)/\(timer.heartbeatTimeout)"
             : "elect \(timer.electionElapsed)/\(timer.randomizedElectionTimeout)"
     }

@@ -1,5 +1,4 @@
 import Cluster
-import Raft
 
 /// Raft messages on their way between members, soonest first, as RaftScope shows them.
 enum MessagesPane {
@@ -31,23 +30,23 @@ enum MessagesPane {
     /// soonest of them is.
     struct Row: Equatable {
         var text: String
-        var type: MessageType
+        var type: MessageKind
         var dueNanos: UInt64
         var count: Int
     }
 
     /// `messages` (soonest first) as rows, identical ones collapsed into the first of them.
-    static func collapsed(_ messages: [SimulatedNetwork.InFlight], nowNanos: UInt64) -> [Row] {
+    static func collapsed(_ messages: [InFlightMessage], nowNanos: UInt64) -> [Row] {
         var rows: [Row] = []
         var rowOfText: [String: Int] = [:]
         for item in messages {
-            let text = describe(item.message)
+            let text = describe(item)
             if let i = rowOfText[text] {
                 rows[i].count += 1
                 continue
             }
             rowOfText[text] = rows.count
-            rows.append(Row(text: text, type: item.message.type,
+            rows.append(Row(text: text, type: item.type,
                             dueNanos: item.dueNanos > nowNanos ? item.dueNanos - nowNanos : 0, count: 1))
         }
         return rows
@@ -55,11 +54,11 @@ enum MessagesPane {
 
     /// A message as the pane writes it: type, from and to, term, and what it carries
     /// (`i4 +1 c4`: after index 4, one entry, leader's commit 4).
-    static func describe(_ m: Message) -> String {
+    static func describe(_ m: InFlightMessage) -> String {
         var text = Format.padRight(m.type.description, 14) + "m\(m.from)→m\(m.to)  t\(m.term)"
         switch m.type {
         case .app:
-            text += " i\(m.index) +\(m.entries.count) c\(m.commit)"
+            text += " i\(m.index) +\(m.entryCount) c\(m.commit)"
         case .appResp:
             text += " i\(m.index)" + (m.reject ? " reject" : "")
         case .heartbeat:
@@ -74,7 +73,7 @@ enum MessagesPane {
         return text
     }
 
-    static func role(_ type: MessageType) -> StyleRole {
+    static func role(_ type: MessageKind) -> StyleRole {
         switch type {
         case .app, .appResp: .text
         case .heartbeat, .heartbeatResp: .dim

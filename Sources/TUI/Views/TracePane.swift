@@ -1,6 +1,4 @@
 import Cluster
-import Raft
-import Server
 
 /// Where one put spent its time, stage by stage on every member: the leader's receipt, proposal,
 /// append and fsync; each follower's append, fsync, ack and apply on a row of its own; the
@@ -29,7 +27,7 @@ enum TracePane {
         var applied: Mark?
         var responded: Mark?
 
-        init(_ trace: StageTrace, followers ids: [NodeID]) {
+        init(_ trace: StageTraceView, followers ids: [NodeID]) {
             let origin = trace.receivedNanos
             func at(_ time: UInt64?) -> UInt64? { time.map { $0 > origin ? $0 - origin : 0 } }
             func mark(_ time: UInt64?, after start: UInt64?) -> Mark? {
@@ -54,7 +52,7 @@ enum TracePane {
 
         /// When a majority of the voters held the entry durably (the leader's fsync and the
         /// followers' acks): what the commit waits on.
-        static func quorumNanos(_ trace: StageTrace, voters: Int) -> UInt64? {
+        static func quorumNanos(_ trace: StageTraceView, voters: Int) -> UInt64? {
             let durable = ([trace.leaderSyncedNanos].compactMap { $0 } + trace.followerAckNanos.values).sorted()
             let quorum = voters / 2 + 1
             return durable.count >= quorum ? durable[quorum - 1] : nil
@@ -110,7 +108,7 @@ enum TracePane {
         var textWidth: Int
     }
 
-    static func plan(_ trace: StageTrace, members: [NodeID], listCount: Int, inner: Rect) -> Plan {
+    static func plan(_ trace: StageTraceView, members: [NodeID], listCount: Int, inner: Rect) -> Plan {
         let ids = followers(trace, members: members)
         let marks = Marks(trace, followers: ids)
         let table = labelWidth + 4 * cellWidth(inner.width) + 1
@@ -148,7 +146,7 @@ enum TracePane {
 
     /// The followers to show for `trace`: every other member of the snapshot (one that has done
     /// nothing yet shows dashes) and any the trace names.
-    static func followers(_ trace: StageTrace, members: [NodeID]) -> [NodeID] {
+    static func followers(_ trace: StageTraceView, members: [NodeID]) -> [NodeID] {
         Set(members).union(trace.followers).subtracting([trace.member]).sorted()
     }
 
@@ -230,7 +228,7 @@ enum TracePane {
     static let labelWidth = 10
 
     /// What `at` and `took` mean, defined once for every mark of the pane.
-    static func legend(_ trace: StageTrace, width: Int) -> String {
+    static func legend(_ trace: StageTraceView, width: Int) -> String {
         let long = "at: ms since m\(trace.member) received the request · +took: ms since the stage it waits on (the mark to its left, or the one after ←)"
         let short = "at: ms since m\(trace.member) got it · +took: ms after what it waits on (left or ←)"
         return long.count <= width ? long : short.count <= width ? short : "at: ms since m\(trace.member) got it · +took: since the mark it waits on"
@@ -242,7 +240,7 @@ enum TracePane {
 
     /// What the put was, how it ended and its request id first, so a narrow pane cuts only the
     /// index and the member, which the WAL pane and the leader's row show too.
-    static func heading(_ trace: StageTrace) -> String {
+    static func heading(_ trace: StageTraceView) -> String {
         var heading = trace.summary
         if let latency = trace.latencyNanos {
             heading += "  total \(Format.millis(nanos: latency)) ms"
@@ -265,7 +263,7 @@ enum TracePane {
     /// The list of recent puts, newest first: the one shown marked ▸, the one under the cursor
     /// in the selection colour while the trace has the focus. Returns where each put was drawn.
     @discardableResult
-    static func drawList(_ list: [StageTrace], shown: UInt64, _ state: UIState, into canvas: inout Canvas,
+    static func drawList(_ list: [StageTraceView], shown: UInt64, _ state: UIState, into canvas: inout Canvas,
                          x: Int, y: Int, clip: Rect) -> [(range: Range<Int>, id: UInt64)] {
         var column = canvas.write("puts ", x: x, y: y, role: .dim, clip: clip)
         var placed: [(range: Range<Int>, id: UInt64)] = []
@@ -284,7 +282,7 @@ enum TracePane {
     }
 
     /// Where each recent put sits in the pane's list, for a click: empty when the list is not shown.
-    static func listHits(_ list: [StageTrace], members: [NodeID], _ state: UIState, area: Rect) -> (y: Int, items: [(range: Range<Int>, id: UInt64)])? {
+    static func listHits(_ list: [StageTraceView], members: [NodeID], _ state: UIState, area: Rect) -> (y: Int, items: [(range: Range<Int>, id: UInt64)])? {
         let inner = area.inset(1)
         guard let trace = TraceList.shown(in: list, state) else { return nil }
         guard let row = plan(trace, members: members, listCount: list.count, inner: inner).rows.puts else { return nil }

@@ -1,6 +1,5 @@
 import Cluster
 import Foundation
-import Server
 
 /// Every member's newest log entries side by side, one row per log index so an entry lines up
 /// across the members, each marked applied, committed, durable (fsynced) or only appended: the
@@ -19,7 +18,7 @@ enum WALPane {
 
     /// The indices the pane's rows show for these members' logs: every index any of them holds
     /// that passes the filter, the newest `rows` of them, `scroll` back from the newest.
-    static func indices(logs: [[LogEntryView]], filter: String, scroll: Int, rows: Int) -> (shown: [UInt64], scroll: Int) {
+    static func indices(logs: [[WALEntryView]], filter: String, scroll: Int, rows: Int) -> (shown: [UInt64], scroll: Int) {
         var all = Set<UInt64>()
         for log in logs {
             for entry in log where filter.isEmpty || matches(entry, filter) { all.insert(entry.index) }
@@ -29,12 +28,12 @@ enum WALPane {
         return (Array(sorted.dropLast(scroll).suffix(max(0, rows))), scroll)
     }
 
-    static func matches(_ entry: LogEntryView, _ filter: String) -> Bool {
+    static func matches(_ entry: WALEntryView, _ filter: String) -> Bool {
         let text = "\(entry.index) t\(entry.term) \(kind(entry)) \(entry.summary)"
         return text.range(of: filter, options: .caseInsensitive) != nil
     }
 
-    static func kind(_ entry: LogEntryView) -> String {
+    static func kind(_ entry: WALEntryView) -> String {
         switch entry.kind {
         case .request: "req"
         case .empty: "empty"
@@ -65,7 +64,7 @@ enum WALPane {
         }
     }
 
-    static func mark(_ index: UInt64, _ view: MemberView, _ status: MemberStatus) -> (String, StyleRole) {
+    static func mark(_ index: UInt64, _ view: MemberView, _ status: MemberStatusView) -> (String, StyleRole) {
         if index <= status.appliedIndex { return (appliedMark, .applied) }
         if index <= status.raft.commit { return (committedMark, .committed) }
         if index <= view.durableIndex { return (durableMark, .uncommitted) }
@@ -96,9 +95,9 @@ enum WALPane {
 
     /// A member's entries below its column's title, one row per index of `rows` (a `-` where it
     /// has none), each with the mark and role `mark` gives its index.
-    static func drawEntries(_ log: [LogEntryView], rows: [UInt64], into canvas: inout Canvas, area: Rect,
+    static func drawEntries(_ log: [WALEntryView], rows: [UInt64], into canvas: inout Canvas, area: Rect,
                             mark: (UInt64) -> (String, StyleRole)) {
-        var byIndex: [UInt64: LogEntryView] = [:]
+        var byIndex: [UInt64: WALEntryView] = [:]
         for entry in log { byIndex[entry.index] = entry }
         let wide = area.width >= 30
         for (row, index) in rows.enumerated() {

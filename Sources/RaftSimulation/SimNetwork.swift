@@ -1,3 +1,5 @@
+import Raft
+
 /// The network between simulated members: a bounded list of messages in flight, each deliverable
 /// from some step on, and at most one partition splitting the members in two.
 struct SimNetwork {

@@ -1,3 +1,5 @@
+import Raft
+
 /// What the safety checker sees of one member after a step.
 public struct MemberObservation: Sendable, Hashable {
     public var id: NodeID

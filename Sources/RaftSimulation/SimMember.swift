@@ -1,3 +1,5 @@
+import Raft
+
 /// One simulated member: the storage that stands for its disk, which outlives crashes, and
 /// while it is up a `RawNode` over that storage and the application state it has applied.
 final class SimMember {

@@ -1,3 +1,5 @@
+import Raft
+
 /// What to simulate: the seed that chooses everything, the group's size, and how long to run.
 public struct SimulationOptions: Sendable, Hashable, Codable {
     public static let defaultMemberCount = 3

@@ -1,3 +1,5 @@
+import Raft
+
 /// Checks Raft's safety properties over a run, one step at a time. It keeps what it must remember
 /// (who led each term, what was committed and applied at each index) and reports every broken
 /// property as a `Violation` value, never by crashing, so a runner can print it with its seed.

@@ -1,3 +1,5 @@
+import Raft
+
 /// How hostile one run is: the rates and weights of every fault, chosen from the seed so that
 /// some runs are calm and some are storms.
 struct FaultProfile: Sendable {

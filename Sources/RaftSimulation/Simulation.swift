@@ -1,3 +1,5 @@
+import Raft
+
 /// A deterministic fault-injection run of a Raft group, in the style of FoundationDB's and
 /// TigerBeetle's simulators: one seeded generator chooses every step (deliver, drop, duplicate or
 /// delay a message, tick, propose, crash, restart, partition, heal, compact, transfer leadership,

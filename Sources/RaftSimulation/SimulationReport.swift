@@ -1,3 +1,5 @@
+import Raft
+
 /// What the simulation did to the group.
 public enum FaultKind: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, CustomStringConvertible {
     case messageLost = "message-lost"

@@ -1,3 +1,5 @@
+import Raft
+
 /// The one source of choices in a simulation: every fault, delay, timeout seed and proposal
 /// comes from it, so a seed replays a run exactly. The arithmetic is written out here rather than
 /// left to the standard library's `random(in:using:)`, whose algorithm a new toolchain may change.

@@ -1,5 +1,7 @@
 /// Appends little-endian integers and length-prefixed byte strings to a buffer: the encoding
-/// every rafttop record (conf changes, requests, store snapshots) is written in.
+/// every rafttop record (raft messages, conf changes, requests, store snapshots, WAL snapshot
+/// files) is written in. A leaf module, so the store and the log share it without the store
+/// depending on Raft.
 public struct ByteWriter: Sendable {
     public private(set) var buffer: [UInt8]
 
@@ -78,23 +80,27 @@ public struct ByteReader: Sendable {
         }
     }
 
-    public mutating func uint64() throws(DecodingError) -> UInt64 {
-        guard remaining >= 8 else { throw error("needs 8 bytes, \(remaining) left") }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(data[offset + i]) << UInt64(8 * i) }
-        offset += 8
-        return v
-    }
+    public mutating func uint32() throws(DecodingError) -> UInt32 { try littleEndian(UInt32.self) }
+
+    public mutating func uint64() throws(DecodingError) -> UInt64 { try littleEndian(UInt64.self) }
 
     public mutating func int64() throws(DecodingError) -> Int64 { Int64(bitPattern: try uint64()) }
 
     public mutating func lengthPrefixed() throws(DecodingError) -> [UInt8] {
         guard remaining >= 4 else { throw error("needs a 4-byte length, \(remaining) left") }
-        var n = 0
-        for i in 0..<4 { n |= Int(data[offset + i]) << (8 * i) }
+        let n = Int(data.withUnsafeBytes { $0.loadLittleEndian(at: offset, as: UInt32.self) })
         guard n <= remaining - 4 else { throw error("length \(n) exceeds the \(remaining - 4) bytes left") }
         offset += 4
         return try bytes(n)
+    }
+
+    /// One unaligned load, not a byte at a time: the WAL and the apply loop decode every
+    /// entry through here.
+    private mutating func littleEndian<T: FixedWidthInteger>(_ type: T.Type) throws(DecodingError) -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else { throw error("needs \(size) bytes, \(remaining) left") }
+        defer { offset += size }
+        return data.withUnsafeBytes { $0.loadLittleEndian(at: offset, as: T.self) }
     }
 
     /// Fails unless every byte was read.

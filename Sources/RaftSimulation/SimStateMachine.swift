@@ -1,3 +1,5 @@
+import Raft
+
 /// The application a simulated member runs: it folds every applied entry into a digest, so two
 /// members that applied the same entries hold the same digest, and a snapshot of it is just the
 /// pair (index, digest).

@@ -1,3 +1,5 @@
+import Raft
+
 /// A property a Raft group must keep, as the simulation checks it after every step.
 public enum Invariant: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     /// At most one leader is elected in a term (§5.2, Election Safety).
