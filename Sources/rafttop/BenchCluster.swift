@@ -34,6 +34,9 @@ struct BenchCluster: ParsableCommand {
     @Option(help: "Print the process's resident size every this many seconds of the measured load (a soak: memory must stay flat).")
     var rssEvery: Double?
 
+    @Option(help: "Load this many distinct keys once each, then report resident size, bytes on disk per member and the time a restart takes to answer a put (1 to 10000000).")
+    var keys: Int?
+
     @OptionGroup var storage: StorageOptions
     @OptionGroup var placement: PlacementOptions
 
@@ -44,9 +47,11 @@ struct BenchCluster: ParsableCommand {
         if let rssEvery, rssEvery <= 0 { throw ValidationError("--rss-every must be positive") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard valueSize >= 0 && valueSize <= 1_000_000 else { throw ValidationError("--value-size must be 0 to 1000000") }
+        try validateKeys()
     }
 
     func run() throws {
+        if let keys { return try runKeys(keys) }
         if let endpoints {
             return try runAgainst(endpoints.split(separator: ",").map { String($0) })
         }

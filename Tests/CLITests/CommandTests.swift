@@ -55,6 +55,47 @@ import Testing
         #expect(dump.stdout.contains("add member 1"))
     }
 
+    @Test func benchKeysReportsMemoryDiskAndRestart() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await Rafttop.run(["bench", "--keys", "2000", "--clients", "16", "--json", "--data-dir", directory])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["keys"] as? Int == 2000)
+        #expect(object["puts_acknowledged"] as? Int == 2000)
+        #expect(object["puts_failed"] as? Int == 0)
+        #expect((object["puts_per_second"] as? Double ?? 0) > 0)
+        let rss = try #require(object["rss_bytes"] as? Int)
+        #expect(rss > 0)
+        #expect(object["rss_bytes_per_member"] as? Int == rss / 3)
+        let disk = try #require(object["disk_bytes_per_member"] as? [Int])
+        #expect(disk.count == 3 && disk.allSatisfy { $0 > 0 })
+        #expect((object["restart_seconds"] as? Double ?? 0) > 0)
+        // The restart ran on the data the load left: every key is in the WAL it recovered.
+        let dump = try await Rafttop.run(["wal", "dump", directory + "/member-1/wal"])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        #expect(dump.stdout.contains("put key-1999 = 256 B"))
+        #expect(dump.stdout.contains("put bench-keys-restart"))
+
+        let text = try await Rafttop.run(["bench", "--keys", "50", "--clients", "4"])
+        #expect(text.status == 0, "\(text.stderr)")
+        for field in ["puts/s", "resident MB", "disk MB", "restart s", "50 acknowledged"] {
+            #expect(text.stdout.contains(field), "missing \(field) in \(text.stdout)")
+        }
+    }
+
+    @Test func benchKeysOutsideItsBoundsIsRefusedNamingTheFlag() async throws {
+        for keys in ["0", "-3", "10000001"] {
+            let result = try await Rafttop.run(["bench", "--keys", keys])
+            #expect(result.status != 0, "\(keys)")
+            #expect(result.stderr.contains("--keys must be 1 to 10000000, not \(keys)"), "\(keys): \(result.stderr)")
+        }
+        let inMemory = try await Rafttop.run(["bench", "--keys", "10", "--in-memory"])
+        #expect(inMemory.status != 0)
+        #expect(inMemory.stderr.contains("--keys measures disk and restart"))
+    }
+
     @Test func benchWithoutCPUPackingSaysNothingOfIt() async throws {
         let packed = try await Rafttop.run(["bench", "--duration", "0.5", "--clients", "1", "--in-memory"])
         #expect(packed.status == 0, "\(packed.stderr)")
