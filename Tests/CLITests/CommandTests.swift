@@ -87,7 +87,7 @@ import Testing
 
     @Test func benchKeysOutsideItsBoundsIsRefusedNamingTheFlag() async throws {
         for keys in ["0", "-3", "10000001"] {
-            let result = try await Rafttop.run(["bench", "--keys", keys])
+            let result = try await Rafttop.run(["bench", "--keys=" + keys])
             #expect(result.status != 0, "\(keys)")
             #expect(result.stderr.contains("--keys must be 1 to 10000000, not \(keys)"), "\(keys): \(result.stderr)")
         }
