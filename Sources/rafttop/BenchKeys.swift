@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Dispatch
 import Foundation
+import Raft
 import Server
 import Synchronization
 import WAL
@@ -30,31 +31,34 @@ extension BenchCluster {
         defer { setup.cleanUp() }
         guard let directory = setup.directory else { throw ValidationError("--keys needs the members on disk") }
 
-        let cluster = try Cluster(config: setup.config)
-        var running: Cluster? = cluster
-        defer { running?.shutdown() }
+        let load = try loadKeys(keys, config: setup.config)
+        let disk = load.ids.map { directoryBytes("\(directory)/member-\($0)") }
+        let restart = try timeRestart(setup.config)
+        let counts = load.counts
+        let result = KeysBenchResult(
+            members: members, clients: min(clients, keys), valueSize: valueSize, keys: keys,
+            acknowledged: counts.acknowledged, failed: counts.failed, loadSeconds: load.seconds,
+            rssBytes: load.rssBytes, diskBytesPerMember: disk, restartSeconds: restart, storage: storage.description)
+        print(json ? try result.json() : result.text)
+        if counts.acknowledged != keys {
+            throw ValidationError("only \(counts.acknowledged) of \(keys) keys were put (\(counts.failed) failed after retries)")
+        }
+    }
+
+    /// Loads the keys into a cluster started on `config`, measures the process's resident size,
+    /// and stops the cluster: the bench holds none of it once this returns, so the restart that
+    /// follows does not run beside the first cluster's memory.
+    private func loadKeys(_ keys: Int, config: ClusterConfig)
+        throws -> (counts: (acknowledged: Int, failed: Int), seconds: Double, rssBytes: Int, ids: [NodeID]) {
+        let cluster = try Cluster(config: config)
+        defer { cluster.shutdown() }
         guard waitUntil(seconds: 15, { cluster.isReady }) else { throw DemoError.noLeader }
         let load = KeyLoad(cluster: cluster, keys: keys, clients: min(clients, keys), valueSize: valueSize)
         let started = monotonicNanos()
         load.start()
         while !load.isFinished { usleep(10_000) }
-        let loadSeconds = Double(monotonicNanos() - started) / 1e9
-        let rss = residentBytes() ?? 0
-        let ids = cluster.ids.sorted()
-        cluster.shutdown()
-        running = nil
-
-        let disk = ids.map { directoryBytes("\(directory)/member-\($0)") }
-        let restart = try timeRestart(setup.config)
-        let counts = load.counts
-        let result = KeysBenchResult(
-            members: members, clients: min(clients, keys), valueSize: valueSize, keys: keys,
-            acknowledged: counts.acknowledged, failed: counts.failed, loadSeconds: loadSeconds,
-            rssBytes: rss, diskBytesPerMember: disk, restartSeconds: restart, storage: storage.description)
-        print(json ? try result.json() : result.text)
-        if counts.acknowledged != keys {
-            throw ValidationError("only \(counts.acknowledged) of \(keys) keys were put (\(counts.failed) failed after retries)")
-        }
+        let seconds = Double(monotonicNanos() - started) / 1e9
+        return (load.counts, seconds, residentBytes() ?? 0, cluster.ids.sorted())
     }
 
     /// Starts the cluster again on the data it left and times until a put is answered; retries
