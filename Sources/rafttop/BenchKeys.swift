@@ -38,7 +38,8 @@ extension BenchCluster {
         let result = KeysBenchResult(
             members: members, clients: min(clients, keys), valueSize: valueSize, keys: keys,
             acknowledged: counts.acknowledged, failed: counts.failed, loadSeconds: load.seconds,
-            rssBytes: load.rssBytes, diskBytesPerMember: disk, restartSeconds: restart, storage: storage.description)
+            rssBytes: load.rssBytes, diskBytesPerMember: disk, restartSeconds: restart.seconds,
+            rssAfterRestartBytes: restart.rssBytes, storage: storage.description)
         print(json ? try result.json() : result.text)
         if counts.acknowledged != keys {
             throw ValidationError("only \(counts.acknowledged) of \(keys) keys were put (\(counts.failed) failed after retries)")
@@ -62,8 +63,9 @@ extension BenchCluster {
     }
 
     /// Starts the cluster again on the data it left and times until a put is answered; retries
-    /// a put that fails (no leader yet) for up to two minutes.
-    private func timeRestart(_ config: ClusterConfig) throws -> Double {
+    /// a put that fails (no leader yet) for up to two minutes. Also the process's resident size
+    /// once that put is answered: what the store costs rebuilt from disk.
+    private func timeRestart(_ config: ClusterConfig) throws -> (seconds: Double, rssBytes: Int) {
         let started = monotonicNanos()
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
@@ -76,7 +78,7 @@ extension BenchCluster {
                 answered.signal()
             }
             answered.wait()
-            if succeeded.load(ordering: .relaxed) { return Double(monotonicNanos() - started) / 1e9 }
+            if succeeded.load(ordering: .relaxed) { return (Double(monotonicNanos() - started) / 1e9, residentBytes() ?? 0) }
             usleep(5_000)
         }
         throw ValidationError("the cluster restarted on \(storage.description) answered no put within 120 s")
@@ -165,6 +167,8 @@ struct KeysBenchResult {
     var rssBytes: Int
     var diskBytesPerMember: [Int]
     var restartSeconds: Double
+    /// The process once the restarted cluster answered its first put.
+    var rssAfterRestartBytes: Int
     var storage: String
 
     var putsPerSecond: Double { loadSeconds > 0 ? Double(acknowledged) / loadSeconds : 0 }
@@ -182,6 +186,7 @@ struct KeysBenchResult {
         var rssBytesPerMember: Int
         var diskBytesPerMember: [Int]
         var restartSeconds: Double
+        var rssAfterRestartBytes: Int
         var storage: String
 
         enum CodingKeys: String, CodingKey {
@@ -195,6 +200,7 @@ struct KeysBenchResult {
             case rssBytesPerMember = "rss_bytes_per_member"
             case diskBytesPerMember = "disk_bytes_per_member"
             case restartSeconds = "restart_seconds"
+            case rssAfterRestartBytes = "rss_after_restart_bytes"
         }
     }
 
@@ -202,7 +208,7 @@ struct KeysBenchResult {
         JSON(members: members, clients: clients, valueSize: valueSize, keys: keys, putsAcknowledged: acknowledged,
              putsFailed: failed, loadSeconds: loadSeconds.rounded(places: 3), putsPerSecond: putsPerSecond.rounded(places: 3),
              rssBytes: rssBytes, rssBytesPerMember: rssBytes / max(members, 1), diskBytesPerMember: diskBytesPerMember,
-             restartSeconds: restartSeconds.rounded(places: 3), storage: storage)
+             restartSeconds: restartSeconds.rounded(places: 3), rssAfterRestartBytes: rssAfterRestartBytes, storage: storage)
     }
 
     func json() throws -> String {
@@ -217,6 +223,7 @@ struct KeysBenchResult {
         resident MB   \(mb(rssBytes)) the process, \(mb(rssBytes / max(members, 1))) a member (the members share one process: total / \(members))
         disk MB       \(diskBytesPerMember.map(mb).joined(separator: " ")) per member (WAL segments and snapshots)
         restart s     \(String(format: "%.2f", restartSeconds)) from starting on the same data directories to the first answered put
+        resident MB   \(mb(rssAfterRestartBytes)) the process once restarted (after the first cluster was stopped)
         """
     }
 }

@@ -72,6 +72,7 @@ import Testing
         let disk = try #require(object["disk_bytes_per_member"] as? [Int])
         #expect(disk.count == 3 && disk.allSatisfy { $0 > 0 })
         #expect((object["restart_seconds"] as? Double ?? 0) > 0)
+        #expect((object["rss_after_restart_bytes"] as? Int ?? 0) > 0)
         // The restart ran on the data the load left: every key is in the WAL it recovered.
         let dump = try await Rafttop.run(["wal", "dump", directory + "/member-1/wal"])
         #expect(dump.status == 0, "\(dump.stderr)")
