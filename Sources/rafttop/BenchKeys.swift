@@ -167,7 +167,8 @@ struct KeysBenchResult {
     var rssBytes: Int
     var diskBytesPerMember: [Int]
     var restartSeconds: Double
-    /// The process once the restarted cluster answered its first put.
+    /// The process once the restarted cluster answered its first put; in one process it counts
+    /// whatever the stopped first cluster left behind too.
     var rssAfterRestartBytes: Int
     var storage: String
 
@@ -223,7 +224,7 @@ struct KeysBenchResult {
         resident MB   \(mb(rssBytes)) the process, \(mb(rssBytes / max(members, 1))) a member (the members share one process: total / \(members))
         disk MB       \(diskBytesPerMember.map(mb).joined(separator: " ")) per member (WAL segments and snapshots)
         restart s     \(String(format: "%.2f", restartSeconds)) from starting on the same data directories to the first answered put
-        resident MB   \(mb(rssAfterRestartBytes)) the process once restarted (after the first cluster was stopped)
+        resident MB   \(mb(rssAfterRestartBytes)) the process once restarted (with whatever the stopped first cluster left in it)
         """
     }
 }
