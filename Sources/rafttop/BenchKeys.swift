@@ -47,8 +47,8 @@ extension BenchCluster {
     }
 
     /// Loads the keys into a cluster started on `config`, measures the process's resident size,
-    /// and stops the cluster: the bench holds none of it once this returns, so the restart that
-    /// follows does not run beside the first cluster's memory.
+    /// and stops the cluster; the bench holds none of it once this returns (the process may still:
+    /// see `KeysBenchResult.rssAfterRestartBytes`).
     private func loadKeys(_ keys: Int, config: ClusterConfig)
         throws -> (counts: (acknowledged: Int, failed: Int), seconds: Double, rssBytes: Int, ids: [NodeID]) {
         let cluster = try Cluster(config: config)
@@ -64,7 +64,7 @@ extension BenchCluster {
 
     /// Starts the cluster again on the data it left and times until a put is answered; retries
     /// a put that fails (no leader yet) for up to two minutes. Also the process's resident size
-    /// once that put is answered: what the store costs rebuilt from disk.
+    /// once that put is answered.
     private func timeRestart(_ config: ClusterConfig) throws -> (seconds: Double, rssBytes: Int) {
         let started = monotonicNanos()
         let cluster = try Cluster(config: config)
