@@ -23,7 +23,7 @@ public struct StoreImage: Sendable {
 
     /// The snapshot's exact size, from the store's running totals: every record's revision,
     /// kind and key, and a put's value, create revision, version and lease.
-    var encodedBytes: Int {
+    public var encodedBytes: Int {
         let keyAndValueBytes = retainedBytes - retainedRevisions * KeyIndex.bookkeepingBytes
         return 4 + 3 * 8 + 8 + retainedRevisions * (16 + 1 + 4) + (retainedRevisions - retainedTombstones) * (4 + 24)
             + keyAndValueBytes
@@ -31,12 +31,20 @@ public struct StoreImage: Sendable {
 
     /// The snapshot bytes, as `MVCCStore.snapshotData()` makes them.
     public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(encodedBytes)
+        encode { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Hands `sink` the snapshot bytes in order, in pieces of about `pieceBytes`, so a caller
+    /// can write them to a file or a stream without holding the whole snapshot. The pieces
+    /// add up to `encodedBytes`.
+    public func encode<E: Error>(pieceBytes: Int = 1 << 20, _ sink: ([UInt8]) throws(E) -> Void) throws(E) {
         // Key order needs no sort and is the same for the same contents, whatever order the
-        // hash table keeps; the size is known up front, so one pass over the keys writes it
-        // into a buffer that never regrows. (Most of the time goes to reaching each key's
-        // versions and values, scattered over the heap.)
-        let bytes = encodedBytes
-        var out = ByteWriter(capacity: bytes)
+        // hash table keeps.
+        var written = 0
+        var out = ByteWriter(capacity: pieceBytes + 4096)
         out.bytes(MVCCStore.snapshotMagic)
         out.int64(currentRevision)
         out.int64(compactRevision)
@@ -61,9 +69,15 @@ public struct StoreImage: Sendable {
                     }
                 }
             }
+            if out.buffer.count >= pieceBytes {
+                written += out.buffer.count
+                try sink(out.buffer)
+                out = ByteWriter(capacity: pieceBytes + 4096)
+            }
         }
-        precondition(out.buffer.count == bytes, "snapshot size estimate \(bytes) differs from the \(out.buffer.count) bytes encoded")
-        return out.buffer
+        written += out.buffer.count
+        if !out.buffer.isEmpty { try sink(out.buffer) }
+        precondition(written == encodedBytes, "snapshot size \(encodedBytes) differs from the \(written) bytes encoded")
     }
 }
 
