@@ -1,139 +1,158 @@
-/// One write of a key: the value a put set, or the tombstone a delete left (its `kv` then holds
-/// only the key and the deleting revision, as a watcher sees a delete).
-struct KeyVersion: Sendable {
-    var revision: Revision
-    var kv: KeyValue
-    var isTombstone: Bool
+/// One write of a key, in 48 bytes: the value a put set (its bytes in the store's arena) or the
+/// tombstone a delete left, which has version 0 (a put's version is always 1 or more).
+struct VersionRecord: Sendable {
+    var main: Int64
+    var createRevision: Int64
+    var version: Int64
+    var lease: Int64
+    var value: ArenaSlot
+    var sub: Int32
 
-    /// What this version costs the store, as `MVCCStore.retainedBytes` counts it.
-    var retainedBytes: Int { kv.key.count + kv.value.count + KeyIndex.bookkeepingBytes }
-}
+    var isTombstone: Bool { version == 0 }
+    var revision: Revision { Revision(main: main, sub: Int64(sub)) }
 
-/// Every retained write of one key, grouped into generations: a generation runs from the put
-/// that creates the key to the delete (tombstone) that ends it. The values live here, beside
-/// their revisions, so a put, a read and a compaction find them with the one lookup of the key.
-struct KeyIndex: Sendable {
-    struct Generation: Sendable {
-        var versions: [KeyVersion] = []
+    static func tombstone(at revision: Revision) -> VersionRecord {
+        VersionRecord(main: revision.main, createRevision: 0, version: 0, lease: 0, value: .empty, sub: Self.sub(revision))
     }
 
-    /// A fixed cost per retained version for its bookkeeping, in `retainedBytes`.
+    /// A transaction's sub-revisions count its writes, which stay far below 2^31.
+    static func sub(_ revision: Revision) -> Int32 {
+        precondition(revision.sub >= 0 && revision.sub <= Int64(Int32.max), "sub-revision \(revision.sub) out of range")
+        return Int32(revision.sub)
+    }
+
+    /// A fixed cost per retained version for its bookkeeping, in `MVCCStore.retainedBytes`.
     static let bookkeepingBytes = 48
-
-    /// Never empty; the last generation is the key's current life, empty when the key is deleted.
-    private(set) var generations: [Generation] = [Generation()]
-
-    var isLive: Bool { !generations[generations.count - 1].versions.isEmpty }
-
-    /// The newest revision of any kind.
-    var latest: Revision? {
-        for g in generations.reversed() {
-            if let last = g.versions.last { return last.revision }
-        }
-        return nil
-    }
-
-    /// The key's current value, if it is live.
-    var liveValue: KeyValue? {
-        generations[generations.count - 1].versions.last?.kv
-    }
-
-    /// Records a put at `revision`, continuing the key's current life (its create revision and
-    /// version follow the live value) or starting a new one. Returns the value written and the
-    /// live value it replaced.
-    mutating func put(key: [UInt8], value: [UInt8], lease: Int64, at revision: Revision) -> (written: KeyValue, previous: KeyValue?) {
-        let previous = liveValue
-        let kv = KeyValue(key: key, value: value, createRevision: previous?.createRevision ?? revision.main,
-                          modRevision: revision.main, version: (previous?.version ?? 0) + 1, lease: lease)
-        append(KeyVersion(revision: revision, kv: kv, isTombstone: false))
-        return (kv, previous)
-    }
-
-    /// Ends the current generation at `revision`, the delete's.
-    mutating func tombstone(key: [UInt8], at revision: Revision) {
-        append(KeyVersion(revision: revision, kv: KeyValue(key: key, modRevision: revision.main), isTombstone: true))
-    }
-
-    /// Adds a version as a snapshot holds it: after every version already here.
-    mutating func append(_ version: KeyVersion) {
-        if let latest { precondition(version.revision > latest, "key revision \(version.revision) is not after \(latest)") }
-        generations[generations.count - 1].versions.append(version)
-        if version.isTombstone { generations.append(Generation()) }
-    }
-
-    /// The key's value as of store revision `atMain`, or nil if the key did not exist then
-    /// (never written yet, or deleted).
-    func value(atMain: Int64) -> KeyValue? {
-        let last = generations.count - 1
-        for g in stride(from: last, through: 0, by: -1) {
-            let versions = generations[g].versions
-            guard let first = versions.first else { continue }
-            // A finished generation ends with its tombstone: at or after it, the key is gone.
-            if g != last, versions[versions.count - 1].revision.main <= atMain { return nil }
-            if first.revision.main <= atMain {
-                var i = versions.count - 1
-                while versions[i].revision.main > atMain { i -= 1 }
-                return versions[i].kv
-            }
-        }
-        return nil
-    }
-
-    /// The write at exactly `revision`, if it is retained.
-    func version(at revision: Revision) -> KeyVersion? {
-        for g in generations.reversed() {
-            guard let first = g.versions.first, first.revision <= revision else { continue }
-            return g.versions.last { $0.revision == revision }
-        }
-        return nil
-    }
-
-    /// Drops the versions no read at `atMain` or later can see: in each generation everything
-    /// before the newest version at or before `atMain`, and whole generations that ended by
-    /// then. Adds what it dropped to `dropped`; returns whether the key is left with no
-    /// versions at all, so it can be forgotten.
-    mutating func compact(atMain: Int64, dropped: inout DroppedVersions) -> Bool {
-        // The common case: one generation, the key never deleted. Keep its newest version at or
-        // before `atMain` and everything after.
-        if generations.count == 1 {
-            let versions = generations[0].versions
-            guard let keepFrom = versions.lastIndex(where: { $0.revision.main <= atMain }), keepFrom > 0 else { return false }
-            for v in versions[..<keepFrom] { dropped.count(v) }
-            generations[0].versions.removeFirst(keepFrom)
-            return false
-        }
-        let last = generations.count - 1
-        var kept: [Generation] = []
-        for (g, generation) in generations.enumerated() {
-            let versions = generation.versions
-            if g != last, let tomb = versions.last, tomb.revision.main <= atMain {
-                for v in versions { dropped.count(v) }
-                continue
-            }
-            if let keepFrom = versions.lastIndex(where: { $0.revision.main <= atMain }), keepFrom > 0 {
-                for v in versions[..<keepFrom] { dropped.count(v) }
-                kept.append(Generation(versions: Array(versions[keepFrom...])))
-            } else {
-                kept.append(generation)
-            }
-        }
-        generations = kept
-        return isEmpty
-    }
-
-    /// No versions remain: the key exists in no readable revision.
-    var isEmpty: Bool { generations.count == 1 && generations[0].versions.isEmpty }
 }
 
-/// What a compaction dropped, for the store's running totals.
-struct DroppedVersions {
-    var versions = 0
-    var tombstones = 0
-    var bytes = 0
+/// Every retained write of one key: its newest (`latest`) inline, and any older ones in the
+/// store's `olderVersions[older]`, oldest first. A tombstone ends a generation (the key's life
+/// from the put that created it to the delete); a key whose newest write is a tombstone is
+/// deleted. Most keys have one write retained, so most keys cost this record and nothing else.
+struct KeyEntry: Sendable {
+    var key: ArenaSlot
+    /// An index into `olderVersions`, or -1 for none.
+    var older: Int32
+    var latest: VersionRecord
 
-    mutating func count(_ version: KeyVersion) {
-        versions += 1
-        if version.isTombstone { tombstones += 1 }
-        bytes += version.retainedBytes
+    /// An entry whose key has been forgotten, waiting in the free list for reuse.
+    var isFree: Bool { latest.main == 0 }
+    var isLive: Bool { !latest.isTombstone }
+}
+
+/// The position, in a key's writes (older ones, then the latest), of the newest write at or
+/// before `atMain`; nil if every write is after it. `older.count` stands for the latest.
+func newestIndex(of older: [VersionRecord], latest: VersionRecord, atMain: Int64) -> Int? {
+    if latest.main <= atMain { return older.count }
+    var i = older.count - 1
+    while i >= 0 && older[i].main > atMain { i -= 1 }
+    return i >= 0 ? i : nil
+}
+
+/// The key records by key id, in chunks of 4,096 so that after an image of the store shares
+/// them, a write copies one chunk rather than the whole table.
+struct KeyEntries: Sendable {
+    static let chunkShift = 12
+    static let chunkMask = (1 << chunkShift) - 1
+
+    private var chunks: [[KeyEntry]] = []
+    /// Ids handed out so far (some may be free).
+    private(set) var count = 0
+
+    subscript(id: UInt32) -> KeyEntry {
+        let i = Int(id)
+        return chunks[i >> Self.chunkShift][i & Self.chunkMask]
+    }
+
+    mutating func update<R>(_ id: UInt32, _ body: (inout KeyEntry) throws -> R) rethrows -> R {
+        let i = Int(id)
+        return try body(&chunks[i >> Self.chunkShift][i & Self.chunkMask])
+    }
+
+    mutating func append(_ entry: KeyEntry) -> UInt32 {
+        precondition(count < Int(UInt32.max), "the store ran out of key ids")
+        if count & Self.chunkMask == 0 {
+            var chunk: [KeyEntry] = []
+            chunk.reserveCapacity(1 << Self.chunkShift)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(entry)
+        count += 1
+        return UInt32(count - 1)
+    }
+}
+
+/// Finds a key's id from its bytes: open addressing with linear probing over slots that hold
+/// the key's 32-bit hash and its id + 1 (0 is an empty slot), kept at most half full. A probe
+/// compares hashes first and reads the key's bytes only when they match.
+struct KeyTable: Sendable {
+    private var slots: [UInt64] = Array(repeating: 0, count: 16)
+    private(set) var count = 0
+
+    private var mask: Int { slots.count - 1 }
+
+    private static func slot(hash: UInt32, id: UInt32) -> UInt64 { UInt64(hash) << 32 | UInt64(id + 1) }
+    private static func id(_ slot: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: slot) - 1 }
+    private static func hash(_ slot: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: slot >> 32) }
+
+    func find(hash: UInt32, matches: (UInt32) -> Bool) -> UInt32? {
+        var i = Int(hash) & mask
+        while true {
+            let s = slots[i]
+            if s == 0 { return nil }
+            if Self.hash(s) == hash && matches(Self.id(s)) { return Self.id(s) }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds a key known not to be here.
+    mutating func insert(hash: UInt32, id: UInt32) {
+        precondition(id < UInt32.max, "key id \(id) out of range")
+        if (count + 1) * 2 > slots.count { grow() }
+        place(Self.slot(hash: hash, id: id))
+        count += 1
+    }
+
+    private mutating func place(_ slot: UInt64) {
+        var i = Int(Self.hash(slot)) & mask
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = slot
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: 0, count: old.count * 2)
+        for s in old where s != 0 { place(s) }
+    }
+
+    /// Takes a key out, shifting the entries after it back so no probe meets a hole.
+    mutating func remove(hash: UInt32, id: UInt32) {
+        let wanted = Self.slot(hash: hash, id: id)
+        var hole = Int(hash) & mask
+        while slots[hole] != wanted {
+            precondition(slots[hole] != 0, "key id \(id) is not in the table")
+            hole = (hole + 1) & mask
+        }
+        var next = (hole + 1) & mask
+        while slots[next] != 0 {
+            let home = Int(Self.hash(slots[next])) & mask
+            // Move the entry back into the hole unless its home lies after the hole (cyclically,
+            // in the stretch hole+1 ... next), where a probe for it starts past the hole.
+            let homeAfterHole = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
+            if !homeAfterHole {
+                slots[hole] = slots[next]
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        slots[hole] = 0
+        count -= 1
+    }
+
+    /// Sized for `expected` keys, for a store being rebuilt.
+    init(expected: Int = 0) {
+        var capacity = 16
+        while capacity < expected * 2 { capacity *= 2 }
+        slots = Array(repeating: 0, count: capacity)
     }
 }

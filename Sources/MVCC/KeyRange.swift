@@ -35,34 +35,46 @@ public struct KeyRange: Sendable, Hashable {
     }
 }
 
-/// Byte-string keys kept in order, for range scans: sorted chunks of at most `chunkCapacity`
-/// keys, so an insert moves at most one chunk's worth of keys rather than the whole set.
-struct SortedKeys {
+/// Reads a key's bytes by its id, for the sorted index to compare keys it holds only as ids.
+protocol KeyBytesSource {
+    func withKeyBytes<R>(_ id: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R
+}
+
+extension KeyBytesSource {
+    func compareKey(_ id: UInt32, _ key: UnsafeRawBufferPointer) -> Int {
+        withKeyBytes(id) { compareBytes($0, key) }
+    }
+}
+
+/// The store's keys in byte order, as ids (4 bytes a key rather than a copy of the key), for
+/// range scans: sorted chunks of at most `chunkCapacity` ids, so an insert moves at most one
+/// chunk's worth rather than the whole set. Every method that compares is given the
+/// `KeyBytesSource` that reads the keys.
+struct SortedKeys: Sendable {
     static let chunkCapacity = 512
-    private var chunks: [[[UInt8]]] = []
+    private var chunks: [[UInt32]] = []
     private(set) var count = 0
 
     init() {}
 
-    /// Builds from keys in any order.
-    init(_ unsorted: some Sequence<[UInt8]>) {
-        let sorted = unsorted.sorted { $0.bytesPrecede($1) }
-        count = sorted.count
+    /// From ids already in key order.
+    init(sortedIDs: [UInt32]) {
+        count = sortedIDs.count
         var start = 0
-        while start < sorted.count {
-            let end = min(start + Self.chunkCapacity / 2, sorted.count)
-            chunks.append(Array(sorted[start..<end]))
+        while start < sortedIDs.count {
+            let end = min(start + Self.chunkCapacity / 2, sortedIDs.count)
+            chunks.append(Array(sortedIDs[start..<end]))
             start = end
         }
     }
 
     /// The chunk that holds `key` or would: the last chunk whose first key is not after it.
-    private func chunkIndex(for key: [UInt8]) -> Int {
+    private func chunkIndex(for key: UnsafeRawBufferPointer, _ source: some KeyBytesSource) -> Int {
         var lo = 0
         var hi = chunks.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if key.bytesPrecede(chunks[mid][0]) {
+            if source.compareKey(chunks[mid][0], key) > 0 {
                 hi = mid
             } else {
                 lo = mid + 1
@@ -71,12 +83,13 @@ struct SortedKeys {
         return max(lo - 1, 0)
     }
 
-    private static func lowerBound(_ key: [UInt8], in chunk: [[UInt8]]) -> Int {
+    /// The first offset in `chunk` whose key is not less than `key`.
+    private static func lowerBound(_ key: UnsafeRawBufferPointer, in chunk: [UInt32], _ source: some KeyBytesSource) -> Int {
         var lo = 0
         var hi = chunk.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if chunk[mid].bytesPrecede(key) {
+            if source.compareKey(chunk[mid], key) < 0 {
                 lo = mid + 1
             } else {
                 hi = mid
@@ -86,24 +99,26 @@ struct SortedKeys {
     }
 
     /// (chunk, offset) of the first key not less than `key`.
-    private func position(of key: [UInt8]) -> (chunk: Int, offset: Int) {
+    private func position(of key: UnsafeRawBufferPointer, _ source: some KeyBytesSource) -> (chunk: Int, offset: Int) {
         guard !chunks.isEmpty else { return (0, 0) }
-        let c = chunkIndex(for: key)
-        let offset = Self.lowerBound(key, in: chunks[c])
+        let c = chunkIndex(for: key, source)
+        let offset = Self.lowerBound(key, in: chunks[c], source)
         if offset == chunks[c].count && c + 1 < chunks.count { return (c + 1, 0) }
         return (c, offset)
     }
 
-    mutating func insert(_ key: [UInt8]) {
+    /// Adds `id`, whose key is not in the set yet.
+    mutating func insert(_ id: UInt32, _ source: some KeyBytesSource) {
         if chunks.isEmpty {
-            chunks = [[key]]
+            chunks = [[id]]
             count = 1
             return
         }
-        let c = chunkIndex(for: key)
-        let offset = Self.lowerBound(key, in: chunks[c])
-        if offset < chunks[c].count && chunks[c][offset] == key { return }
-        chunks[c].insert(key, at: offset)
+        let (c, offset) = source.withKeyBytes(id) { key in
+            let c = chunkIndex(for: key, source)
+            return (c, Self.lowerBound(key, in: chunks[c], source))
+        }
+        chunks[c].insert(id, at: offset)
         count += 1
         if chunks[c].count > Self.chunkCapacity {
             let upper = Array(chunks[c][(Self.chunkCapacity / 2)...])
@@ -112,39 +127,47 @@ struct SortedKeys {
         }
     }
 
-    mutating func remove(_ key: [UInt8]) {
-        guard !chunks.isEmpty else { return }
-        let c = chunkIndex(for: key)
-        let offset = Self.lowerBound(key, in: chunks[c])
-        guard offset < chunks[c].count && chunks[c][offset] == key else { return }
+    /// Takes out `id`, which must be here.
+    mutating func remove(_ id: UInt32, _ source: some KeyBytesSource) {
+        let (c, offset) = source.withKeyBytes(id) { key in
+            let c = chunkIndex(for: key, source)
+            return (c, Self.lowerBound(key, in: chunks[c], source))
+        }
+        precondition(offset < chunks[c].count && chunks[c][offset] == id, "key id \(id) is not in the sorted keys")
         chunks[c].remove(at: offset)
         count -= 1
         if chunks[c].isEmpty { chunks.remove(at: c) }
     }
 
-    /// The keys within `range`, in order.
-    func keys(in range: KeyRange) -> [[UInt8]] {
-        var result: [[UInt8]] = []
+    /// The ids of the keys within `range`, in key order.
+    func ids(in range: KeyRange, _ source: some KeyBytesSource) -> [UInt32] {
+        var result: [UInt32] = []
         guard !chunks.isEmpty else { return result }
-        var (c, offset) = position(of: range.key)
-        while c < chunks.count {
-            let chunk = chunks[c]
-            while offset < chunk.count {
-                let key = chunk[offset]
-                if range.isSingleKey {
-                    if key == range.key { result.append(key) }
-                    return result
+        range.key.withUnsafeBytes { start in
+            range.rangeEnd.withUnsafeBytes { end in
+                var (c, offset) = position(of: start, source)
+                while c < chunks.count {
+                    let chunk = chunks[c]
+                    while offset < chunk.count {
+                        let id = chunk[offset]
+                        if range.isSingleKey {
+                            if source.compareKey(id, start) == 0 { result.append(id) }
+                            return
+                        }
+                        if !range.isOpenEnded && source.compareKey(id, end) >= 0 { return }
+                        result.append(id)
+                        offset += 1
+                    }
+                    c += 1
+                    offset = 0
                 }
-                if !range.isOpenEnded && !key.bytesPrecede(range.rangeEnd) { return result }
-                result.append(key)
-                offset += 1
             }
-            c += 1
-            offset = 0
         }
         return result
     }
 
-    /// Every key, in order.
-    var all: [[UInt8]] { chunks.flatMap { $0 } }
+    /// Every id in key order, chunk by chunk.
+    var sortedChunks: [[UInt32]] { chunks }
+
+    var all: [UInt32] { chunks.flatMap { $0 } }
 }

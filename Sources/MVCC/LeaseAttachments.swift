@@ -5,8 +5,9 @@ struct LeaseAttachments {
     private(set) var keysByLease: [Int64: Set<StoreKey>] = [:]
 
     /// Records that `key`'s live value moved from lease `old` to lease `new` (0: no lease).
-    mutating func move(_ key: StoreKey, from old: Int64, to new: Int64) {
+    mutating func move(_ bytes: [UInt8], from old: Int64, to new: Int64) {
         guard old != new else { return }
+        let key = StoreKey(bytes)
         if old != 0 {
             keysByLease[old]?.remove(key)
             if keysByLease[old]?.isEmpty == true { keysByLease[old] = nil }
@@ -18,13 +19,6 @@ struct LeaseAttachments {
     func keys(of lease: Int64) -> [[UInt8]] {
         guard let keys = keysByLease[lease] else { return [] }
         return keys.map(\.bytes).sorted { $0.bytesPrecede($1) }
-    }
-
-    /// The attachments of a store's live values, as a snapshot restores them.
-    init(liveValues: some Sequence<KeyValue>) {
-        for kv in liveValues where kv.lease != 0 {
-            keysByLease[kv.lease, default: []].insert(StoreKey(kv.key))
-        }
     }
 
     init() {}

@@ -10,8 +10,17 @@ public final class MVCCStore {
     /// snapshot of the store never applies an entry twice.
     public internal(set) var consistentIndex: UInt64 = 0
 
-    /// Every key's retained writes, values included.
-    var keyIndexes: [StoreKey: KeyIndex] = [:]
+    /// Every key and value the store retains, packed in pages.
+    var arena = ByteArena()
+    /// Each key's record by key id: its bytes' slot and its retained writes.
+    var entries = KeyEntries()
+    /// The writes before each key's latest, for keys that have any (most have none).
+    var olderVersions: [[VersionRecord]] = []
+    /// Lists of `olderVersions` and key ids no longer in use, to reuse.
+    var freeOlderLists: [Int32] = []
+    var freeIDs: [UInt32] = []
+    /// Key bytes to key id.
+    var table = KeyTable()
     var sortedKeys = SortedKeys()
     /// Every write since the compact revision, in revision order, with its key: for watches
     /// that start in the past, and for compaction, which visits only the keys written since.
@@ -20,10 +29,18 @@ public final class MVCCStore {
     /// The live keys of each lease.
     var leaseAttachments = LeaseAttachments()
 
+    /// A write in the history: its revision and the id of the key it wrote, in 16 bytes.
     struct HistoryEntry {
-        var revision: Revision
-        var key: StoreKey
+        var main: Int64
+        var sub: Int32
+        var key: UInt32
+
+        var revision: Revision { Revision(main: main, sub: Int64(sub)) }
     }
+
+    /// Compaction leaves the arena's dropped bytes behind; once they outweigh the live bytes and
+    /// reach this much, the arena is copied down to what is live.
+    static let repackGarbageBytes = 64 << 20
 
     public init() {}
 
@@ -66,25 +83,60 @@ public final class MVCCStore {
         var kvs: [KeyValue] = []
         var count: Int64 = 0
         let limit = request.limit > 0 ? request.limit : Int64.max
-        for key in sortedKeys.keys(in: request.range) {
-            guard let kv = keyIndexes[StoreKey(key)]?.value(atMain: atMain) else { continue }
+        for id in ids(in: request.range) {
+            guard let record = visible(id, atMain: atMain) else { continue }
             count += 1
             if !request.countOnly && Int64(kvs.count) < limit {
-                if request.keysOnly {
-                    var bare = kv
-                    bare.value = []
-                    kvs.append(bare)
-                } else {
-                    kvs.append(kv)
-                }
+                kvs.append(keyValue(key: keyBytes(id), record, withValue: !request.keysOnly))
             }
         }
         return RangeResult(kvs: kvs, count: count, more: count > Int64(kvs.count) && !request.countOnly, revision: currentRevision)
     }
 
+    /// The ids of the keys a range names that the store has (live or not), in key order.
+    func ids(in range: KeyRange) -> [UInt32] {
+        if range.isSingleKey { return id(of: range.key).map { [$0] } ?? [] }
+        return sortedKeys.ids(in: range, self)
+    }
+
+    func id(of key: [UInt8]) -> UInt32? {
+        key.withUnsafeBytes { id(of: $0, hash: hashBytes($0)) }
+    }
+
+    func id(of key: UnsafeRawBufferPointer, hash: UInt32) -> UInt32? {
+        table.find(hash: hash) { candidate in
+            arena.withBytes(entries[candidate].key) { compareBytes($0, key) == 0 }
+        }
+    }
+
+    func keyBytes(_ id: UInt32) -> [UInt8] {
+        arena.bytes(entries[id].key)
+    }
+
+    /// The writes of a key before its latest, oldest first.
+    func older(_ entry: KeyEntry) -> [VersionRecord] {
+        entry.older >= 0 ? olderVersions[Int(entry.older)] : []
+    }
+
+    /// The put that is a key's value as of `atMain`, if the key existed then.
+    func visible(_ id: UInt32, atMain: Int64) -> VersionRecord? {
+        let entry = entries[id]
+        if entry.latest.main <= atMain { return entry.isLive ? entry.latest : nil }
+        let older = older(entry)
+        guard let i = newestIndex(of: older, latest: entry.latest, atMain: atMain) else { return nil }
+        return older[i].isTombstone ? nil : older[i]
+    }
+
+    /// A put as a reader sees it.
+    func keyValue(key: [UInt8], _ record: VersionRecord, withValue: Bool = true) -> KeyValue {
+        KeyValue(key: key, value: withValue ? arena.bytes(record.value) : [], createRevision: record.createRevision,
+                 modRevision: record.main, version: record.version, lease: record.lease)
+    }
+
     /// The value of one key as of `atMain`, if it existed then.
     func value(of key: [UInt8], atMain: Int64) -> KeyValue? {
-        keyIndexes[StoreKey(key)]?.value(atMain: atMain)
+        guard let id = id(of: key), let record = visible(id, atMain: atMain) else { return nil }
+        return keyValue(key: key, record)
     }
 
     // MARK: Writes
@@ -156,52 +208,114 @@ public final class MVCCStore {
 
     private func applyPut(_ request: PutRequest, in write: inout WriteContext) throws(MVCCError) -> PutResult {
         guard !request.key.isEmpty else { throw .emptyKey }
-        let key = StoreKey(request.key)
+        let hash = request.key.withUnsafeBytes { hashBytes($0) }
+        let existing = request.key.withUnsafeBytes { id(of: $0, hash: hash) }
         var lease = request.lease
         if request.ignoreLease {
             // etcd's ignore_lease keeps the lease of the value there is, and there must be one.
-            guard let live = keyIndexes[key]?.liveValue else { throw .keyNotFound }
-            lease = live.lease
+            guard let existing, entries[existing].isLive else { throw .keyNotFound }
+            lease = entries[existing].latest.lease
         }
         let revision = write.nextRevision()
-        var isNewKey = false
-        // One lookup finds the key's live value and records the new one beside it.
-        let (kv, previous) = keyIndexes[key, default: { isNewKey = true; return KeyIndex() }()]
-            .put(key: request.key, value: request.value, lease: lease, at: revision)
-        if isNewKey { sortedKeys.insert(request.key) }
-        if previous == nil { keyCount += 1 }
-        leaseAttachments.move(key, from: previous?.lease ?? 0, to: lease)
-        retained(KeyVersion(revision: revision, kv: kv, isTombstone: false), key: key)
-        if watchers.count > 0 {
-            write.events.append(WatchEvent(kind: .put, kv: kv, prevKV: previous))
+        let value = arena.append(request.value)
+        var previous: VersionRecord?
+        let record: VersionRecord
+        let keyID: UInt32
+        if let existing {
+            keyID = existing
+            let entry = entries[existing]
+            if entry.isLive { previous = entry.latest }
+            record = VersionRecord(main: revision.main, createRevision: previous?.createRevision ?? revision.main,
+                                   version: (previous?.version ?? 0) + 1, lease: lease, value: value, sub: VersionRecord.sub(revision))
+            push(record, to: existing)
+        } else {
+            record = VersionRecord(main: revision.main, createRevision: revision.main, version: 1, lease: lease, value: value,
+                                   sub: VersionRecord.sub(revision))
+            keyID = addKey(request.key, hash: hash, latest: record)
         }
-        return PutResult(prevKV: request.prevKV ? previous : nil, revision: revision.main)
+        if previous == nil { keyCount += 1 }
+        leaseAttachments.move(request.key, from: previous?.lease ?? 0, to: lease)
+        retained(revision, key: keyID, bytes: request.key.count + request.value.count, isTombstone: false)
+        guard request.prevKV || watchers.count > 0 else { return PutResult(prevKV: nil, revision: revision.main) }
+        let previousKV = previous.map { keyValue(key: request.key, $0) }
+        if watchers.count > 0 {
+            write.events.append(WatchEvent(kind: .put, kv: keyValue(key: request.key, record), prevKV: previousKV))
+        }
+        return PutResult(prevKV: request.prevKV ? previousKV : nil, revision: revision.main)
     }
 
     private func applyDelete(_ request: DeleteRangeRequest, in write: inout WriteContext) -> DeleteRangeResult {
-        var deleted: [KeyValue] = []
-        for key in sortedKeys.keys(in: request.range) {
-            guard let previous = value(of: key, atMain: write.main) else { continue }
+        var deleted: Int64 = 0
+        var previousKVs: [KeyValue] = []
+        for id in ids(in: request.range) {
+            // The latest write is at or before this one: the key is live now if it is live there.
+            let entry = entries[id]
+            guard entry.isLive else { continue }
+            let previous = entry.latest
             let revision = write.nextRevision()
-            let storeKey = StoreKey(key)
-            keyIndexes[storeKey]!.tombstone(key: key, at: revision)
-            retained(KeyVersion(revision: revision, kv: KeyValue(key: key, modRevision: revision.main), isTombstone: true), key: storeKey)
-            deleted.append(previous)
+            push(.tombstone(at: revision), to: id)
+            let key = keyBytes(id)
+            retained(revision, key: id, bytes: key.count, isTombstone: true)
+            deleted += 1
             keyCount -= 1
-            leaseAttachments.move(storeKey, from: previous.lease, to: 0)
+            leaseAttachments.move(key, from: previous.lease, to: 0)
+            guard request.prevKV || watchers.count > 0 else { continue }
+            let previousKV = keyValue(key: key, previous)
+            if request.prevKV { previousKVs.append(previousKV) }
             if watchers.count > 0 {
-                write.events.append(WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: previous))
+                write.events.append(WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: revision.main), prevKV: previousKV))
             }
         }
-        return DeleteRangeResult(deleted: Int64(deleted.count), prevKVs: request.prevKV ? deleted : [], revision: write.main)
+        return DeleteRangeResult(deleted: deleted, prevKVs: previousKVs, revision: write.main)
+    }
+
+    /// Makes `record` a key's latest write, keeping the one it follows.
+    func push(_ record: VersionRecord, to id: UInt32) {
+        var entry = entries[id]
+        precondition(record.revision > entry.latest.revision, "key revision \(record.revision) is not after \(entry.latest.revision)")
+        if entry.older < 0 { entry.older = takeOlderList() }
+        olderVersions[Int(entry.older)].append(entry.latest)
+        entry.latest = record
+        entries.update(id) { $0 = entry }
+    }
+
+    /// A new key with its first write.
+    func addKey(_ key: UnsafeRawBufferPointer, hash: UInt32, latest: VersionRecord) -> UInt32 {
+        let entry = KeyEntry(key: arena.append(key), older: -1, latest: latest)
+        let id: UInt32
+        if let free = freeIDs.popLast() {
+            id = free
+            entries.update(id) { $0 = entry }
+        } else {
+            id = entries.append(entry)
+        }
+        table.insert(hash: hash, id: id)
+        sortedKeys.insert(id, self)
+        return id
+    }
+
+    func addKey(_ key: [UInt8], hash: UInt32, latest: VersionRecord) -> UInt32 {
+        key.withUnsafeBytes { addKey($0, hash: hash, latest: latest) }
+    }
+
+    private func takeOlderList() -> Int32 {
+        if let free = freeOlderLists.popLast() { return free }
+        precondition(olderVersions.count < Int(Int32.max), "the store ran out of version lists")
+        olderVersions.append([])
+        return Int32(olderVersions.count - 1)
+    }
+
+    private func releaseOlderList(_ list: Int32) {
+        olderVersions[Int(list)] = []
+        freeOlderLists.append(list)
     }
 
     /// Counts a new write in the history and the retained totals.
-    private func retained(_ version: KeyVersion, key: StoreKey) {
-        history.append(HistoryEntry(revision: version.revision, key: key))
+    private func retained(_ revision: Revision, key: UInt32, bytes: Int, isTombstone: Bool) {
+        history.append(HistoryEntry(main: revision.main, sub: VersionRecord.sub(revision), key: key))
         retainedRevisions += 1
-        if version.isTombstone { retainedTombstones += 1 }
-        retainedBytes += version.retainedBytes
+        if isTombstone { retainedTombstones += 1 }
+        retainedBytes += bytes + VersionRecord.bookkeepingBytes
         if retainedBytes > allocatedBytes { allocatedBytes = retainedBytes }
     }
 
@@ -281,27 +395,126 @@ public final class MVCCStore {
         // Only keys written since the last compaction can hold revisions it drops: every other
         // key was already cut down to its one visible revision then. A key written more than
         // once is visited again, which finds nothing more to drop.
-        let firstKept = history.partitionPoint { $0.revision.main < revision }
+        let firstKept = history.partitionPoint { $0.main < revision }
         var dropped = DroppedVersions()
         for entry in history[..<firstKept] {
-            guard keyIndexes[entry.key]?.compact(atMain: revision, dropped: &dropped) == true else { continue }
-            keyIndexes.removeValue(forKey: entry.key)
-            sortedKeys.remove(entry.key.bytes)
+            compactKey(entry.key, atMain: revision, dropped: &dropped)
         }
         retainedRevisions -= dropped.versions
         retainedTombstones -= dropped.tombstones
         retainedBytes -= dropped.bytes
         history.removeFirst(firstKept)
         compactRevision = revision
+        if arena.needsRepacking(minimumGarbage: Self.repackGarbageBytes) { repackArena() }
+    }
+
+    /// Drops the writes of one key that no read at `atMain` or later can see: everything before
+    /// its newest write at or before `atMain`, and that write too when it is a tombstone (the
+    /// key was deleted by then). A key left with no writes is forgotten.
+    private func compactKey(_ id: UInt32, atMain: Int64, dropped: inout DroppedVersions) {
+        let entry = entries[id]
+        // Forgotten already, or one live write: nothing to drop.
+        if entry.isFree || (entry.older < 0 && entry.isLive) { return }
+        let older = older(entry)
+        guard let newest = newestIndex(of: older, latest: entry.latest, atMain: atMain) else { return }
+        let isTombstone = newest == older.count ? entry.latest.isTombstone : older[newest].isTombstone
+        let dropCount = isTombstone ? newest + 1 : newest
+        guard dropCount > 0 else { return }
+        let keyBytes = Int(entry.key.length)
+        for record in older.prefix(dropCount) {
+            dropped.count(record, keyBytes: keyBytes)
+            arena.release(record.value)
+        }
+        if dropCount == older.count + 1 {
+            dropped.count(entry.latest, keyBytes: keyBytes)
+            arena.release(entry.latest.value)
+            forget(id)
+        } else if dropCount == older.count {
+            releaseOlderList(entry.older)
+            entries.update(id) { $0.older = -1 }
+        } else {
+            olderVersions[Int(entry.older)].removeFirst(dropCount)
+        }
+    }
+
+    /// Takes a key with no writes left out of every table; its id is reused.
+    private func forget(_ id: UInt32) {
+        let entry = entries[id]
+        let hash = arena.withBytes(entry.key) { hashBytes($0) }
+        table.remove(hash: hash, id: id)
+        sortedKeys.remove(id, self)
+        arena.release(entry.key)
+        if entry.older >= 0 { releaseOlderList(entry.older) }
+        entries.update(id) { $0 = KeyEntry.free }
+        freeIDs.append(id)
+    }
+
+    /// Copies every live key and value into a fresh arena, letting the garbage go.
+    func repackArena() {
+        var fresh = ByteArena()
+        let old = arena
+        func copy(_ slot: ArenaSlot) -> ArenaSlot { old.withBytes(slot) { fresh.append($0) } }
+        for i in 0..<entries.count {
+            let id = UInt32(i)
+            guard !entries[id].isFree else { continue }
+            entries.update(id) { entry in
+                entry.key = copy(entry.key)
+                entry.latest.value = copy(entry.latest.value)
+            }
+        }
+        for list in olderVersions.indices {
+            for v in olderVersions[list].indices {
+                olderVersions[list][v].value = copy(olderVersions[list][v].value)
+            }
+        }
+        arena = fresh
     }
 
     // MARK: Watch support
 
     /// The change a history entry records, as a watcher sees it.
     func event(at entry: HistoryEntry) -> WatchEvent? {
-        guard let version = keyIndexes[entry.key]?.version(at: entry.revision) else { return nil }
-        let prevKV = value(of: version.kv.key, atMain: entry.revision.main - 1)
-        return WatchEvent(kind: version.isTombstone ? .delete : .put, kv: version.kv, prevKV: prevKV)
+        let keyEntry = entries[entry.key]
+        guard !keyEntry.isFree else { return nil }
+        let revision = entry.revision
+        let record: VersionRecord
+        if keyEntry.latest.revision == revision {
+            record = keyEntry.latest
+        } else if let found = older(keyEntry).last(where: { $0.revision == revision }) {
+            record = found
+        } else {
+            return nil
+        }
+        let key = keyBytes(entry.key)
+        let prevKV = visible(entry.key, atMain: entry.main - 1).map { keyValue(key: key, $0) }
+        if record.isTombstone {
+            return WatchEvent(kind: .delete, kv: KeyValue(key: key, modRevision: record.main), prevKV: prevKV)
+        }
+        return WatchEvent(kind: .put, kv: keyValue(key: key, record), prevKV: prevKV)
+    }
+}
+
+extension MVCCStore: KeyBytesSource {
+    func withKeyBytes<R>(_ id: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        arena.withBytes(entries[id].key, body)
+    }
+}
+
+extension KeyEntry {
+    static let free = KeyEntry(key: .empty, older: -1,
+                               latest: VersionRecord(main: 0, createRevision: 0, version: 0, lease: 0, value: .empty, sub: 0))
+}
+
+/// What a compaction dropped, for the store's running totals.
+struct DroppedVersions {
+    var versions = 0
+    var tombstones = 0
+    var bytes = 0
+
+    mutating func count(_ record: VersionRecord, keyBytes: Int) {
+        versions += 1
+        if record.isTombstone { tombstones += 1 }
+        bytes += keyBytes + Int(record.value.length) + VersionRecord.bookkeepingBytes
     }
 }
 

@@ -30,28 +30,31 @@ extension StoreImage {
     /// revision, version and lease.
     public func hashRecords(upTo revision: Int64, pieceBytes: Int = 64 * 1024, _ sink: ([UInt8]) -> Void) {
         var out = ByteWriter(capacity: pieceBytes + 256)
-        for key in sortedKeys.all {
-            guard let index = keyIndexes[StoreKey(key)] else { preconditionFailure("sorted key \(key) has no index") }
-            let visible = index.value(atMain: revision)?.modRevision
-            for generation in index.generations {
-                for version in generation.versions where version.revision.main <= revision {
-                    if version.revision.main <= compactRevision && version.revision.main != visible { continue }
-                    out.int64(version.revision.main)
-                    out.int64(version.revision.sub)
-                    out.lengthPrefixed(version.kv.key)
-                    if version.isTombstone {
-                        out.uint8(1)
-                    } else {
-                        out.uint8(0)
-                        out.lengthPrefixed(version.kv.value)
-                        out.int64(version.kv.createRevision)
-                        out.int64(version.kv.version)
-                        out.int64(version.kv.lease)
-                    }
-                    if out.buffer.count >= pieceBytes {
-                        sink(out.buffer)
-                        out = ByteWriter(capacity: pieceBytes + 256)
-                    }
+        forEachKey { key, older, latest in
+            // The put a read at `revision` sees, whose writes at or before the compact revision
+            // still count.
+            var visible: Int64?
+            if let i = newestIndex(of: older, latest: latest, atMain: revision) {
+                let record = i == older.count ? latest : older[i]
+                if !record.isTombstone { visible = record.main }
+            }
+            for record in older + [latest] where record.main <= revision {
+                if record.main <= compactRevision && record.main != visible { continue }
+                out.int64(record.main)
+                out.int64(Int64(record.sub))
+                out.lengthPrefixed(raw: key)
+                if record.isTombstone {
+                    out.uint8(1)
+                } else {
+                    out.uint8(0)
+                    arena.withBytes(record.value) { out.lengthPrefixed(raw: $0) }
+                    out.int64(record.createRevision)
+                    out.int64(record.version)
+                    out.int64(record.lease)
+                }
+                if out.buffer.count >= pieceBytes {
+                    sink(out.buffer)
+                    out = ByteWriter(capacity: pieceBytes + 256)
                 }
             }
         }

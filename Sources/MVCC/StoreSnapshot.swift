@@ -5,14 +5,17 @@
 /// record count, then per record: main, sub, kind (0 put, 1 delete), key length + key, and for a
 /// put: value length + value, create revision, version, lease. The records come key by key in
 /// key order, each key's in revision order (snapshots written before 2026-12 came in revision
-/// order, which decodes the same way).
+/// order, which decodes the same way, only slower).
 import ByteCoding
 
-/// What a snapshot of the store holds, taken without copying: the store's tables are values, so
-/// the image shares their storage until the store next changes them. Encoding it (the costly
-/// part) can then run on another thread while the store goes on applying.
+/// What a snapshot of the store holds, taken without copying: the store's tables are values and
+/// its arena pages are never rewritten, so the image shares them until the store next changes
+/// a table (and then copies only the chunk it changes). Encoding it can run on another thread
+/// while the store goes on applying.
 public struct StoreImage: Sendable {
-    let keyIndexes: [StoreKey: KeyIndex]
+    let arena: ByteArena
+    let entries: KeyEntries
+    let olderVersions: [[VersionRecord]]
     let sortedKeys: SortedKeys
     let retainedRevisions: Int
     let retainedTombstones: Int
@@ -24,7 +27,7 @@ public struct StoreImage: Sendable {
     /// The snapshot's exact size, from the store's running totals: every record's revision,
     /// kind and key, and a put's value, create revision, version and lease.
     public var encodedBytes: Int {
-        let keyAndValueBytes = retainedBytes - retainedRevisions * KeyIndex.bookkeepingBytes
+        let keyAndValueBytes = retainedBytes - retainedRevisions * VersionRecord.bookkeepingBytes
         return 4 + 3 * 8 + 8 + retainedRevisions * (16 + 1 + 4) + (retainedRevisions - retainedTombstones) * (4 + 24)
             + keyAndValueBytes
     }
@@ -37,12 +40,23 @@ public struct StoreImage: Sendable {
         return out
     }
 
+    /// Every retained write of each key, in key order and each key's oldest first, with the
+    /// key's bytes.
+    func forEachKey<E: Error>(_ body: (UnsafeRawBufferPointer, [VersionRecord], VersionRecord) throws(E) -> Void) throws(E) {
+        for chunk in sortedKeys.sortedChunks {
+            for id in chunk {
+                let entry = entries[id]
+                let older = entry.older >= 0 ? olderVersions[Int(entry.older)] : []
+                let key = arena.withBytes(entry.key) { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
+                try body(key, older, entry.latest)
+            }
+        }
+    }
+
     /// Hands `sink` the snapshot bytes in order, in pieces of about `pieceBytes`, so a caller
     /// can write them to a file or a stream without holding the whole snapshot. The pieces
     /// add up to `encodedBytes`.
     public func encode<E: Error>(pieceBytes: Int = 1 << 20, _ sink: ([UInt8]) throws(E) -> Void) throws(E) {
-        // Key order needs no sort and is the same for the same contents, whatever order the
-        // hash table keeps.
         var written = 0
         var out = ByteWriter(capacity: pieceBytes + 4096)
         out.bytes(MVCCStore.snapshotMagic)
@@ -50,25 +64,9 @@ public struct StoreImage: Sendable {
         out.int64(compactRevision)
         out.uint64(consistentIndex)
         out.uint64(UInt64(retainedRevisions))
-        for key in sortedKeys.all {
-            guard let index = keyIndexes[StoreKey(key)] else { preconditionFailure("sorted key \(key) has no index") }
-            for generation in index.generations {
-                for version in generation.versions {
-                    out.int64(version.revision.main)
-                    out.int64(version.revision.sub)
-                    if version.isTombstone {
-                        out.uint8(1)
-                        out.lengthPrefixed(version.kv.key)
-                    } else {
-                        out.uint8(0)
-                        out.lengthPrefixed(version.kv.key)
-                        out.lengthPrefixed(version.kv.value)
-                        out.int64(version.kv.createRevision)
-                        out.int64(version.kv.version)
-                        out.int64(version.kv.lease)
-                    }
-                }
-            }
+        try forEachKey { (key, older, latest) throws(E) in
+            for record in older { write(record, key: key, to: &out) }
+            write(latest, key: key, to: &out)
             if out.buffer.count >= pieceBytes {
                 written += out.buffer.count
                 try sink(out.buffer)
@@ -79,16 +77,77 @@ public struct StoreImage: Sendable {
         if !out.buffer.isEmpty { try sink(out.buffer) }
         precondition(written == encodedBytes, "snapshot size \(encodedBytes) differs from the \(written) bytes encoded")
     }
+
+    private func write(_ record: VersionRecord, key: UnsafeRawBufferPointer, to out: inout ByteWriter) {
+        out.int64(record.main)
+        out.int64(Int64(record.sub))
+        out.uint8(record.isTombstone ? 1 : 0)
+        out.lengthPrefixed(raw: key)
+        guard !record.isTombstone else { return }
+        arena.withBytes(record.value) { out.lengthPrefixed(raw: $0) }
+        out.int64(record.createRevision)
+        out.int64(record.version)
+        out.int64(record.lease)
+    }
+}
+
+extension ByteWriter {
+    mutating func lengthPrefixed(raw bytes: UnsafeRawBufferPointer) {
+        withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { self.bytes($0) }
+        self.bytes(bytes)
+    }
+}
+
+/// Reads a snapshot in place, without copying keys and values out of it one by one.
+struct RawReader {
+    let data: UnsafeRawBufferPointer
+    private(set) var offset = 0
+
+    init(_ data: UnsafeRawBufferPointer) {
+        self.data = data
+    }
+
+    var remaining: Int { data.count - offset }
+
+    func error(_ reason: String) -> DecodingError {
+        DecodingError(offset: offset, reason: reason)
+    }
+
+    private mutating func load<T: FixedWidthInteger>(_ type: T.Type) throws(DecodingError) -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else { throw error("needs \(size) bytes, \(remaining) left") }
+        defer { offset += size }
+        return T(littleEndian: data.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+
+    mutating func uint8() throws(DecodingError) -> UInt8 { try load(UInt8.self) }
+    mutating func uint64() throws(DecodingError) -> UInt64 { try load(UInt64.self) }
+    mutating func int64() throws(DecodingError) -> Int64 { Int64(bitPattern: try load(UInt64.self)) }
+
+    mutating func bytes(_ n: Int) throws(DecodingError) -> UnsafeRawBufferPointer {
+        guard n >= 0, n <= remaining else { throw error("needs \(n) bytes, \(remaining) left") }
+        defer { offset += n }
+        return UnsafeRawBufferPointer(rebasing: data[offset..<offset + n])
+    }
+
+    mutating func lengthPrefixed() throws(DecodingError) -> UnsafeRawBufferPointer {
+        let n = Int(try load(UInt32.self))
+        guard n <= remaining else { throw error("length \(n) exceeds the \(remaining) bytes left") }
+        return try bytes(n)
+    }
 }
 
 extension MVCCStore {
     static let snapshotMagic: [UInt8] = Array("MVC1".utf8)
+    /// The fewest bytes a record takes (a tombstone of a one-byte key), which bounds how many
+    /// records a snapshot's stated count can honestly claim.
+    static let smallestRecordBytes = 16 + 1 + 4 + 1
 
     /// The store as it is now, to encode later or elsewhere.
     public func image() -> StoreImage {
-        StoreImage(keyIndexes: keyIndexes, sortedKeys: sortedKeys, retainedRevisions: retainedRevisions,
-                   retainedTombstones: retainedTombstones, retainedBytes: retainedBytes, currentRevision: currentRevision,
-                   compactRevision: compactRevision, consistentIndex: consistentIndex)
+        StoreImage(arena: arena, entries: entries, olderVersions: olderVersions, sortedKeys: sortedKeys,
+                   retainedRevisions: retainedRevisions, retainedTombstones: retainedTombstones, retainedBytes: retainedBytes,
+                   currentRevision: currentRevision, compactRevision: compactRevision, consistentIndex: consistentIndex)
     }
 
     public func snapshotData() -> [UInt8] {
@@ -98,16 +157,35 @@ extension MVCCStore {
     /// Replaces the whole state with a snapshot made by `snapshotData()`. Watchers are kept
     /// (they see no events for the jump); on a decoding error the store is left unchanged.
     public func restore(fromSnapshot data: [UInt8]) throws(MVCCError) {
-        do {
-            try decodeSnapshot(data)
-        } catch {
-            throw .corruptSnapshot(error.description)
+        let result = data.withUnsafeBytes { raw in Result { () throws(DecodingError) in try Self.decode(raw) } }
+        let decoded: MVCCStore
+        switch result {
+        case .success(let store): decoded = store
+        case .failure(let error): throw .corruptSnapshot(error.description)
         }
+        currentRevision = decoded.currentRevision
+        compactRevision = decoded.compactRevision
+        consistentIndex = decoded.consistentIndex
+        arena = decoded.arena
+        entries = decoded.entries
+        olderVersions = decoded.olderVersions
+        freeOlderLists = []
+        freeIDs = []
+        table = decoded.table
+        sortedKeys = decoded.sortedKeys
+        history = decoded.history
+        leaseAttachments = decoded.leaseAttachments
+        keyCount = decoded.keyCount
+        retainedRevisions = decoded.retainedRevisions
+        retainedTombstones = decoded.retainedTombstones
+        retainedBytes = decoded.retainedBytes
+        allocatedBytes = decoded.retainedBytes
     }
 
-    private func decodeSnapshot(_ data: [UInt8]) throws(DecodingError) {
-        var input = ByteReader(data)
-        guard try input.bytes(4) == Self.snapshotMagic else { throw DecodingError(offset: 0, reason: "bad magic") }
+    /// A new store holding what the snapshot holds; fails naming the first thing wrong.
+    private static func decode(_ data: UnsafeRawBufferPointer) throws(DecodingError) -> MVCCStore {
+        var input = RawReader(data)
+        guard data.count >= 4, Array(try input.bytes(4)) == snapshotMagic else { throw DecodingError(offset: 0, reason: "bad magic") }
         let current = try input.int64()
         let compacted = try input.int64()
         let applied = try input.uint64()
@@ -115,57 +193,96 @@ extension MVCCStore {
         guard current >= 1, compacted >= 0, compacted <= current else {
             throw input.error("revisions out of order: current \(current), compacted \(compacted)")
         }
-        var indexes: [StoreKey: KeyIndex] = [:]
+        guard count <= UInt64(input.remaining / smallestRecordBytes) else {
+            throw input.error("\(count) records cannot fit in the \(input.remaining) bytes left")
+        }
+        let store = MVCCStore()
+        store.table = KeyTable(expected: Int(count))
         var order: [HistoryEntry] = []
-        var retainedBytes = 0
-        var tombstones = 0
+        order.reserveCapacity(Int(count))
+        var sortedIDs: [UInt32] = []
+        var inKeyOrder = true
+        var previousKey: UnsafeRawBufferPointer?
+        var previousID: UInt32 = 0
         for _ in 0..<count {
-            let revision = Revision(main: try input.int64(), sub: try input.int64())
-            guard revision.main >= 1, revision.main <= current, revision.sub >= 0 else {
-                throw input.error("revision \(revision) outside 1...\(current)")
+            let main = try input.int64()
+            let sub = try input.int64()
+            guard main >= 1, main <= current, sub >= 0, sub <= Int64(Int32.max) else {
+                throw input.error("revision \(main)_\(sub) outside 1...\(current)")
             }
             let kind = try input.uint8()
             let key = try input.lengthPrefixed()
-            guard !key.isEmpty else { throw input.error("empty key at revision \(revision)") }
-            let version: KeyVersion
+            guard !key.isEmpty else { throw input.error("empty key at revision \(main)_\(sub)") }
+            var record: VersionRecord
             switch kind {
             case 0:
                 let value = try input.lengthPrefixed()
-                let kv = KeyValue(key: key, value: value, createRevision: try input.int64(), modRevision: revision.main,
-                                  version: try input.int64(), lease: try input.int64())
-                version = KeyVersion(revision: revision, kv: kv, isTombstone: false)
+                record = VersionRecord(main: main, createRevision: try input.int64(), version: try input.int64(),
+                                       lease: try input.int64(), value: .empty, sub: Int32(sub))
+                guard record.version >= 1, record.createRevision >= 1, record.createRevision <= main else {
+                    throw input.error("put at revision \(main)_\(sub) with version \(record.version), created at \(record.createRevision)")
+                }
+                record.value = store.arena.append(value)
             case 1:
-                version = KeyVersion(revision: revision, kv: KeyValue(key: key, modRevision: revision.main), isTombstone: true)
+                record = .tombstone(at: Revision(main: main, sub: sub))
             default:
-                throw input.error("unknown record kind \(kind) at revision \(revision)")
+                throw input.error("unknown record kind \(kind) at revision \(main)_\(sub)")
             }
-            let storeKey = StoreKey(key)
-            if let latest = indexes[storeKey]?.latest, revision <= latest {
-                throw input.error("revision \(revision) of a key after its revision \(latest)")
+            let id: UInt32
+            if let previousKey, compareBytes(previousKey, key) == 0 {
+                id = previousID
+                try store.appendDecoded(record, to: id, input)
+            } else {
+                let hash = hashBytes(key)
+                if let existing = store.id(of: key, hash: hash) {
+                    inKeyOrder = false
+                    id = existing
+                    try store.appendDecoded(record, to: id, input)
+                } else {
+                    if let previousKey, compareBytes(previousKey, key) > 0 { inKeyOrder = false }
+                    let entry = KeyEntry(key: store.arena.append(key), older: -1, latest: record)
+                    id = store.entries.append(entry)
+                    store.table.insert(hash: hash, id: id)
+                    sortedIDs.append(id)
+                }
+                previousKey = key
+                previousID = id
             }
-            indexes[storeKey, default: KeyIndex()].append(version)
-            retainedBytes += version.retainedBytes
-            if version.isTombstone { tombstones += 1 }
-            order.append(HistoryEntry(revision: revision, key: storeKey))
+            store.retainedRevisions += 1
+            if record.isTombstone { store.retainedTombstones += 1 }
+            store.retainedBytes += key.count + Int(record.value.length) + VersionRecord.bookkeepingBytes
+            order.append(HistoryEntry(main: main, sub: Int32(sub), key: id))
         }
-        order.sort { $0.revision < $1.revision }
-        for (earlier, later) in zip(order, order.dropFirst()) where earlier.revision == later.revision {
+        guard input.remaining == 0 else { throw input.error("\(input.remaining) unexpected trailing bytes") }
+        order.sort { $0.main < $1.main || ($0.main == $1.main && $0.sub < $1.sub) }
+        for (earlier, later) in zip(order, order.dropFirst()) where earlier.main == later.main && earlier.sub == later.sub {
             throw DecodingError(offset: data.count, reason: "revision \(later.revision) written twice")
         }
-        try input.expectEnd()
+        if !inKeyOrder {
+            sortedIDs.sort { x, y in store.withKeyBytes(x) { a in store.withKeyBytes(y) { b in compareBytes(a, b) < 0 } } }
+        }
+        store.sortedKeys = SortedKeys(sortedIDs: sortedIDs)
+        store.history = Array(order[order.partitionPoint { $0.main < compacted }...])
+        for i in 0..<store.entries.count {
+            let entry = store.entries[UInt32(i)]
+            guard entry.isLive else { continue }
+            store.keyCount += 1
+            if entry.latest.lease != 0 {
+                store.leaseAttachments.move(store.keyBytes(UInt32(i)), from: 0, to: entry.latest.lease)
+            }
+        }
+        store.currentRevision = current
+        store.compactRevision = compacted
+        store.consistentIndex = applied
+        return store
+    }
 
-        currentRevision = current
-        compactRevision = compacted
-        consistentIndex = applied
-        keyIndexes = indexes
-        retainedRevisions = order.count
-        retainedTombstones = tombstones
-        self.retainedBytes = retainedBytes
-        allocatedBytes = retainedBytes
-        sortedKeys = SortedKeys(indexes.keys.lazy.map(\.bytes))
-        keyCount = indexes.values.reduce(0) { $0 + ($1.isLive ? 1 : 0) }
-        leaseAttachments = LeaseAttachments(liveValues: indexes.values.lazy.compactMap(\.liveValue))
-        history = Array(order[order.partitionPoint { $0.revision.main < compacted }...])
+    /// A decoded write of a key already seen, which must come after the key's others.
+    private func appendDecoded(_ record: VersionRecord, to id: UInt32, _ input: RawReader) throws(DecodingError) {
+        let latest = entries[id].latest
+        guard record.revision > latest.revision else {
+            throw input.error("revision \(record.revision) of a key after its revision \(latest.revision)")
+        }
+        push(record, to: id)
     }
 }
-

@@ -73,8 +73,8 @@ extension MVCCStore {
             if startRevision < compactRevision {
                 throw .compacted(requested: startRevision, compactRevision: compactRevision)
             }
-            let first = history.partitionPoint { $0.revision.main < startRevision }
-            for entry in history[first...] where range.contains(entry.key.bytes) {
+            let first = history.partitionPoint { $0.main < startRevision }
+            for entry in history[first...] where range.contains(keyBytes(entry.key)) {
                 guard let event = event(at: entry) else { continue }
                 backlog.append(event)
             }

@@ -130,7 +130,7 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(try store.range(RangeRequest(range: KeyRange(key: b("k")))).kvs.first?.value == b("3"))
         // Revision 2 (k=1), and both revisions of the deleted key, are gone.
         #expect(store.retainedRevisions == 2)
-        #expect(store.keyIndexes[StoreKey(b("gone"))] == nil)
+        #expect(store.id(of: b("gone")) == nil)
         #expect(throws: MVCCError.compacted(requested: 5, compactRevision: 5)) { try store.compact(5) }
         #expect(throws: MVCCError.futureRevision(requested: 99, currentRevision: 6)) { try store.compact(99) }
     }

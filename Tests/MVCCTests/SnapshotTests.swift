@@ -27,6 +27,39 @@ import Testing
         #expect(copy.snapshotData() == original.snapshotData())
     }
 
+    /// An image shares the store's tables and arena; whatever the store does after, the image
+    /// encodes the store as it was when taken.
+    @Test func anImageKeepsTheStoreAsItWasWhileTheStoreGoesOn() throws {
+        let store = MVCCStore()
+        for i in 0..<10_000 { _ = try store.put(PutRequest(key: b("k\(i % 6_000)"), value: b("value \(i)"))) }
+        let before = store.snapshotData()
+        let image = store.image()
+        for i in 0..<10_000 { _ = try store.put(PutRequest(key: b("k\(i % 9_000)"), value: b("later \(i)"))) }
+        _ = try store.deleteRange(DeleteRangeRequest(range: KeyRange(key: b("k1"), rangeEnd: b("k5"))))
+        try store.compact(store.currentRevision)
+        store.repackArena()
+        #expect(image.encoded() == before)
+        #expect(image.encodedBytes == before.count)
+        #expect(store.arena.garbageBytes == 0)
+        // The same contents restored, key by key, from the image's bytes.
+        let copy = MVCCStore()
+        try copy.restore(fromSnapshot: image.encoded())
+        #expect(copy.snapshotData() == before)
+    }
+
+    /// A count of records that the bytes left cannot hold is refused before anything is built.
+    @Test func aRecordCountBeyondTheBytesIsRefused() throws {
+        var bytes = try populated().snapshotData()
+        // The count sits after the magic and three 8-byte fields.
+        for i in 0..<8 { bytes[28 + i] = 0xff }
+        #expect(throws: MVCCError.self) { try MVCCStore().restore(fromSnapshot: bytes) }
+        do {
+            try MVCCStore().restore(fromSnapshot: bytes)
+        } catch {
+            #expect(error.description.contains("records cannot fit"), "\(error)")
+        }
+    }
+
     @Test func restoredStoreKeepsWriting() throws {
         let copy = MVCCStore()
         try copy.restore(fromSnapshot: populated().snapshotData())

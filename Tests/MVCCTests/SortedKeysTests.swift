@@ -25,29 +25,69 @@ import Testing
             return Int((state >> 33) % UInt64(n))
         }
         func key(_ i: Int) -> [UInt8] { Array("k\(i)".utf8) }
+        // Key ids are the numbers the keys are made from.
+        let source = Keys(keys: (0..<3000).map(key))
         var keys = SortedKeys()
-        var reference = Set<[UInt8]>()
+        var reference = Set<Int>()
         for _ in 0..<5000 {
-            let k = key(next(3000))
+            let k = next(3000)
             if next(4) == 0 {
-                keys.remove(k)
-                reference.remove(k)
-            } else {
-                keys.insert(k)
-                reference.insert(k)
+                if reference.remove(k) != nil { keys.remove(UInt32(k), source) }
+            } else if reference.insert(k).inserted {
+                keys.insert(UInt32(k), source)
             }
         }
-        let sorted = reference.sorted { $0.lexicographicallyPrecedes($1) }
+        let sorted = reference.map(key).sorted { $0.lexicographicallyPrecedes($1) }
+        func bytes(_ ids: [UInt32]) -> [[UInt8]] { ids.map { source.keys[Int($0)] } }
         #expect(keys.count == reference.count)
-        #expect(keys.all == sorted)
+        #expect(bytes(keys.all) == sorted)
         for _ in 0..<200 {
             let lo = key(next(3000))
             let hi = key(next(3000))
             let expected = sorted.filter { !$0.lexicographicallyPrecedes(lo) && $0.lexicographicallyPrecedes(hi) }
-            #expect(keys.keys(in: KeyRange(key: lo, rangeEnd: hi)) == expected)
-            #expect(keys.keys(in: KeyRange(key: lo)) == (reference.contains(lo) ? [lo] : []))
-            #expect(keys.keys(in: KeyRange(key: lo, rangeEnd: [0])) == sorted.filter { !$0.lexicographicallyPrecedes(lo) })
+            #expect(bytes(keys.ids(in: KeyRange(key: lo, rangeEnd: hi), source)) == expected)
+            #expect(bytes(keys.ids(in: KeyRange(key: lo), source)) == (sorted.contains(lo) ? [lo] : []))
+            #expect(bytes(keys.ids(in: KeyRange(key: lo, rangeEnd: [0]), source)) == sorted.filter { !$0.lexicographicallyPrecedes(lo) })
         }
-        #expect(SortedKeys(reference).all == sorted)
+        let ordered = reference.sorted { key($0).lexicographicallyPrecedes(key($1)) }.map(UInt32.init)
+        #expect(SortedKeys(sortedIDs: ordered).all == ordered)
+    }
+
+    /// Keys by id, as the store's arena gives them.
+    struct Keys: KeyBytesSource {
+        let keys: [[UInt8]]
+
+        func withKeyBytes<R>(_ id: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+            keys[Int(id)].withUnsafeBytes(body)
+        }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func keyTableFindsWhatASetHoldsUnderRandomInsertsAndRemoves(seed: Int) {
+        var state = UInt64(seed)
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        // Hashes from a small range, so probes run through long clusters and removals shift them.
+        func hash(_ k: Int) -> UInt32 { UInt32(k % 37) }
+        var table = KeyTable()
+        var reference = Set<Int>()
+        for step in 0..<20_000 {
+            let k = next(2000)
+            let found = table.find(hash: hash(k)) { $0 == UInt32(k) }
+            #expect(found == (reference.contains(k) ? UInt32(k) : nil), "step \(step) key \(k)")
+            if reference.contains(k) && next(2) == 0 {
+                table.remove(hash: hash(k), id: UInt32(k))
+                reference.remove(k)
+            } else if !reference.contains(k) {
+                table.insert(hash: hash(k), id: UInt32(k))
+                reference.insert(k)
+            }
+        }
+        #expect(table.count == reference.count)
+        for k in 0..<2000 {
+            #expect(table.find(hash: hash(k)) { $0 == UInt32(k) } == (reference.contains(k) ? UInt32(k) : nil))
+        }
     }
 }
