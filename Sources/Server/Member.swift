@@ -70,6 +70,11 @@ public final class Member: Sendable {
     let ids: Locked<RequestIDGenerator>
     let applier: Locked<Applier>
     let applyQueue = Locked<[ApplyItem]>([])
+    /// How the member came back from its disk; the apply loop fills in the replay's time.
+    let recovery: Locked<Recovery>
+    /// The commit index the WAL held at start, and when the replay of it began.
+    let recoveryTarget: (index: UInt64, fromNanos: UInt64)
+    let replayPending = Atomic<Bool>(true)
     /// Only the raft loop touches it; locked because the driver asks when it will be durable.
     let syncing = Locked<SyncingReady?>(nil)
     let waits = Locked(WaitRegistry())
@@ -129,14 +134,26 @@ public final class Member: Sendable {
         self.wake = wake
         self.wakeApply = wakeApply
 
+        let readStarted = clock.nowNanos()
         let recovered = try persistence.load()
+        let read = clock.nowNanos()
         let storage = MemoryStorage()
         var applier = Applier(sessions: config.authSessions)
         applier.quota = config.spaceQuota
+        var recovery = Recovery()
+        recovery.readNanos = read - readStarted
         if let snapshot = recovered.snapshot {
             try storage.applySnapshot(snapshot)
             try applier.install(snapshot)
+            recovery.snapshotIndex = snapshot.metadata.index
+            recovery.snapshotBytes = snapshot.data.count
         }
+        let installed = clock.nowNanos()
+        recovery.installNanos = installed - read
+        recovery.entriesToReplay = recovered.hardState.commit > applier.appliedIndex ? recovered.hardState.commit - applier.appliedIndex : 0
+        if recovery.entriesToReplay == 0 { recovery.replayNanos = 0 }
+        self.recovery = Locked(recovery)
+        recoveryTarget = (index: recovered.hardState.commit, fromNanos: installed)
         storage.setHardState(recovered.hardState)
         storage.append(recovered.entries)
         let node = try RawNode(config: config.raftConfig(applied: applier.appliedIndex), storage: storage)

@@ -276,6 +276,13 @@ extension Member {
                 }
             }
             appliedIndex.store(applier.appliedIndex, ordering: .relaxed)
+            if replayPending.load(ordering: .relaxed) && applier.appliedIndex >= recoveryTarget.index {
+                replayPending.store(false, ordering: .relaxed)
+                let now = clock.nowNanos()
+                recovery.withLock { r in
+                    if r.replayNanos == nil { r.replayNanos = now - min(now, recoveryTarget.fromNanos) }
+                }
+            }
             authEnabled.store(applier.auth.enabled, ordering: .relaxed)
             authRevision.store(applier.auth.revision, ordering: .relaxed)
             mirrorSpace(applier)
@@ -425,7 +432,7 @@ extension Member {
             metrics: metrics.withLock { $0 }, storeRevision: store.1, storeCompactRevision: store.2,
             keyCount: store.3, snapshotIndex: store.4, auth: auth, stopped: isStopped, leaseCount: store.5,
             nextLeaseExpiry: leaseClock.withLock { $0.nextExpiry }, ready: isReady,
-            alarms: alarms)
+            alarms: alarms, recovery: recovery.withLock { $0 })
     }
 
     /// The most recent finished stage traces, oldest first.

@@ -62,4 +62,31 @@ public struct MemberStatus: Sendable, Hashable {
     public var ready = true
     /// The alarms this member has applied (every member's, as the log raised them).
     public var alarms: [AlarmMember] = []
+    /// How the member came back from its disk when it started.
+    public var recovery = Recovery()
+}
+
+/// What a member's start from disk cost: reading its newest snapshot and its WAL, loading the
+/// snapshot into the store, and applying the committed entries the WAL held after it.
+public struct Recovery: Sendable, Hashable {
+    /// The index of the snapshot started from (0: none).
+    public var snapshotIndex: UInt64 = 0
+    /// The size of the snapshot's state.
+    public var snapshotBytes = 0
+    /// Reading the snapshot file and the WAL after it.
+    public var readNanos: UInt64 = 0
+    /// Decoding the snapshot into the store, the auth state and the leases.
+    public var installNanos: UInt64 = 0
+    /// Committed entries in the WAL after the snapshot, applied again at start.
+    public var entriesToReplay: UInt64 = 0
+    /// Applying them, from the end of the install; nil until the member has applied them all.
+    public var replayNanos: UInt64?
+
+    public init() {}
+
+    /// Entries replayed a second, once the replay is done (nil before, or when there was none).
+    public var replayEntriesPerSecond: Double? {
+        guard let replayNanos, entriesToReplay > 0, replayNanos > 0 else { return nil }
+        return Double(entriesToReplay) / (Double(replayNanos) / 1e9)
+    }
 }

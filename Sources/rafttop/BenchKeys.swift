@@ -39,7 +39,7 @@ extension BenchCluster {
             members: members, clients: min(clients, keys), valueSize: valueSize, keys: keys,
             acknowledged: counts.acknowledged, failed: counts.failed, loadSeconds: load.seconds,
             rssBytes: load.rssBytes, diskBytesPerMember: disk, restartSeconds: restart.seconds,
-            rssAfterRestartBytes: restart.rssBytes, storage: storage.description)
+            rssAfterRestartBytes: restart.rssBytes, recoveries: restart.recoveries, storage: storage.description)
         print(json ? try result.json() : result.text)
         if counts.acknowledged != keys {
             throw ValidationError("only \(counts.acknowledged) of \(keys) keys were put (\(counts.failed) failed after retries)")
@@ -65,7 +65,7 @@ extension BenchCluster {
     /// Starts the cluster again on the data it left and times until a put is answered; retries
     /// a put that fails (no leader yet) for up to two minutes. Also the process's resident size
     /// once that put is answered.
-    private func timeRestart(_ config: ClusterConfig) throws -> (seconds: Double, rssBytes: Int) {
+    private func timeRestart(_ config: ClusterConfig) throws -> (seconds: Double, rssBytes: Int, recoveries: [Recovery]) {
         let started = monotonicNanos()
         let cluster = try Cluster(config: config)
         defer { cluster.shutdown() }
@@ -78,7 +78,14 @@ extension BenchCluster {
                 answered.signal()
             }
             answered.wait()
-            if succeeded.load(ordering: .relaxed) { return (Double(monotonicNanos() - started) / 1e9, residentBytes() ?? 0) }
+            if succeeded.load(ordering: .relaxed) {
+                let seconds = Double(monotonicNanos() - started) / 1e9
+                let rss = residentBytes() ?? 0
+                // How each member came back: its replay may end after the first put is answered.
+                let members = cluster.ids.sorted().compactMap { cluster.member($0) }
+                _ = waitUntil(seconds: 60) { members.allSatisfy { $0.status().recovery.replayNanos != nil } }
+                return (seconds, rss, members.map { $0.status().recovery })
+            }
             usleep(5_000)
         }
         throw ValidationError("the cluster restarted on \(storage.description) answered no put within 120 s")
@@ -170,6 +177,8 @@ struct KeysBenchResult {
     /// The process once the restarted cluster answered its first put; in one process it counts
     /// whatever the stopped first cluster left behind too.
     var rssAfterRestartBytes: Int
+    /// How each member came back from its disk in the restart.
+    var recoveries: [Recovery]
     var storage: String
 
     var putsPerSecond: Double { loadSeconds > 0 ? Double(acknowledged) / loadSeconds : 0 }
@@ -188,6 +197,7 @@ struct KeysBenchResult {
         var diskBytesPerMember: [Int]
         var restartSeconds: Double
         var rssAfterRestartBytes: Int
+        var recovery: [RecoveryJSON]
         var storage: String
 
         enum CodingKeys: String, CodingKey {
@@ -202,6 +212,35 @@ struct KeysBenchResult {
             case diskBytesPerMember = "disk_bytes_per_member"
             case restartSeconds = "restart_seconds"
             case rssAfterRestartBytes = "rss_after_restart_bytes"
+            case recovery
+        }
+    }
+
+    /// One member's start from disk, in seconds.
+    struct RecoveryJSON: Encodable {
+        var snapshotBytes: Int
+        var readSeconds: Double
+        var installSeconds: Double
+        var entriesReplayed: UInt64
+        var replaySeconds: Double?
+        var replayEntriesPerSecond: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case snapshotBytes = "snapshot_bytes"
+            case readSeconds = "read_seconds"
+            case installSeconds = "install_seconds"
+            case entriesReplayed = "entries_replayed"
+            case replaySeconds = "replay_seconds"
+            case replayEntriesPerSecond = "replay_entries_per_second"
+        }
+
+        init(_ r: Recovery) {
+            snapshotBytes = r.snapshotBytes
+            readSeconds = (Double(r.readNanos) / 1e9).rounded(places: 3)
+            installSeconds = (Double(r.installNanos) / 1e9).rounded(places: 3)
+            entriesReplayed = r.entriesToReplay
+            replaySeconds = r.replayNanos.map { (Double($0) / 1e9).rounded(places: 3) }
+            replayEntriesPerSecond = r.replayEntriesPerSecond.map { $0.rounded(places: 0) }
         }
     }
 
@@ -209,7 +248,8 @@ struct KeysBenchResult {
         JSON(members: members, clients: clients, valueSize: valueSize, keys: keys, putsAcknowledged: acknowledged,
              putsFailed: failed, loadSeconds: loadSeconds.rounded(places: 3), putsPerSecond: putsPerSecond.rounded(places: 3),
              rssBytes: rssBytes, rssBytesPerMember: rssBytes / max(members, 1), diskBytesPerMember: diskBytesPerMember,
-             restartSeconds: restartSeconds.rounded(places: 3), rssAfterRestartBytes: rssAfterRestartBytes, storage: storage)
+             restartSeconds: restartSeconds.rounded(places: 3), rssAfterRestartBytes: rssAfterRestartBytes,
+             recovery: recoveries.map(RecoveryJSON.init), storage: storage)
     }
 
     func json() throws -> String {
@@ -225,6 +265,16 @@ struct KeysBenchResult {
         disk MB       \(diskBytesPerMember.map(mb).joined(separator: " ")) per member (WAL segments and snapshots)
         restart s     \(String(format: "%.2f", restartSeconds)) from starting on the same data directories to the first answered put
         resident MB   \(mb(rssAfterRestartBytes)) the process once restarted (with whatever the stopped first cluster left in it)
+        \(recoveries.enumerated().map { Self.recoveryLine(member: $0.offset + 1, $0.element) }.joined(separator: "\n"))
         """
+    }
+
+    /// One member's start: the snapshot and WAL read, the snapshot decoded, the entries after it applied.
+    static func recoveryLine(member: Int, _ r: Recovery) -> String {
+        let replay = r.replayNanos.map { String(format: "%.2f s", Double($0) / 1e9) } ?? "not finished"
+        let rate = r.replayEntriesPerSecond.map { String(format: ", %.0f entries/s", $0) } ?? ""
+        return String(format: "  member %d    read %.2f s (snapshot %.1f MB and the WAL), snapshot loaded in %.2f s, ", member,
+                      Double(r.readNanos) / 1e9, Double(r.snapshotBytes) / 1_048_576, Double(r.installNanos) / 1e9)
+            + "\(r.entriesToReplay) entries replayed in \(replay)\(rate)"
     }
 }
