@@ -261,7 +261,7 @@ extension MVCCStore {
         if !inKeyOrder {
             sortedIDs.sort { x, y in store.withKeyBytes(x) { a in store.withKeyBytes(y) { b in compareBytes(a, b) < 0 } } }
         }
-        store.sortedKeys = SortedKeys(sortedIDs: sortedIDs)
+        store.sortedKeys = SortedKeys(sortedIDs: sortedIDs, store)
         store.history = Array(order[order.partitionPoint { $0.main < compacted }...])
         for i in 0..<store.entries.count {
             let entry = store.entries[UInt32(i)]

@@ -9,22 +9,31 @@ import Testing
             return Int((state >> 33) % UInt64(n))
         }
         // Short keys over a small alphabet, so prefixes, equal keys and empty keys all occur.
-        let keys = (0..<400).map { _ in (0..<next(4)).map { _ in UInt8([0, 1, 0x7f, 0x80, 0xff][next(5)]) } }
+        let keys = (0..<400).map { _ in (0..<next(11)).map { _ in UInt8([0, 1, 0x7f, 0x80, 0xff][next(5)]) } }
         for a in keys {
             for b in keys.prefix(60) {
                 #expect(a.bytesPrecede(b) == a.lexicographicallyPrecedes(b), "\(a) vs \(b)")
+                // Unequal prefixes order their keys; equal ones leave it to the bytes.
+                let (pa, pb) = (a.withUnsafeBytes(keyPrefix), b.withUnsafeBytes(keyPrefix))
+                if pa != pb { #expect((pa < pb) == a.lexicographicallyPrecedes(b), "\(a) vs \(b)") }
             }
         }
     }
 
-    @Test(arguments: [1, 2, 3])
+    /// Seeds 1 to 3: short keys, which their 8-byte prefixes order alone. Seeds 4 and 5: keys
+    /// that share their first 10 bytes and some with zero bytes after, so prefixes tie and the
+    /// keys' bytes decide.
+    @Test(arguments: [1, 2, 3, 4, 5])
     func matchesASortedArrayUnderRandomInsertsAndRemoves(seed: Int) {
         var state = UInt64(seed)
         func next(_ n: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int((state >> 33) % UInt64(n))
         }
-        func key(_ i: Int) -> [UInt8] { Array("k\(i)".utf8) }
+        func key(_ i: Int) -> [UInt8] {
+            guard seed > 3 else { return Array("k\(i)".utf8) }
+            return Array("/registry/".utf8) + (i % 3 == 0 ? [0, 0] : []) + Array("\(i)".utf8)
+        }
         // Key ids are the numbers the keys are made from.
         let source = Keys(keys: (0..<3000).map(key))
         var keys = SortedKeys()
@@ -50,7 +59,10 @@ import Testing
             #expect(bytes(keys.ids(in: KeyRange(key: lo, rangeEnd: [0]), source)) == sorted.filter { !$0.lexicographicallyPrecedes(lo) })
         }
         let ordered = reference.sorted { key($0).lexicographicallyPrecedes(key($1)) }.map(UInt32.init)
-        #expect(SortedKeys(sortedIDs: ordered).all == ordered)
+        let rebuilt = SortedKeys(sortedIDs: ordered, source)
+        #expect(rebuilt.all == ordered)
+        let lo = key(next(3000))
+        #expect(bytes(rebuilt.ids(in: KeyRange(key: lo, rangeEnd: [0]), source)) == sorted.filter { !$0.lexicographicallyPrecedes(lo) })
     }
 
     /// Keys by id, as the store's arena gives them.
