@@ -16,7 +16,9 @@ struct ArenaSlot: Hashable, Sendable {
 
 /// A block of arena memory, filled from the front. Bytes once written are never written again,
 /// so an image of the store can read the slots it knows on another thread while the store goes
-/// on appending behind them; the page is freed when neither holds it any more.
+/// on appending behind them; the page is freed when neither holds it any more. Pages are mapped
+/// from the kernel rather than taken from malloc, so a freed page (after a repack, or a store
+/// let go) goes back to the system at once instead of staying in the allocator's heap.
 final class ArenaPage: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let capacity: Int
@@ -25,10 +27,14 @@ final class ArenaPage: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = capacity
-        base = .allocate(byteCount: capacity, alignment: 16)
+        let mapped = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            preconditionFailure("the store could not map \(capacity) bytes for its keys and values (errno \(errno))")
+        }
+        base = mapped
     }
 
-    deinit { base.deallocate() }
+    deinit { munmap(base, capacity) }
 }
 
 /// The store's keys and values, packed back to back in pages of `pageBytes` rather than held
