@@ -129,18 +129,23 @@ public final class Member: Sendable {
         self.wake = wake
         self.wakeApply = wakeApply
 
-        let recovered = try persistence.load()
-        let storage = MemoryStorage()
+        var recovered = try persistence.load()
+        let startsEmpty = recovered.isEmpty
+        // The snapshot's data stays where the persistence saved it, and is read back only to
+        // be sent to a follower: a member holds no copy of it while it runs.
+        let storage = MemoryStorage(loadingSnapshotData: { [persistence] in persistence.loadSnapshotData($0) })
         var applier = Applier(sessions: config.authSessions)
         applier.quota = config.spaceQuota
         if let snapshot = recovered.snapshot {
+            recovered.snapshot = nil
             try storage.applySnapshot(snapshot)
-            try applier.install(snapshot)
+            // Given up here, its buffer becomes the store's bytes as they are decoded.
+            try applier.install(consume snapshot)
         }
         storage.setHardState(recovered.hardState)
         storage.append(recovered.entries)
         let node = try RawNode(config: config.raftConfig(applied: applier.appliedIndex), storage: storage)
-        if recovered.isEmpty && !config.joinsExistingCluster {
+        if startsEmpty && !config.joinsExistingCluster {
             try node.bootstrap(peers: config.peers, contexts: config.bootstrapContexts)
         }
         ids = Locked(RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis()))
