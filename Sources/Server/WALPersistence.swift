@@ -43,6 +43,7 @@ public final class WALPersistence: RaftPersistence {
             let existing = fs.exists(walDirectory) ? try fs.list(walDirectory) : []
             if !existing.contains(where: { $0.hasSuffix(".wal") }) {
                 s.wal = try WAL.create(fs: fs, directory: walDirectory, metadata: metadata, options: options)
+                s.marked = WALSnapshot()
                 return RecoveredState()
             }
             // Only a snapshot the WAL marked can be started from (the marker follows the file).
