@@ -151,6 +151,17 @@ import WAL
         #expect(decoded.leases == leases)
         #expect(decoded.membership == membership)
     }
+
+    @Test func aSnapshotGivenUpIsDecodedInItsOwnBuffer() throws {
+        let store = MVCCStore()
+        for i in 0..<1_000 { _ = try store.put(PutRequest(key: bytes("key\(i)"), value: bytes("value \(i)"))) }
+        let data = AppliedSnapshot(store: store.snapshotData(), auth: AuthState()).encoded()
+        let buffer = data.withUnsafeBytes { $0.baseAddress }
+        let decoded = try AppliedSnapshot(decoding: consume data)
+        #expect(decoded.store == store.snapshotData())
+        // The store's bytes were moved to the front of the buffer read from disk, not copied out.
+        #expect(decoded.store.withUnsafeBytes { $0.baseAddress } == buffer)
+    }
 }
 
 extension MemberGroup.Disks {
