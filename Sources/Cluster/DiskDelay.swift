@@ -52,6 +52,13 @@ final class DelayedPersistence: RaftPersistence {
 
     func saveSnapshot(_ snapshot: Snapshot) throws { try inner.saveSnapshot(snapshot) }
 
+    func saveSnapshot(_ metadata: SnapshotMetadata, dataBytes: Int,
+                      write: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
+        try inner.saveSnapshot(metadata, dataBytes: dataBytes, write: write)
+    }
+
+    func loadSnapshotData(_ metadata: SnapshotMetadata) -> [UInt8]? { inner.loadSnapshotData(metadata) }
+
     func load() throws -> RecoveredState { try inner.load() }
 
     func close() { inner.close() }

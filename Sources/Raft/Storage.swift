@@ -14,15 +14,37 @@ public protocol Storage: AnyObject {
     func snapshot() throws(RaftError) -> Snapshot
 }
 
+/// Reads back the data of the snapshot at a position (its metadata) from where the application
+/// saved it; nil when that snapshot cannot be read now (not yet saved, or already replaced).
+public typealias SnapshotDataLoader = @Sendable (SnapshotMetadata) -> [UInt8]?
+
 /// A `Storage` that keeps everything in memory; the application persists elsewhere (a WAL)
 /// and reloads into it on restart, as etcd does.
+///
+/// Made with `init(loadingSnapshotData:)`, it keeps only its snapshot's metadata: a snapshot
+/// is the whole applied state (hundreds of megabytes for a large store), which the application
+/// has on disk already, so holding it here too would double what a member costs. `snapshot()`
+/// then reads the data back, the rare time a leader sends it to a follower that fell behind.
 public final class MemoryStorage: Storage {
     public private(set) var hardState = HardState()
+    /// The data is empty when `loadSnapshotData` is set.
     private var currentSnapshot = Snapshot()
     /// `entries[0]` is a dummy standing for the snapshot: its index and term, no data.
     private var ents: [Entry] = [Entry()]
+    private let loadSnapshotData: SnapshotDataLoader?
 
-    public init() {}
+    /// A storage that holds its snapshot's data (the simulator and tests).
+    public init() {
+        loadSnapshotData = nil
+    }
+
+    /// A storage that holds only its snapshot's metadata and reads the data back with
+    /// `loadingSnapshotData` when asked for the snapshot. While that returns nil (the snapshot
+    /// recorded here is not, or no longer, the one saved), `snapshot()` throws
+    /// `.snapshotTemporarilyUnavailable` and a leader tries again later.
+    public init(loadingSnapshotData: @escaping SnapshotDataLoader) {
+        loadSnapshotData = loadingSnapshotData
+    }
 
     /// A storage whose configuration is `voters` and `learners`, as if a snapshot at index 0 held it.
     public convenience init(voters: [NodeID], learners: [NodeID] = []) {
@@ -58,19 +80,28 @@ public final class MemoryStorage: Storage {
 
     public func lastIndex() -> UInt64 { ents[0].index + UInt64(ents.count) - 1 }
 
-    public func snapshot() throws(RaftError) -> Snapshot { currentSnapshot }
+    public func snapshot() throws(RaftError) -> Snapshot {
+        guard let loadSnapshotData, !currentSnapshot.isEmpty else { return currentSnapshot }
+        guard let data = loadSnapshotData(currentSnapshot.metadata) else { throw .snapshotTemporarilyUnavailable }
+        return Snapshot(metadata: currentSnapshot.metadata, data: data)
+    }
 
-    /// Replaces everything with `snapshot`.
+    /// Whether this storage holds its snapshot's data (it was not made to load it back).
+    private var holdsSnapshotData: Bool { loadSnapshotData == nil }
+
+    /// Replaces everything with `snapshot` (only its metadata, when the data is loaded back).
     public func applySnapshot(_ snapshot: Snapshot) throws(RaftError) {
         if currentSnapshot.metadata.index >= snapshot.metadata.index && !snapshot.isEmpty {
             throw .snapshotOutOfDate
         }
-        currentSnapshot = snapshot
+        currentSnapshot = holdsSnapshotData ? snapshot : Snapshot(metadata: snapshot.metadata)
         ents = [Entry(term: snapshot.metadata.term, index: snapshot.metadata.index)]
     }
 
     /// Records a snapshot of the application state at `index` (which must be applied), so a
     /// follower too far behind can be sent it. Does not drop entries: see `compact(upTo:)`.
+    /// A storage that loads its snapshot's data back keeps none of `data` (pass it empty), and
+    /// the application must have saved the snapshot before it records it here.
     @discardableResult
     public func createSnapshot(
         at index: UInt64, confState: ConfState?, data: [UInt8]
@@ -83,7 +114,7 @@ public final class MemoryStorage: Storage {
         currentSnapshot.metadata.index = index
         currentSnapshot.metadata.term = ents[Int(index - offset)].term
         if let confState { currentSnapshot.metadata.confState = confState }
-        currentSnapshot.data = data
+        currentSnapshot.data = holdsSnapshotData ? data : []
         return currentSnapshot
     }
 

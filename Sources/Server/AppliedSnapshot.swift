@@ -1,4 +1,5 @@
 import ByteCoding
+import MVCC
 import Raft
 
 /// What a member's Raft snapshot holds: the key-value store's snapshot, the auth state, the
@@ -32,23 +33,45 @@ struct AppliedSnapshot {
         self.membership = membership
     }
 
-    init(decoding data: [UInt8]) throws(ServerError) {
+    /// Decodes `data`, taking its buffer for the store's bytes when no one else holds it: the
+    /// store part (nearly all of a snapshot) is moved to the front of the buffer and the rest
+    /// cut off, rather than copied out, so a restart holds the snapshot's bytes once.
+    init(decoding bytes: consuming [UInt8]) throws(ServerError) {
+        var data = consume bytes
         if data.starts(with: Self.storeOnlyMagic) {
             self.init(store: data, auth: AuthState())
             return
         }
+        let (storeRange, rest) = try Self.decodeParts(data)
+        data.withUnsafeMutableBytes { bytes in
+            guard let base = bytes.baseAddress, storeRange.lowerBound > 0 else { return }
+            base.copyMemory(from: base + storeRange.lowerBound, byteCount: storeRange.count)
+        }
+        data.removeLast(data.count - storeRange.count)
+        self.init(store: data, auth: rest.auth, leases: rest.leases, alarms: rest.alarms, membership: rest.membership)
+    }
+
+    /// Where the store's bytes lie in `data`, and everything else decoded.
+    private static func decodeParts(
+        _ data: [UInt8]
+    ) throws(ServerError) -> (Range<Int>, (auth: AuthState, leases: LeaseTable, alarms: AlarmSet, membership: Membership)) {
         do throws(DecodingError) {
             var input = ByteReader(data)
             let magic = try input.bytes(4)
             let layouts = [Self.withoutLeasesMagic, Self.withoutAlarmsMagic, Self.withoutMembershipMagic, Self.magic]
             guard let layout = layouts.firstIndex(of: magic) else { throw DecodingError(offset: 0, reason: "bad snapshot magic") }
-            let store = try input.lengthPrefixed()
+            let storeCount = try input.uint32()
+            let storeStart = input.offset
+            guard Int(storeCount) <= input.remaining else {
+                throw input.error("store length \(storeCount) exceeds the \(input.remaining) bytes left")
+            }
+            input = ByteReader(data, offset: storeStart + Int(storeCount))
             let auth = try AuthState(snapshotData: try input.lengthPrefixed())
             let leases = layout >= 1 ? try LeaseTable(snapshotData: try input.lengthPrefixed()) : LeaseTable()
             let alarms = layout >= 2 ? try AlarmSet(decoding: try input.lengthPrefixed()) : AlarmSet()
             let membership = layout >= 3 ? try Membership(decoding: try input.lengthPrefixed()) : Membership()
             try input.expectEnd()
-            self.init(store: store, auth: auth, leases: leases, alarms: alarms, membership: membership)
+            return (storeStart..<storeStart + Int(storeCount), (auth, leases, alarms, membership))
         } catch {
             throw .store(.corruptSnapshot(error.description))
         }
@@ -67,5 +90,48 @@ struct AppliedSnapshot {
         out.lengthPrefixed(alarmBytes)
         out.lengthPrefixed(membershipBytes)
         return out.buffer
+    }
+}
+
+/// A Raft snapshot's data as `AppliedSnapshot.encoded()` lays it out, written in pieces: the
+/// store's image (taken on the apply loop without copying) is encoded about a megabyte at a
+/// time, so a member writing a snapshot never holds it whole. The other parts are small and
+/// encoded up front.
+struct AppliedSnapshotWriter: Sendable {
+    let store: StoreImage
+    /// The magic and the store's length.
+    let head: [UInt8]
+    /// The auth state, the leases, the alarms and the membership, each length-prefixed.
+    let tail: [UInt8]
+
+    init(store: StoreImage, auth: AuthState, leases: LeaseTable, alarms: AlarmSet, membership: Membership) {
+        precondition(store.encodedBytes <= UInt32.max, "a store of \(store.encodedBytes) bytes is too large for a snapshot")
+        self.store = store
+        var head = AppliedSnapshot.magic
+        head.appendLittleEndian(UInt32(store.encodedBytes))
+        self.head = head
+        var tail = ByteWriter(capacity: 64)
+        tail.lengthPrefixed(auth.snapshotData())
+        tail.lengthPrefixed(leases.snapshotData())
+        tail.lengthPrefixed(alarms.encoded())
+        tail.lengthPrefixed(membership.encoded())
+        self.tail = tail.buffer
+    }
+
+    var encodedBytes: Int { head.count + store.encodedBytes + tail.count }
+
+    /// Hands `append` the bytes in order, in pieces of about `pieceBytes`.
+    func write<E: Error>(pieceBytes: Int = 1 << 20, to append: ([UInt8]) throws(E) -> Void) throws(E) {
+        try append(head)
+        try store.encode(pieceBytes: pieceBytes, append)
+        try append(tail)
+    }
+
+    /// All the bytes in one buffer (etcdctl's snapshot download, and memory-only members).
+    func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(encodedBytes)
+        write { out.append(contentsOf: $0) }
+        return out
     }
 }

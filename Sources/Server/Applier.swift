@@ -25,9 +25,13 @@ struct Applier {
     /// names it, since a snapshot that does not is one it refuses.
     var snapshotForNewMember = false
 
-    /// Loads a snapshot: the store's state and the configuration at its index.
-    mutating func install(_ snapshot: Snapshot) throws(ServerError) {
-        let parts = try AppliedSnapshot(decoding: snapshot.data)
+    /// Loads a snapshot: the store's state and the configuration at its index. Its data's
+    /// buffer becomes the store's bytes while they are decoded when the caller gives it up.
+    mutating func install(_ snapshot: consuming Snapshot) throws(ServerError) {
+        let metadata = snapshot.metadata
+        var data: [UInt8] = []
+        swap(&data, &snapshot.data)
+        let parts = try AppliedSnapshot(decoding: consume data)
         do {
             try store.restore(fromSnapshot: parts.store)
         } catch {
@@ -36,9 +40,9 @@ struct Applier {
         auth = parts.auth
         leases = parts.leases
         alarms = parts.alarms
-        appliedIndex = snapshot.metadata.index
-        confState = snapshot.metadata.confState
-        snapshotIndex = snapshot.metadata.index
+        appliedIndex = metadata.index
+        confState = metadata.confState
+        snapshotIndex = metadata.index
         membership = parts.membership
         if membership.members.isEmpty {
             // A snapshot from before membership changes: its configuration names the members.
@@ -213,20 +217,15 @@ struct Applier {
         return result
     }
 
-    /// The bytes of a Raft snapshot: the store, the auth state, the leases and the alarms.
-    func snapshotData() -> [UInt8] {
-        snapshotEncoder()()
-    }
-
-    /// Makes the bytes of a Raft snapshot of the store, the auth state, the leases and the alarms
-    /// as they are now, when called, on any thread: taking it copies nothing.
-    func snapshotEncoder() -> @Sendable () -> [UInt8] {
+    /// Makes the writer of a Raft snapshot of the store, the auth state, the leases, the alarms
+    /// and the membership as they are now, when called, on any thread: taking it copies nothing.
+    func snapshotWriter() -> @Sendable () -> AppliedSnapshotWriter {
         let image = store.image()
         let auth = auth
         let leases = leases
         let alarms = alarms
         let membership = membership
-        return { AppliedSnapshot(store: image.encoded(), auth: auth, leases: leases, alarms: alarms, membership: membership).encoded() }
+        return { AppliedSnapshotWriter(store: image, auth: auth, leases: leases, alarms: alarms, membership: membership) }
     }
 
     /// Reads a range for `username` (empty: no user), after checking read permission against the

@@ -109,7 +109,7 @@ extension Member {
     /// The caller holds a whole-state read for as long as it keeps the bytes.
     public func appliedState(holding hold: WholeStateHold) -> [UInt8] {
         precondition(hold.member === self, "a hold on member \(hold.member.id) used on member \(id)")
-        return applier.withLock { $0.snapshotEncoder() }()
+        return applier.withLock { $0.snapshotWriter() }().encoded()
     }
 
     /// etcd's IsAdminPermitted: with auth on, only a user with the root role may defragment,

@@ -135,18 +135,23 @@ public final class Member: Sendable {
         self.wakeApply = wakeApply
 
         let readStarted = clock.nowNanos()
-        let recovered = try persistence.load()
+        var recovered = try persistence.load()
         let read = clock.nowNanos()
-        let storage = MemoryStorage()
+        let startsEmpty = recovered.isEmpty
+        // The snapshot's data stays where the persistence saved it, and is read back only to
+        // be sent to a follower: a member holds no copy of it while it runs.
+        let storage = MemoryStorage(loadingSnapshotData: { [persistence] in persistence.loadSnapshotData($0) })
         var applier = Applier(sessions: config.authSessions)
         applier.quota = config.spaceQuota
         var recovery = Recovery()
         recovery.readNanos = read - readStarted
         if let snapshot = recovered.snapshot {
+            recovered.snapshot = nil
             try storage.applySnapshot(snapshot)
-            try applier.install(snapshot)
             recovery.snapshotIndex = snapshot.metadata.index
             recovery.snapshotBytes = snapshot.data.count
+            // Given up here, its buffer becomes the store's bytes as they are decoded.
+            try applier.install(consume snapshot)
         }
         let installed = clock.nowNanos()
         recovery.installNanos = installed - read
@@ -157,7 +162,7 @@ public final class Member: Sendable {
         storage.setHardState(recovered.hardState)
         storage.append(recovered.entries)
         let node = try RawNode(config: config.raftConfig(applied: applier.appliedIndex), storage: storage)
-        if recovered.isEmpty && !config.joinsExistingCluster {
+        if startsEmpty && !config.joinsExistingCluster {
             try node.bootstrap(peers: config.peers, contexts: config.bootstrapContexts)
         }
         ids = Locked(RequestIDGenerator(memberID: config.id, startMillis: clock.wallMillis()))

@@ -380,12 +380,12 @@ extension Member {
         applier.snapshotForNewMember = false
         let confState = applier.confState
         guard config.snapshotsInBackground else {
-            try saveSnapshot(at: applied, confState: confState, data: applier.snapshotData())
+            try saveSnapshot(at: applied, confState: confState, writer: applier.snapshotWriter()())
             applier.snapshotIndex = applied
             return
         }
         guard !snapshotInFlight.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let encode = applier.snapshotEncoder()
+        let makeWriter = applier.snapshotWriter()
         applier.snapshotIndex = applied
         snapshotQueue.async { [self] in
             config.backgroundThreadStarted?()
@@ -393,7 +393,7 @@ extension Member {
             // A member stopping waits for this, and one stopped saves nothing more.
             guard !isStopped else { return }
             do {
-                try saveSnapshot(at: applied, confState: confState, data: encode())
+                try saveSnapshot(at: applied, confState: confState, writer: makeWriter())
             } catch RaftError.snapshotOutOfDate, RaftError.compacted {
                 // A snapshot from the leader was installed meanwhile; it covers this one.
             } catch {
@@ -402,14 +402,16 @@ extension Member {
         }
     }
 
-    /// Saves a snapshot of the state at `applied`, then lets the log before it go, keeping
+    /// Saves a snapshot of the state at `applied`, streamed from `writer` into the persistence,
+    /// then records it in the raft storage (which keeps only its metadata and reads it back from
+    /// the persistence to send it) and lets the log before it go, keeping
     /// `snapshotCatchUpEntries` for followers that are a little behind.
-    private func saveSnapshot(at applied: UInt64, confState: ConfState, data: [UInt8]) throws {
-        let snapshot = try raft.withLock { side in
-            try side.storage.createSnapshot(at: applied, confState: confState, data: data)
-        }
-        try persistence.saveSnapshot(snapshot)
+    private func saveSnapshot(at applied: UInt64, confState: ConfState, writer: AppliedSnapshotWriter) throws {
+        let term = try raft.withLock { side in try side.storage.term(applied) }
+        let metadata = SnapshotMetadata(index: applied, term: term, confState: confState)
+        try persistence.saveSnapshot(metadata, dataBytes: writer.encodedBytes) { append in try writer.write(to: append) }
         try raft.withLock { side in
+            try side.storage.createSnapshot(at: applied, confState: confState, data: [])
             if applied > config.snapshotCatchUpEntries {
                 let compactTo = applied - config.snapshotCatchUpEntries
                 if compactTo > side.storage.firstIndex() { try side.storage.compact(upTo: compactTo) }

@@ -11,6 +11,15 @@ public protocol RaftPersistence: AnyObject, Sendable {
     func save(hardState: HardState?, entries: [Entry], mustSync: Bool) throws -> UInt64
     /// Stores a snapshot durably; the log before it may be released afterwards.
     func saveSnapshot(_ snapshot: Snapshot) throws
+    /// Stores durably a snapshot whose `dataBytes` of data `write` hands to `append` in pieces
+    /// as it encodes them, so that no buffer of the whole snapshot need exist. Throws
+    /// `RaftError.snapshotOutOfDate` if a snapshot at or after its index was saved meanwhile
+    /// (one received from the leader), and saves nothing then.
+    func saveSnapshot(_ metadata: SnapshotMetadata, dataBytes: Int,
+                      write: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws
+    /// The data of the snapshot saved at `metadata`'s position, read back for a leader to send
+    /// to a follower; nil while it cannot be (not saved yet, or replaced by a newer one).
+    func loadSnapshotData(_ metadata: SnapshotMetadata) -> [UInt8]?
     /// What a restart starts from: the newest snapshot, the hard state and the entries after it.
     func load() throws -> RecoveredState
     /// Syncs and lets go of the files (the member shut down cleanly).
@@ -70,6 +79,26 @@ public final class MemoryPersistence: RaftPersistence {
             if let existing = s.snapshot, existing.metadata.index >= snapshot.metadata.index { return }
             s.snapshot = snapshot
             s.entries.removeAll { $0.index <= snapshot.metadata.index }
+        }
+    }
+
+    /// Gathers the pieces: in memory, the saved snapshot is the one copy.
+    public func saveSnapshot(_ metadata: SnapshotMetadata, dataBytes: Int,
+                             write: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
+        if let existing = state.withLock({ $0.snapshot }), existing.metadata.index >= metadata.index {
+            throw RaftError.snapshotOutOfDate
+        }
+        var data: [UInt8] = []
+        data.reserveCapacity(dataBytes)
+        try write { data.append(contentsOf: $0) }
+        try saveSnapshot(Snapshot(metadata: metadata, data: data))
+    }
+
+    public func loadSnapshotData(_ metadata: SnapshotMetadata) -> [UInt8]? {
+        state.withLock { s in
+            guard let snapshot = s.snapshot, snapshot.metadata.index == metadata.index,
+                snapshot.metadata.term == metadata.term else { return nil }
+            return snapshot.data
         }
     }
 

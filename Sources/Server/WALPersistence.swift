@@ -9,11 +9,12 @@ public final class WALPersistence: RaftPersistence {
     let fs: any FileSystem
     let metadata: WALMetadata
     let options: WALOptions
-    /// Snapshot files beyond this many newest are removed, as etcd's purge does.
-    static let snapshotsKept = 5
 
     private struct State {
         var wal: WAL?
+        /// The newest snapshot the WAL marked: the one a restart starts from, and the only
+        /// snapshot file kept (it is the data; etcd too keeps its data once).
+        var marked = WALSnapshot()
     }
 
     private let state = Locked(State())
@@ -42,19 +43,23 @@ public final class WALPersistence: RaftPersistence {
             let existing = fs.exists(walDirectory) ? try fs.list(walDirectory) : []
             if !existing.contains(where: { $0.hasSuffix(".wal") }) {
                 s.wal = try WAL.create(fs: fs, directory: walDirectory, metadata: metadata, options: options)
+                s.marked = WALSnapshot()
                 return RecoveredState()
             }
             // Only a snapshot the WAL marked can be started from (the marker follows the file).
             let marked = try WALReader.read(fs: fs, directory: walDirectory, from: nil)
             if let corruption = marked.corruption { throw corruption }
             let markers = Set(marked.snapshots.map { SnapshotPosition(index: $0.index, term: $0.term) })
-            let (snapshot, skipped) = try snapshotter.loadNewest { meta in
-                markers.contains(SnapshotPosition(index: meta.index, term: meta.term))
+            let (snapshot, skipped) = try snapshotter.loadNewest { position in
+                markers.contains(SnapshotPosition(index: position.index, term: position.term))
             }
             warnings.withLock { $0.append(contentsOf: skipped.map(\.description)) }
+            // No save runs before the WAL is open: a temporary file is one a crash cut short.
+            try snapshotter.removeTemporaryFiles()
             let start = snapshot.map { WALSnapshot(index: $0.metadata.index, term: $0.metadata.term) } ?? WALSnapshot()
             let (wal, contents) = try WAL.open(fs: fs, directory: walDirectory, from: start, options: options)
             s.wal = wal
+            s.marked = start
             return RecoveredState(snapshot: snapshot, hardState: contents.hardState, entries: contents.entries)
         }
     }
@@ -72,16 +77,53 @@ public final class WALPersistence: RaftPersistence {
     /// The file, which can be hundreds of megabytes, is written and synced without holding the
     /// WAL, so the raft loop goes on saving entries meanwhile.
     public func saveSnapshot(_ snapshot: Snapshot) throws {
-        guard state.withLock({ $0.wal != nil }) else { throw PersistenceError.notOpen(directory) }
-        try snapshotter.save(snapshot)
+        try saveSnapshot(snapshot.metadata) { () throws in try snapshotter.save(snapshot) }
+    }
+
+    /// As `saveSnapshot(_:)`, the file streamed from `write` as it encodes the data.
+    public func saveSnapshot(_ metadata: SnapshotMetadata, dataBytes: Int,
+                             write: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
+        try saveSnapshot(metadata) { () throws in try snapshotter.save(metadata, dataBytes: dataBytes, write: write) }
+    }
+
+    /// Writes the file with `writeFile`, then marks it in the WAL, releases the segments it
+    /// covers and removes the older snapshot files. Until the marker is synced the previous
+    /// snapshot is the one a restart starts from, so it is removed only after.
+    private func saveSnapshot(_ metadata: SnapshotMetadata, writeFile: () throws -> Void) throws {
+        if metadata.index == 0 { return }
+        let position = WALSnapshot(index: metadata.index, term: metadata.term)
+        try state.withLock { s in
+            guard s.wal != nil else { throw PersistenceError.notOpen(directory) }
+            // One from the leader covers it already: not worth writing.
+            guard position.index > s.marked.index else { throw RaftError.snapshotOutOfDate }
+        }
+        try writeFile()
         try state.withLock { s in
             guard let wal = s.wal else { throw PersistenceError.notOpen(directory) }
-            try wal.saveSnapshot(WALSnapshot(index: snapshot.metadata.index, term: snapshot.metadata.term))
-            _ = try wal.releaseSegments(before: snapshot.metadata.index)
-            let names = try snapshotter.fileNames()
-            for name in names.dropFirst(Self.snapshotsKept) {
-                try fs.remove(snapshotter.directory + "/" + name)
+            guard position.index > s.marked.index else {
+                // A newer one was marked while this was written: this file is of no use.
+                try? fs.remove(snapshotter.directory + "/" + Snapshotter.fileName(term: position.term, index: position.index))
+                throw RaftError.snapshotOutOfDate
             }
+            try wal.saveSnapshot(position)
+            s.marked = position
+            _ = try wal.releaseSegments(before: position.index)
+            try snapshotter.removeOlder(thanTerm: position.term, index: position.index)
+        }
+    }
+
+    /// Reads the marked snapshot's file back; nil for any other position (the storage asking
+    /// for the previous one while a newer one is being saved) or a file that does not load.
+    public func loadSnapshotData(_ metadata: SnapshotMetadata) -> [UInt8]? {
+        let marked = state.withLock { $0.marked }
+        guard marked.index == metadata.index, marked.term == metadata.term else { return nil }
+        do {
+            return try snapshotter.loadData(term: metadata.term, index: metadata.index)
+        } catch {
+            let warning = "reading snapshot \(metadata.term)/\(metadata.index) back to send it: \(error)"
+            // A leader asks again and again: one warning is enough.
+            warnings.withLock { if $0.last != warning { $0.append(warning) } }
+            return nil
         }
     }
 
@@ -125,6 +167,13 @@ public final class SimulatedDiskPersistence: RaftPersistence, CrashablePersisten
     }
 
     public func saveSnapshot(_ snapshot: Snapshot) throws { try persistence.saveSnapshot(snapshot) }
+
+    public func saveSnapshot(_ metadata: SnapshotMetadata, dataBytes: Int,
+                             write: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
+        try persistence.saveSnapshot(metadata, dataBytes: dataBytes, write: write)
+    }
+
+    public func loadSnapshotData(_ metadata: SnapshotMetadata) -> [UInt8]? { persistence.loadSnapshotData(metadata) }
 
     public func close() { persistence.close() }
 

@@ -4,10 +4,14 @@ import Raft
 public enum SnapshotError: Error, Sendable, Hashable, CustomStringConvertible {
     case fileSystem(FileSystemError)
     case corrupt(file: String, problem: SnapshotCorruption)
+    /// A streamed save wrote a different amount of data than its header declared.
+    case dataLengthMismatch(file: String, declaredBytes: Int, writtenBytes: Int)
 
     public var description: String {
         switch self {
         case .fileSystem(let error): "snapshot I/O failed: \(error)"
+        case .dataLengthMismatch(let file, let declared, let written):
+            "snapshot \(file) was not saved: its header declares \(declared) bytes of data but \(written) were written"
         case .corrupt(let file, let problem): "snapshot \(file) is corrupt: \(problem)"
         }
     }
@@ -37,6 +41,7 @@ public struct Snapshotter: Sendable {
     public let syncEveryBytes: Int
 
     static let suffix = ".snap"
+    static let temporarySuffix = ".tmp"
 
     public init(fs: any FileSystem, directory: String, syncEveryBytes: Int = 8 << 20) {
         precondition(syncEveryBytes > 0, "a snapshot is synced every so many bytes")
@@ -53,27 +58,83 @@ public struct Snapshotter: Sendable {
     /// Writes `snapshot` durably: to a temporary file, synced every `syncEveryBytes` and at the
     /// end, renamed into place, with the directory synced. An empty snapshot is not written.
     public func save(_ snapshot: Snapshot) throws(SnapshotError) {
-        if snapshot.isEmpty { return }
-        let path = joinPath(directory, Self.fileName(term: snapshot.metadata.term, index: snapshot.metadata.index))
-        let temporaryPath = path + ".tmp"
+        do {
+            try save(snapshot.metadata, dataBytes: snapshot.data.count) { append in try append(snapshot.data) }
+        } catch let error as SnapshotError {
+            throw error
+        } catch {
+            preconditionFailure("writing a snapshot held in memory failed with \(error)")
+        }
+    }
+
+    /// Writes a snapshot whose `dataBytes` of data `write` hands to `append` in pieces, as it
+    /// encodes them: the file's CRC is computed as they go by and stored last, so no buffer of
+    /// the whole snapshot is ever made. Durable as `save(_:)` makes it. Throws what `write`
+    /// throws, or a `SnapshotError`; the temporary file is removed on failure.
+    public func save(
+        _ metadata: SnapshotMetadata, dataBytes: Int,
+        write: (_ append: ([UInt8]) throws -> Void) throws -> Void
+    ) throws {
+        if metadata.index == 0 { return }
+        let path = joinPath(directory, Self.fileName(term: metadata.term, index: metadata.index))
+        let temporaryPath = path + Self.temporarySuffix
+        let file: any DiskFile
         do {
             try fs.makeDirectory(directory)
             if fs.exists(temporaryPath) { try fs.remove(temporaryPath) }
-            let file = try fs.create(temporaryPath)
-            defer { file.close() }
-            try file.append(SnapshotCodec.header(for: snapshot))
-            var written = 0
-            while written < snapshot.data.count {
-                let end = min(snapshot.data.count, written + syncEveryBytes)
-                try file.append(snapshot.data[written..<end])
-                try file.sync()
-                written = end
+            file = try fs.create(temporaryPath)
+        } catch {
+            throw SnapshotError.fileSystem(error)
+        }
+        var renamed = false
+        defer {
+            file.close()
+            if !renamed { try? fs.remove(temporaryPath) }
+        }
+        let header = SnapshotCodec.header(for: metadata, dataBytes: dataBytes)
+        var crc = header.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[4...])) }
+        var written = 0
+        var unsynced = 0
+        do {
+            try file.append(header)
+        } catch {
+            throw SnapshotError.fileSystem(error)
+        }
+        try write { piece in
+            try piece.withUnsafeBytes { bytes in
+                crc = CRC32C.update(crc, bytes)
+                var start = 0
+                // Synced every `syncEveryBytes` however large the pieces are.
+                while start < bytes.count {
+                    let end = min(bytes.count, start + syncEveryBytes - unsynced)
+                    do throws(FileSystemError) {
+                        try file.append(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                        unsynced += end - start
+                        if unsynced == syncEveryBytes {
+                            try file.sync()
+                            unsynced = 0
+                        }
+                    } catch {
+                        throw SnapshotError.fileSystem(error)
+                    }
+                    start = end
+                }
             }
-            if snapshot.data.isEmpty { try file.sync() }
+            written += piece.count
+        }
+        guard written == dataBytes else {
+            throw SnapshotError.dataLengthMismatch(file: path, declaredBytes: dataBytes, writtenBytes: written)
+        }
+        do {
+            var stored: [UInt8] = []
+            stored.appendLittleEndian(crc)
+            try file.write(stored, at: 0)
+            try file.sync()
             try fs.rename(temporaryPath, to: path)
+            renamed = true
             try fs.syncDirectory(directory)
         } catch {
-            throw .fileSystem(error)
+            throw SnapshotError.fileSystem(error)
         }
     }
 
@@ -89,46 +150,119 @@ public struct Snapshotter: Sendable {
         return names.filter { Self.position(of: $0) != nil }.sorted(by: >)
     }
 
-    /// Loads one snapshot file.
+    /// Loads one snapshot file, reading its data straight into the one buffer the snapshot
+    /// returned holds (a snapshot can be hundreds of megabytes: it is not read and then copied).
     public func load(fileName: String) throws(SnapshotError) -> Snapshot {
         let path = joinPath(directory, fileName)
-        let bytes: [UInt8]
+        let snapshot: Snapshot
         do {
             let file = try fs.open(path)
             defer { file.close() }
-            bytes = try file.readAll()
-        } catch {
+            snapshot = try Self.read(file, path: path)
+        } catch let error as FileSystemError {
             throw .fileSystem(error)
+        } catch let error as SnapshotError {
+            throw error
+        } catch {
+            preconditionFailure("reading \(path) failed with \(error)")
         }
-        switch SnapshotCodec.decode(bytes) {
-        case .failure(let problem):
-            throw .corrupt(file: path, problem: problem)
-        case .success(let snapshot):
-            if let (term, index) = Self.position(of: fileName),
-                term != snapshot.metadata.term || index != snapshot.metadata.index
-            {
-                throw .corrupt(file: path, problem: .nameMismatch(
-                    nameTerm: term, nameIndex: index, term: snapshot.metadata.term, index: snapshot.metadata.index))
+        if let (term, index) = Self.position(of: fileName),
+            term != snapshot.metadata.term || index != snapshot.metadata.index
+        {
+            throw .corrupt(file: path, problem: .nameMismatch(
+                nameTerm: term, nameIndex: index, term: snapshot.metadata.term, index: snapshot.metadata.index))
+        }
+        return snapshot
+    }
+
+    /// The header, then the data into a buffer of exactly its length, then the CRC over both.
+    private static func read(_ file: any DiskFile, path: String) throws -> Snapshot {
+        let fileBytes = try file.size()
+        var prefix = try file.read(at: 0, count: min(fileBytes, 4096))
+        while true {
+            switch SnapshotCodec.parseHeader(prefix, fileBytes: fileBytes) {
+            case .corrupt(let problem):
+                throw SnapshotError.corrupt(file: path, problem: problem)
+            case .needsBytes(let count):
+                guard count > prefix.count, count <= fileBytes else {
+                    preconditionFailure("a header asks for \(count) bytes of a \(fileBytes)-byte file after \(prefix.count)")
+                }
+                prefix = try file.read(at: 0, count: count)
+            case .header(let header):
+                let dataBytes = fileBytes - header.headerBytes
+                let data = try file.read(at: header.headerBytes, count: dataBytes)
+                guard data.count == dataBytes else {
+                    // The file shrank while it was read.
+                    throw SnapshotError.corrupt(file: path, problem: .lengthMismatch(
+                        field: "data length", declared: UInt64(dataBytes), availableBytes: data.count))
+                }
+                let computed = SnapshotCodec.crc(header: Array(prefix[..<header.headerBytes]), data: data)
+                guard computed == header.storedCRC else {
+                    throw SnapshotError.corrupt(file: path, problem: .crcMismatch(computed: computed, stored: header.storedCRC))
+                }
+                return Snapshot(metadata: header.metadata, data: data)
             }
-            return snapshot
         }
     }
 
     /// The newest snapshot that loads and that `accept` takes (for example, one the WAL has a
     /// marker for), and a warning for each newer one that did not load. Nil if none did.
+    /// `accept` sees the position a file's name gives, so a file it refuses is not read.
     public func loadNewest(
-        where accept: (SnapshotMetadata) -> Bool = { _ in true }
+        where accept: (WALSnapshot) -> Bool = { _ in true }
     ) throws(SnapshotError) -> (snapshot: Snapshot?, warnings: [SnapshotWarning]) {
         var warnings: [SnapshotWarning] = []
         for name in try fileNames() {
+            guard let (term, index) = Self.position(of: name), accept(WALSnapshot(index: index, term: term)) else { continue }
             do throws(SnapshotError) {
-                let snapshot = try load(fileName: name)
-                if accept(snapshot.metadata) { return (snapshot, warnings) }
+                return (try load(fileName: name), warnings)
             } catch {
                 warnings.append(SnapshotWarning(file: joinPath(directory, name), error: error))
             }
         }
         return (nil, warnings)
+    }
+
+    /// The data of the snapshot saved at this position, read back; nil when no such file is
+    /// there (replaced by a newer one, or not yet renamed into place).
+    public func loadData(term: UInt64, index: UInt64) throws(SnapshotError) -> [UInt8]? {
+        let name = Self.fileName(term: term, index: index)
+        guard fs.exists(joinPath(directory, name)) else { return nil }
+        do throws(SnapshotError) {
+            return try load(fileName: name).data
+        } catch .fileSystem(let error) where error.reason == .notFound {
+            return nil
+        }
+    }
+
+    /// Removes every snapshot file older than the one at (`term`, `index`): once the WAL has
+    /// marked that one, a restart never reads them. A newer file stays (a save of it may be
+    /// about to mark it). Returns the names removed.
+    @discardableResult
+    public func removeOlder(thanTerm term: UInt64, index: UInt64) throws(SnapshotError) -> [String] {
+        let kept = Self.fileName(term: term, index: index)
+        var removed: [String] = []
+        for name in try fileNames() where name < kept {
+            do {
+                try fs.remove(joinPath(directory, name))
+            } catch {
+                throw .fileSystem(error)
+            }
+            removed.append(name)
+        }
+        return removed
+    }
+
+    /// Removes the temporary files an interrupted save left (call when no save runs).
+    public func removeTemporaryFiles() throws(SnapshotError) {
+        do {
+            guard fs.exists(directory) else { return }
+            for name in try fs.list(directory) where name.hasSuffix(Self.suffix + Self.temporarySuffix) {
+                try fs.remove(joinPath(directory, name))
+            }
+        } catch {
+            throw .fileSystem(error)
+        }
     }
 
     /// Parses `%016x-%016x.snap` into (term, index).

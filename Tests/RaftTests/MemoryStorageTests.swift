@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import Raft
 
@@ -135,4 +136,33 @@ import Testing
         storage.append(entries(terms: [4, 5], from: 11))
         #expect(storage.lastIndex() == 12)
     }
+
+    @Test func aStorageThatLoadsItsSnapshotDataKeepsOnlyTheMetadata() throws {
+        let disk = SavedSnapshots()
+        let storage = MemoryStorage(loadingSnapshotData: { disk.data(for: $0) })
+        storage.append(entries(terms: [1, 1, 2, 2]))
+        #expect(try storage.snapshot().isEmpty, "no snapshot yet: nothing to load")
+        // Recorded before it is saved (or after it was replaced): a leader must try again later.
+        try storage.createSnapshot(at: 3, confState: ConfState(voters: [1]), data: [9, 9])
+        #expect(throws: RaftError.snapshotTemporarilyUnavailable) { try storage.snapshot() }
+        disk.save(index: 3, [1, 2, 3])
+        let taken = try storage.snapshot()
+        #expect(taken.metadata == SnapshotMetadata(index: 3, term: 2, confState: ConfState(voters: [1])))
+        #expect(taken.data == [1, 2, 3], "the data comes from the loader, not from createSnapshot")
+        // A snapshot from a leader: its data is not kept either.
+        try storage.applySnapshot(Snapshot(metadata: SnapshotMetadata(index: 10, term: 3), data: [7]))
+        #expect(throws: RaftError.snapshotTemporarilyUnavailable) { try storage.snapshot() }
+        disk.save(index: 10, [8])
+        #expect(try storage.snapshot() == Snapshot(metadata: SnapshotMetadata(index: 10, term: 3), data: [8]))
+    }
 }
+
+/// Snapshot data by index, as a disk would hold it, for a storage's loader.
+final class SavedSnapshots: Sendable {
+    private let saved = Mutex<[UInt64: [UInt8]]>([:])
+
+    func save(index: UInt64, _ data: [UInt8]) { saved.withLock { $0[index] = data } }
+
+    func data(for metadata: SnapshotMetadata) -> [UInt8]? { saved.withLock { $0[metadata.index] } }
+}
+

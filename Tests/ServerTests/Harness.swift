@@ -15,21 +15,28 @@ final class MemberGroup {
     let clock = ManualClock()
     let transport = QueueTransport()
     var members: [NodeID: Member] = [:]
-    var persistence: [NodeID: MemoryPersistence] = [:]
+    var persistence: [NodeID: any RaftPersistence] = [:]
     var down: Set<NodeID> = []
     let ids: [NodeID]
 
     /// The fewest a member may be configured with: BoringSSL built for debugging hashes slowly.
     static let passwordHashRounds = PasswordHash.configurableRounds.lowerBound
 
-    init(ids: [NodeID] = [1, 2, 3], configure: (inout MemberConfig) -> Void = { _ in }) throws {
+    /// What each member saves to, made from its id and the group's clock.
+    struct Disks: Sendable {
+        let make: @Sendable (NodeID, ManualClock) -> any RaftPersistence
+
+        static let memory = Disks { _, _ in MemoryPersistence() }
+    }
+
+    init(ids: [NodeID] = [1, 2, 3], disks: Disks = .memory, configure: (inout MemberConfig) -> Void = { _ in }) throws {
         self.ids = ids
         for id in ids {
             var config = MemberConfig(id: id, peers: ids)
             config.randomSeed = id
             config.passwordHashRounds = Self.passwordHashRounds
             configure(&config)
-            let p = MemoryPersistence()
+            let p = disks.make(id, clock)
             persistence[id] = p
             members[id] = try Member(config: config, clock: clock, transport: transport, persistence: p)
         }

@@ -118,4 +118,69 @@ import Testing
         #expect(loaded.metadata.confState == ConfState(voters: [1, 2]))
         #expect(loaded.data == Array("abc".utf8))
     }
+
+    @Test func aStreamedSnapshotIsTheSameFileAndACorruptOneIsRefusedNamingIt() throws {
+        let disk = SimulatedDisk()
+        let snapshotter = Snapshotter(fs: disk, directory: "/snap", syncEveryBytes: 1_000)
+        // More voters than the first read of a header takes in.
+        let metadata = SnapshotMetadata(index: 9, term: 2, confState: ConfState(voters: Array(1...600), learners: [601]))
+        let data = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let syncsBefore = disk.syncCount
+        try snapshotter.save(metadata, dataBytes: data.count) { append in
+            for start in stride(from: 0, to: data.count, by: 777) { try append(Array(data[start..<min(start + 777, data.count)])) }
+        }
+        #expect(disk.syncCount - syncsBefore >= 10, "synced as it was written")
+        let name = Snapshotter.fileName(term: 2, index: 9)
+        let path = "/snap/" + name
+        let whole = Snapshot(metadata: metadata, data: data)
+        #expect(disk.contents(of: path) == SnapshotCodec.encode(whole))
+        #expect(try snapshotter.load(fileName: name) == whole)
+        #expect(try disk.list("/snap") == [name])
+
+        let bytes = try #require(disk.contents(of: path))
+        var flipped = bytes
+        flipped[bytes.count - 5_000] ^= 0x10
+        disk.overwrite(path, with: flipped)
+        do {
+            _ = try snapshotter.load(fileName: name)
+            Issue.record("a flipped byte loaded")
+        } catch {
+            guard case .corrupt(path, .crcMismatch) = error else { Issue.record("expected a CRC mismatch, got \(error)"); return }
+            #expect(error.description.contains(name))
+        }
+        disk.overwrite(path, with: Array(bytes.dropLast(100)))
+        #expect(throws: SnapshotError.corrupt(file: path, problem: .lengthMismatch(
+            field: "data length", declared: 10_000, availableBytes: 9_900))) {
+            try snapshotter.load(fileName: name)
+        }
+        disk.overwrite(path, with: Array(bytes.prefix(2_000)))
+        // Cut inside the voters: the count is checked against the file before any is read.
+        #expect(throws: SnapshotError.corrupt(file: path, problem: .lengthMismatch(
+            field: "voter count", declared: 600, availableBytes: 2_000 - (4 + 1 + 8 + 8 + 4)))) {
+            try snapshotter.load(fileName: name)
+        }
+    }
+
+    @Test func aStreamThatWritesTooLittleLeavesNoFile() throws {
+        let disk = SimulatedDisk()
+        let snapshotter = Snapshotter(fs: disk, directory: "/snap")
+        let metadata = SnapshotMetadata(index: 4, term: 1, confState: ConfState(voters: [1]))
+        #expect(throws: SnapshotError.dataLengthMismatch(file: "/snap/" + Snapshotter.fileName(term: 1, index: 4),
+                                                         declaredBytes: 10, writtenBytes: 6)) {
+            try snapshotter.save(metadata, dataBytes: 10) { append in try append([1, 2, 3]); try append([4, 5, 6]) }
+        }
+        #expect(try disk.list("/snap").isEmpty)
+    }
+
+    @Test func onlyOlderSnapshotsAreRemoved() throws {
+        let disk = SimulatedDisk()
+        let snapshotter = Snapshotter(fs: disk, directory: "/snap")
+        for index: UInt64 in [10, 20, 30] { try snapshotter.save(snapshot(term: 1, index: index)) }
+        let removed = try snapshotter.removeOlder(thanTerm: 1, index: 20)
+        #expect(removed == [Snapshotter.fileName(term: 1, index: 10)])
+        #expect(try snapshotter.fileNames() == [Snapshotter.fileName(term: 1, index: 30), Snapshotter.fileName(term: 1, index: 20)])
+        #expect(try snapshotter.loadData(term: 1, index: 20) == snapshot(term: 1, index: 20).data)
+        #expect(try snapshotter.loadData(term: 1, index: 10) == nil)
+    }
 }
+
