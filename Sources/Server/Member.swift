@@ -140,7 +140,8 @@ public final class Member: Sendable {
         let startsEmpty = recovered.isEmpty
         // The snapshot's data stays where the persistence saved it, and is read back only to
         // be sent to a follower: a member holds no copy of it while it runs.
-        let storage = MemoryStorage(loadingSnapshotData: { [persistence] in persistence.loadSnapshotData($0) })
+        let readBack = SnapshotReadBack(persistence: persistence, inBackground: config.snapshotsInBackground)
+        let storage = MemoryStorage(loadingSnapshotData: { readBack.data(for: $0) })
         var applier = Applier(sessions: config.authSessions)
         applier.quota = config.spaceQuota
         var recovery = Recovery()

@@ -43,6 +43,32 @@ import Testing
         #expect(value(cluster, old, "rt19") == bytes("v"))
     }
 
+    /// A follower cut off while the leader snapshots and compacts its log catches up from a
+    /// snapshot the leader reads back from its disk, off its raft lock.
+    @Test func anIsolatedFollowerCatchesUpFromASnapshotReadBackFromDisk() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-readback-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var config = ClusterConfig(memberCount: 3, driver: .realTime)
+        config.member.tickNanos = 10_000_000
+        config.member.snapshotCount = 20
+        config.member.snapshotCatchUpEntries = 5
+        config.storeOnDisk(in: directory)
+        let cluster = try Cluster(config: config)
+        defer { cluster.shutdown() }
+        #expect(try await waitFor { cluster.leader != nil })
+        let leader = try #require(cluster.leader)
+        let follower = try #require(cluster.ids.first { $0 != leader })
+        cluster.isolate(follower)
+        for i in 0..<120 {
+            let result = await cluster.put(key: bytes("rb\(i)"), value: bytes("v\(i)"))
+            #expect((try? result.get()) != nil, "put \(i): \(result)")
+        }
+        cluster.heal()
+        #expect(try await waitFor { value(cluster, follower, "rb119") == bytes("v119") })
+        #expect(value(cluster, follower, "rb0") == bytes("v0"))
+        #expect((cluster.member(follower)?.status().metrics.snapshotsInstalled ?? 0) >= 1)
+    }
+
     @Test func loadGeneratorKeepsEveryAcknowledgedPut() async throws {
         let cluster = try cluster()
         defer { cluster.shutdown() }
