@@ -38,24 +38,37 @@ struct MaintenanceService: Etcdserverpb_Maintenance.ServiceProtocol {
     }
 
     /// Streams a snapshot file's body in etcd's 32 KiB chunks, each with the bytes still to come,
-    /// then its sha256 in a message of its own, as etcd 3.4 does.
+    /// then its sha256 in a message of its own, as etcd 3.4 does. The body is encoded as the
+    /// stream goes, a piece at a time, so a slow client holds back the encoding rather than
+    /// making the member hold the whole body.
     func snapshot(request: ServerRequest<Etcdserverpb_SnapshotRequest>, context: ServerContext) async throws
         -> StreamingServerResponse<Etcdserverpb_SnapshotResponse> {
         let (body, hold) = try api.snapshotBody(credentials: request.metadata.credentials)
         return StreamingServerResponse { writer in
             // The member counts this snapshot as running until the stream lets the hold go.
             defer { withExtendedLifetime(hold) {} }
+            var body = body
+            var pending: [UInt8] = []
             var sent = 0
-            while sent < body.count {
-                let end = min(sent + SnapshotFile.chunkBytes, body.count)
+            func send(_ bytes: ArraySlice<UInt8>) async throws {
                 var chunk = Etcdserverpb_SnapshotResponse()
-                chunk.blob = Data(body[sent..<end])
-                chunk.remainingBytes = UInt64(body.count - end)
+                chunk.blob = Data(bytes)
+                sent += bytes.count
+                chunk.remainingBytes = UInt64(body.bodyBytes - sent)
                 try await writer.write(chunk)
-                sent = end
             }
+            while let piece = body.next() {
+                pending.append(contentsOf: piece)
+                var start = 0
+                while pending.count - start >= SnapshotFile.chunkBytes {
+                    try await send(pending[start..<(start + SnapshotFile.chunkBytes)])
+                    start += SnapshotFile.chunkBytes
+                }
+                pending.removeFirst(start)
+            }
+            if !pending.isEmpty { try await send(pending[...]) }
             var digest = Etcdserverpb_SnapshotResponse()
-            digest.blob = Data(SnapshotFile.digest(body))
+            digest.blob = Data(body.digest)
             try await writer.write(digest)
             return [:]
         }

@@ -104,10 +104,10 @@ extension MemberAPI {
     /// The body of a snapshot file of this member's applied state (see `SnapshotFile`), taken at
     /// one point of its log, and the hold on one of the member's whole-state reads that the
     /// caller keeps until it has sent the body.
-    public func snapshotBody(credentials: Credentials = .none) throws(EtcdAPIError) -> (body: [UInt8], hold: WholeStateHold) {
+    public func snapshotBody(credentials: Credentials = .none) throws(EtcdAPIError) -> (body: SnapshotBodyStream, hold: WholeStateHold) {
         let member = try adminMember(credentials)
         let hold = try served { () throws(ServerError) in try member.holdWholeStateRead() }
-        return (SnapshotFile.body(state: member.appliedState(holding: hold)), hold)
+        return (member.snapshotBodyStream(holding: hold), hold)
     }
 
     /// What a member call returned, its error as the API's.

@@ -57,28 +57,69 @@ public struct StoreImage: Sendable {
     /// can write them to a file or a stream without holding the whole snapshot. The pieces
     /// add up to `encodedBytes`.
     public func encode<E: Error>(pieceBytes: Int = 1 << 20, _ sink: ([UInt8]) throws(E) -> Void) throws(E) {
-        var written = 0
-        var out = ByteWriter(capacity: pieceBytes + 4096)
-        out.bytes(MVCCStore.snapshotMagic)
-        out.int64(currentRevision)
-        out.int64(compactRevision)
-        out.uint64(consistentIndex)
-        out.uint64(UInt64(retainedRevisions))
-        try forEachKey { (key, older, latest) throws(E) in
-            for record in older { write(record, key: key, to: &out) }
-            write(latest, key: key, to: &out)
-            if out.buffer.count >= pieceBytes {
-                written += out.buffer.count
-                try sink(out.buffer)
-                out = ByteWriter(capacity: pieceBytes + 4096)
-            }
-        }
-        written += out.buffer.count
-        if !out.buffer.isEmpty { try sink(out.buffer) }
-        precondition(written == encodedBytes, "snapshot size \(encodedBytes) differs from the \(written) bytes encoded")
+        var reader = pieces(pieceBytes: pieceBytes)
+        while let piece = reader.next() { try sink(piece) }
     }
 
-    private func write(_ record: VersionRecord, key: UnsafeRawBufferPointer, to out: inout ByteWriter) {
+    /// The snapshot bytes a piece at a time, for a caller that takes them when it is ready
+    /// (a stream to a client that reads at its own pace).
+    public func pieces(pieceBytes: Int = 1 << 20) -> Pieces {
+        Pieces(image: self, pieceBytes: pieceBytes)
+    }
+
+    /// Encodes the snapshot lazily: each `next()` the records of the next keys in key order,
+    /// about `pieceBytes` of them, and nil once all `encodedBytes` have been handed out.
+    public struct Pieces: Sendable {
+        let image: StoreImage
+        let pieceBytes: Int
+        /// The sorted key ids, chunk by chunk.
+        private let chunks: [[UInt32]]
+        private var started = false
+        private var chunk = 0
+        private var offset = 0
+        private var written = 0
+
+        init(image: StoreImage, pieceBytes: Int) {
+            self.image = image
+            self.pieceBytes = max(pieceBytes, 1)
+            chunks = image.sortedKeys.sortedChunks
+        }
+
+        public mutating func next() -> [UInt8]? {
+            var out = ByteWriter(capacity: pieceBytes + 4096)
+            if !started {
+                started = true
+                out.bytes(MVCCStore.snapshotMagic)
+                out.int64(image.currentRevision)
+                out.int64(image.compactRevision)
+                out.uint64(image.consistentIndex)
+                out.uint64(UInt64(image.retainedRevisions))
+            }
+            while chunk < chunks.count && out.buffer.count < pieceBytes {
+                let id = chunks[chunk][offset]
+                let entry = image.entries[id]
+                image.arena.withBytes(entry.key) { key in
+                    if entry.older >= 0 {
+                        for record in image.olderVersions[Int(entry.older)] { image.write(record, key: key, to: &out) }
+                    }
+                    image.write(entry.latest, key: key, to: &out)
+                }
+                offset += 1
+                if offset == chunks[chunk].count {
+                    chunk += 1
+                    offset = 0
+                }
+            }
+            guard !out.buffer.isEmpty else {
+                precondition(written == image.encodedBytes, "snapshot size \(image.encodedBytes) differs from the \(written) bytes encoded")
+                return nil
+            }
+            written += out.buffer.count
+            return out.buffer
+        }
+    }
+
+    fileprivate func write(_ record: VersionRecord, key: UnsafeRawBufferPointer, to out: inout ByteWriter) {
         out.int64(record.main)
         out.int64(Int64(record.sub))
         out.uint8(record.isTombstone ? 1 : 0)

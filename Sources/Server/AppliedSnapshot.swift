@@ -127,7 +127,35 @@ struct AppliedSnapshotWriter: Sendable {
         try append(tail)
     }
 
-    /// All the bytes in one buffer (etcdctl's snapshot download, and memory-only members).
+    /// The bytes a piece at a time, for a caller that takes them at its own pace.
+    func pieces(pieceBytes: Int = 1 << 20) -> Pieces {
+        Pieces(head: head, store: store.pieces(pieceBytes: pieceBytes), tail: tail)
+    }
+
+    /// The head, the store's pieces, then the tail.
+    struct Pieces: Sendable {
+        private var head: [UInt8]?
+        private var store: StoreImage.Pieces
+        private var tail: [UInt8]?
+
+        init(head: [UInt8], store: StoreImage.Pieces, tail: [UInt8]) {
+            self.head = head
+            self.store = store
+            self.tail = tail
+        }
+
+        mutating func next() -> [UInt8]? {
+            if let head {
+                self.head = nil
+                return head
+            }
+            if let piece = store.next() { return piece }
+            defer { tail = nil }
+            return tail
+        }
+    }
+
+    /// All the bytes in one buffer (memory-only members, and tests).
     func encoded() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(encodedBytes)

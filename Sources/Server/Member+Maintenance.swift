@@ -112,6 +112,14 @@ extension Member {
         return applier.withLock { $0.snapshotWriter() }().encoded()
     }
 
+    /// A snapshot file's body of everything this member applied, taken at one point of its log
+    /// (under the apply lock, which copies nothing) and encoded piece by piece as the caller
+    /// takes it. The caller holds a whole-state read for as long as it streams.
+    public func snapshotBodyStream(holding hold: WholeStateHold) -> SnapshotBodyStream {
+        precondition(hold.member === self, "a hold on member \(hold.member.id) used on member \(id)")
+        return SnapshotBodyStream(applier.withLock { $0.snapshotWriter() }())
+    }
+
     /// etcd's IsAdminPermitted: with auth on, only a user with the root role may defragment,
     /// hash or take a snapshot.
     public func checkAdmin(_ credentials: Credentials) throws(AuthError) {

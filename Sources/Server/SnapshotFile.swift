@@ -34,6 +34,11 @@ public enum SnapshotFile {
         Array(SHA256.hash(data: body))
     }
 
+    /// The body's size for a state of `stateBytes`: the header and the state, padded to whole blocks.
+    static func bodyBytes(stateBytes: Int) -> Int {
+        (magic.count + 8 + stateBytes + blockBytes - 1) / blockBytes * blockBytes
+    }
+
     /// Checks a whole file (body and digest) and returns the state it holds, which it has
     /// decoded to be sure it can be started from.
     public static func decode(_ file: [UInt8]) throws(SnapshotFileError) -> SnapshotContents {
@@ -128,3 +133,51 @@ public enum SnapshotFileError: Error, Sendable, Hashable, CustomStringConvertibl
         }
     }
 }
+
+/// A snapshot file's body made a piece at a time from a member's state, with its sha256 kept
+/// as the pieces go: what `etcdctl snapshot save` downloads, streamed without the whole state
+/// or body in memory. The pieces are exactly the bytes `SnapshotFile.body(state:)` would make.
+public struct SnapshotBodyStream: Sendable {
+    /// The body's size, known before the first piece.
+    public let bodyBytes: Int
+    private var state: AppliedSnapshotWriter.Pieces?
+    private let stateBytes: Int
+    private var produced = 0
+    private var hasher = SHA256()
+
+    init(_ writer: AppliedSnapshotWriter, pieceBytes: Int = 1 << 20) {
+        stateBytes = writer.encodedBytes
+        bodyBytes = SnapshotFile.bodyBytes(stateBytes: stateBytes)
+        state = writer.pieces(pieceBytes: pieceBytes)
+    }
+
+    /// The next bytes of the body; nil once all `bodyBytes` have been handed out.
+    public mutating func next() -> [UInt8]? {
+        var piece: [UInt8]
+        if produced == 0 {
+            piece = SnapshotFile.magic
+            piece.appendLittleEndian(UInt64(stateBytes))
+            if let first = state?.next() { piece.append(contentsOf: first) }
+        } else if let more = state?.next() {
+            piece = more
+        } else if state != nil {
+            // The state is done: the zeros up to a whole number of blocks.
+            state = nil
+            piece = [UInt8](repeating: 0, count: bodyBytes - produced)
+            if piece.isEmpty { return nil }
+        } else {
+            return nil
+        }
+        produced += piece.count
+        precondition(produced <= bodyBytes, "snapshot body of \(produced) bytes, more than the \(bodyBytes) stated")
+        hasher.update(data: piece)
+        return piece
+    }
+
+    /// The sha256 of the body, once every piece has been taken.
+    public var digest: [UInt8] {
+        precondition(produced == bodyBytes, "the digest asked for after \(produced) of \(bodyBytes) bytes")
+        return Array(hasher.finalize())
+    }
+}
+
