@@ -1,4 +1,3 @@
-import Dispatch
 import Locking
 import MVCC
 import Raft
@@ -80,23 +79,8 @@ public final class Cluster: Sendable {
                              network: SimulatedNetwork(settings: config.network, seed: seed)))
         networkRunner = config.driver == .realTime ? NetworkRunner() : nil
         cpuPacking = config.driver == .realTime && config.packThreadsWhenLight ? CPUPacking() : nil
-        if isSimulated {
-            for id in config.ids { try start(id) }
-        } else {
-            // Each member reads its snapshot and WAL and rebuilds its store: at once, on
-            // threads of their own, so a restart takes one member's recovery, not the sum.
-            let ids = config.ids
-            let failures = Locked<[ClusterError]>([])
-            DispatchQueue.concurrentPerform(iterations: ids.count) { i in
-                do {
-                    try start(ids[i])
-                } catch let error as ClusterError {
-                    failures.withLock { $0.append(error) }
-                } catch {
-                    failures.withLock { $0.append(.memberStartFailed(ids[i], "\(error)")) }
-                }
-            }
-            if let failure = failures.withLock({ $0.first }) { throw failure }
+        for id in config.ids {
+            try start(id)
         }
         try startMembersAddedBeforeRestart()
         networkRunner?.start(cluster: WeakCluster(self), packing: cpuPacking)
