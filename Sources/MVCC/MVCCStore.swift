@@ -208,8 +208,10 @@ public final class MVCCStore {
 
     private func applyPut(_ request: PutRequest, in write: inout WriteContext) throws(MVCCError) -> PutResult {
         guard !request.key.isEmpty else { throw .emptyKey }
-        let hash = request.key.withUnsafeBytes { hashBytes($0) }
-        let existing = request.key.withUnsafeBytes { id(of: $0, hash: hash) }
+        let (hash, existing) = request.key.withUnsafeBytes { key in
+            let hash = hashBytes(key)
+            return (hash, id(of: key, hash: hash))
+        }
         var lease = request.lease
         if request.ignoreLease {
             // etcd's ignore_lease keeps the lease of the value there is, and there must be one.

@@ -10,7 +10,13 @@ extension MVCCStore {
         entries.reserveCapacity(history.count)
         entries.append(contentsOf: history)
         history = entries
-        olderVersions = olderVersions.map { Array($0) }
+        // `Array(list)` would share the list's buffer; a copy made to measure lets the slack go.
+        olderVersions = olderVersions.map { list in
+            var fitted: [VersionRecord] = []
+            fitted.reserveCapacity(list.count)
+            fitted.append(contentsOf: list)
+            return fitted
+        }
         allocatedBytes = retainedBytes
     }
 }

@@ -122,9 +122,8 @@ struct AppliedSnapshotWriter: Sendable {
 
     /// Hands `append` the bytes in order, in pieces of about `pieceBytes`.
     func write<E: Error>(pieceBytes: Int = 1 << 20, to append: ([UInt8]) throws(E) -> Void) throws(E) {
-        try append(head)
-        try store.encode(pieceBytes: pieceBytes, append)
-        try append(tail)
+        var pieces = pieces(pieceBytes: pieceBytes)
+        while let piece = pieces.next() { try append(piece) }
     }
 
     /// The bytes a piece at a time, for a caller that takes them at its own pace.

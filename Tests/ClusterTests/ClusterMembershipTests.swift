@@ -146,15 +146,9 @@ final class MembershipAnswer: Sendable {
 
     @Test(arguments: [false, true])
     func membershipSurvivesARestartFromDisk(fromSnapshot: Bool) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-members-\(UUID().uuidString)").path
+        let directory = temporaryDataDirectory("members")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configure: (inout ClusterConfig) -> Void = {
-            $0.storeOnDisk(in: directory)
-            if fromSnapshot {
-                $0.member.snapshotCount = 10
-                $0.member.snapshotCatchUpEntries = 2
-            }
-        }
+        let configure = onDisk(in: directory, smallSnapshots: fromSnapshot)
         var expected: Membership?
         do {
             let cluster = try simulatedCluster(configure: configure)

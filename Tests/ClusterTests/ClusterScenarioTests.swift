@@ -1,4 +1,5 @@
 import Cluster
+import Foundation
 import MVCC
 import Raft
 import Server
@@ -26,6 +27,23 @@ func simulatedCluster(members: Int = 3, seed: UInt64 = 1, configure: (inout Clus
     config.network = SimulatedNetwork.Settings(latencyMicros: 500, jitterMicros: 200)
     configure(&config)
     return try Cluster(config: config)
+}
+
+/// A configuration that keeps the members on disk in `directory`, with a snapshot every 10
+/// entries (2 kept for catch-up) when `smallSnapshots`, so a few puts take one.
+func onDisk(in directory: String, smallSnapshots: Bool) -> (inout ClusterConfig) -> Void {
+    {
+        $0.storeOnDisk(in: directory)
+        if smallSnapshots {
+            $0.member.snapshotCount = 10
+            $0.member.snapshotCatchUpEntries = 2
+        }
+    }
+}
+
+/// A fresh path under the temporary directory, for a test's data directory.
+func temporaryDataDirectory(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-\(name)-\(UUID().uuidString)").path
 }
 
 func value(_ cluster: Cluster, _ id: NodeID, _ key: String) -> [UInt8]? {

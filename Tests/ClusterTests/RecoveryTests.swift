@@ -10,15 +10,9 @@ import Testing
 @Suite struct RecoveryTests {
     @Test(arguments: [false, true])
     func aRestartedMemberReportsItsSnapshotAndTheEntriesItReplayed(fromSnapshot: Bool) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rafttop-recovery-\(UUID().uuidString)").path
+        let directory = temporaryDataDirectory("recovery")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configure: (inout ClusterConfig) -> Void = {
-            $0.storeOnDisk(in: directory)
-            if fromSnapshot {
-                $0.member.snapshotCount = 10
-                $0.member.snapshotCatchUpEntries = 2
-            }
-        }
+        let configure = onDisk(in: directory, smallSnapshots: fromSnapshot)
         var appliedBefore: [NodeID: UInt64] = [:]
         do {
             let cluster = try simulatedCluster(configure: configure)

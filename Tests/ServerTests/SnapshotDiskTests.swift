@@ -31,6 +31,20 @@ import WAL
         }
     }
 
+    /// A follower down while the leader puts 40 keys (`s0`...`s9`, snapshots every 10 entries,
+    /// 2 kept for catch-up), then up again and ticked: the leader's log no longer reaches back
+    /// to it, so only a snapshot can catch it up.
+    static func followerBehindTheLog(disks: MemberGroup.Disks) throws -> (MemberGroup, lead: NodeID, follower: NodeID) {
+        let group = try MemberGroup(disks: disks) { $0.snapshotCount = 10; $0.snapshotCatchUpEntries = 2 }
+        let lead = try group.electLeader()
+        let follower = group.ids.first { $0 != lead }!
+        group.down.insert(follower)
+        try load(group, lead, count: 40, prefix: "s")
+        group.down.remove(follower)
+        try group.tick(5)
+        return (group, lead, follower)
+    }
+
     @Test func aMemberKeepsOneSnapshotFileAndNoWALSegmentBeforeIt() throws {
         let group = try MemberGroup(disks: .simulated) { $0.snapshotCount = 20; $0.snapshotCatchUpEntries = 5 }
         let lead = try group.electLeader()
@@ -51,13 +65,7 @@ import WAL
     }
 
     @Test func aLeaderSendsASnapshotItReadsBackFromDisk() throws {
-        let group = try MemberGroup(disks: .simulated) { $0.snapshotCount = 10; $0.snapshotCatchUpEntries = 2 }
-        let lead = try group.electLeader()
-        let follower = group.ids.first { $0 != lead }!
-        group.down.insert(follower)
-        try Self.load(group, lead, count: 40, prefix: "s")
-        group.down.remove(follower)
-        try group.tick(5)
+        let (group, _, follower) = try Self.followerBehindTheLog(disks: .simulated)
         #expect(group[follower].status().metrics.snapshotsInstalled >= 1)
         #expect(try group[follower].localRange(RangeRequest(range: .prefix(bytes("s")), countOnly: true)).count == 10)
         // Installed and saved, the snapshot is the follower's one file, and it restarts from it.
@@ -72,16 +80,7 @@ import WAL
     @Test func withNothingToReadBackTheLeaderSendsNoSnapshot() throws {
         // The same as above, but the snapshot's file cannot be read back: the leader, which no
         // longer holds the data, has nothing to send.
-        let group = try MemberGroup(disks: .simulatedWithoutReadingBack) {
-            $0.snapshotCount = 10
-            $0.snapshotCatchUpEntries = 2
-        }
-        let lead = try group.electLeader()
-        let follower = group.ids.first { $0 != lead }!
-        group.down.insert(follower)
-        try Self.load(group, lead, count: 40, prefix: "s")
-        group.down.remove(follower)
-        try group.tick(5)
+        let (group, lead, follower) = try Self.followerBehindTheLog(disks: .simulatedWithoutReadingBack)
         #expect(group[lead].status().metrics.snapshotsTaken >= 1)
         #expect(group[follower].status().metrics.snapshotsInstalled == 0)
         #expect(try group[follower].localRange(RangeRequest(range: .prefix(bytes("s")), countOnly: true)).count == 0)
